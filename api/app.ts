@@ -1,0 +1,53 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { ParleyConfig } from '../common/config';
+import type { Logger } from '../common/logger';
+import { requireAppKey } from './auth';
+import { createClientApi } from './client-api';
+import { errorHandler, HttpError, notFound } from './errors';
+import { createHealthRouter, type ReadinessCheck } from './health';
+import { openApiDocument } from './openapi';
+
+export interface AppDeps {
+  temporal: Client;
+  config: ParleyConfig;
+  taskQueue: string;
+  log: Logger;
+  readiness: () => Promise<ReadinessCheck>;
+  continueAsNewAfterEvents?: number;
+  bodyLimit?: string;
+}
+
+/** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(createHealthRouter(deps.readiness));
+  const doc = openApiDocument(deps.config.server.publicUrl);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+
+  const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
+  app.use(
+    '/v1/apps/:appId',
+    (req, _res, next) => {
+      // Bodies must be JSON; anything else is a clear 415 rather than an empty body.
+      if (
+        ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+        (req.headers['content-length'] ?? '0') !== '0' &&
+        !req.is('application/json')
+      ) {
+        throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+      }
+      next();
+    },
+    json,
+    requireAppKey(deps.config),
+    createClientApi(deps),
+  );
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,203 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Router, type Response } from 'express';
+import { enabledIntegrations, type AppConfig } from '../common/config';
+import { conversationWorkflowId, newMessageId } from '../common/ids';
+import {
+  archiveSignal,
+  conversationQuery,
+  displayName,
+  ParleyApp,
+  ParleyStatus,
+  ParleyUser,
+  profileUpdateSignal,
+  resumeOutboxSignal,
+  SENDER_ACTIVITIES,
+  CONVERSATION_WORKFLOW_TYPE,
+  userMessageSignal,
+  type ConversationInput,
+  type ConversationMessage,
+  type ConversationState,
+  type IntegrationTarget,
+  type UserMessageSignal,
+  type UserProfile,
+} from '../workflows/definitions';
+import type { conversation } from '../workflows/conversation';
+import { authedApp } from './auth';
+import { HttpError, parseOr400 } from './errors';
+import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
+
+export interface ClientApiDeps {
+  temporal: Client;
+  taskQueue: string;
+  /** Tests lower it to see continue-as-new happen. */
+  continueAsNewAfterEvents?: number;
+  /** How long a query may take before the API answers 503. */
+  queryTimeoutMs?: number;
+}
+
+/** The integrations of an app that Parley can send to, with their outbox policies, as the workflow wants them. */
+export function integrationTargets(app: AppConfig): IntegrationTarget[] {
+  return enabledIntegrations(app)
+    .filter((name) => name in SENDER_ACTIVITIES)
+    .map((name) => ({ name, policy: name === 'test' && app.test ? app.test.policy : { batchWindowMs: 0 } }));
+}
+
+export function createClientApi(deps: ClientApiDeps): Router {
+  const router = Router({ mergeParams: true });
+  const { temporal } = deps;
+
+  function userOf(params: Record<string, string | undefined>): string {
+    return parseOr400(userIdParam, params.userId, 'invalid_user_id');
+  }
+
+  /** Starts the user's conversation if needed, with the names a developer sees in the Temporal UI. */
+  function startOptions(app: AppConfig, userId: string, profile?: UserProfile) {
+    const input: ConversationInput = { appId: app.id, userId, appName: app.name ?? app.id };
+    if (deps.continueAsNewAfterEvents !== undefined) input.continueAsNewAfterEvents = deps.continueAsNewAfterEvents;
+    const who = (profile && displayName(profile)) ?? userId;
+    return {
+      workflowId: conversationWorkflowId(app.id, userId),
+      taskQueue: deps.taskQueue,
+      args: [input] as [ConversationInput],
+      typedSearchAttributes: [
+        { key: ParleyApp, value: app.id },
+        { key: ParleyUser, value: userId },
+        { key: ParleyStatus, value: 'active' },
+      ],
+      memo: {
+        appId: app.id,
+        userId,
+        ...(profile && displayName(profile) ? { displayName: displayName(profile) } : {}),
+      },
+      staticSummary: `Conversation with ${who} (${app.name ?? app.id})`,
+    };
+  }
+
+  async function queryState(app: AppConfig, userId: string, res: Response): Promise<ConversationState> {
+    const workflowId = conversationWorkflowId(app.id, userId);
+    try {
+      const deadline = new Date(Date.now() + (deps.queryTimeoutMs ?? 10_000));
+      return await temporal.connection.withDeadline(deadline, () =>
+        temporal.workflow.getHandle(workflowId).query(conversationQuery),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
+      res.locals.cause = err;
+      throw new HttpError(503, 'temporal_unavailable', 'the conversation could not be read right now; try again');
+    }
+  }
+
+  async function signalExisting(app: AppConfig, userId: string, send: (id: string) => Promise<void>): Promise<string> {
+    const workflowId = conversationWorkflowId(app.id, userId);
+    try {
+      await send(workflowId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
+      throw err;
+    }
+    return workflowId;
+  }
+
+  router.post('/users/:userId/messages', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params);
+    const body = parseOr400(postMessageBody, req.body);
+    const message: ConversationMessage = {
+      id: body.id ?? newMessageId(),
+      role: 'user',
+      text: body.text,
+      at: new Date().toISOString(),
+    };
+    if (body.metadata) message.metadata = body.metadata;
+    const signal: UserMessageSignal = {
+      id: message.id,
+      text: message.text,
+      at: message.at,
+      integrations: integrationTargets(app),
+      webhooks: app.webhooks.map((w) => w.url),
+    };
+    if (message.metadata) signal.metadata = message.metadata;
+    const handle = await temporal.workflow.signalWithStart<typeof conversation, [UserMessageSignal]>(
+      CONVERSATION_WORKFLOW_TYPE,
+      {
+        ...startOptions(app, userId),
+        signal: userMessageSignal,
+        signalArgs: [signal],
+      },
+    );
+    res.status(202).json({ message, conversationId: handle.workflowId });
+  });
+
+  router.put('/users/:userId', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params);
+    const profile = parseOr400(profileBody, req.body);
+    const handle = await temporal.workflow.signalWithStart<typeof conversation, [{ profile: UserProfile }]>(
+      CONVERSATION_WORKFLOW_TYPE,
+      {
+        ...startOptions(app, userId, profile),
+        signal: profileUpdateSignal,
+        signalArgs: [{ profile }],
+      },
+    );
+    res.status(202).json({ profile, conversationId: handle.workflowId });
+  });
+
+  router.get('/users/:userId/messages', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params);
+    const state = await queryState(app, userId, res);
+    res.json({
+      conversationId: conversationWorkflowId(app.id, userId),
+      status: state.status,
+      messages: state.messages,
+    });
+  });
+
+  router.get('/users/:userId/conversation', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params);
+    const state = await queryState(app, userId, res);
+    res.json({
+      conversationId: conversationWorkflowId(app.id, userId),
+      status: state.status,
+      profile: state.profile,
+      createdAt: state.createdAt,
+      updatedAt: state.updatedAt,
+      totalMessages: state.totalMessages,
+      integrations: state.integrations,
+      outboxes: Object.values(state.outboxes).map((box) => ({
+        key: box.key,
+        enabled: box.enabled,
+        status: box.status,
+        pending: box.queue.length,
+        delivered: box.delivered,
+        ...(box.holdUntil !== undefined ? { holdUntil: new Date(box.holdUntil).toISOString() } : {}),
+        ...(box.fault ? { fault: { ...box.fault, nextCheckAt: new Date(box.fault.nextCheckAt).toISOString() } } : {}),
+      })),
+    });
+  });
+
+  router.post('/users/:userId/archive', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params);
+    const conversationId = await signalExisting(app, userId, (id) =>
+      temporal.workflow.getHandle(id).signal(archiveSignal, { source: 'api' }),
+    );
+    res.status(202).json({ conversationId, status: 'archived' });
+  });
+
+  router.post('/users/:userId/outboxes/resume', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params);
+    const body = parseOr400(resumeBody, req.body ?? {});
+    const conversationId = await signalExisting(app, userId, (id) =>
+      temporal.workflow.getHandle(id).signal(resumeOutboxSignal, body.outbox ? { outbox: body.outbox } : {}),
+    );
+    res.status(202).json({ conversationId, resumed: body.outbox ?? 'all' });
+  });
+
+  return router;
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { parleyHome } from './paths';
+
+const url = z.url({ protocol: /^https?$/ });
+const nonEmpty = z.string().min(1);
+
+/** A batch window and a send budget for one outbox; every integration has defaults, tests override them. */
+export const outboxPolicySchema = z.strictObject({
+  batchWindowMs: z.number().int().min(0).max(3_600_000).default(0),
+  budget: z.strictObject({ max: z.number().int().min(1), periodMs: z.number().int().min(1) }).optional(),
+});
+export type OutboxPolicy = z.infer<typeof outboxPolicySchema>;
+
+const webhookSchema = z.strictObject({ url, secret: z.string().min(16, 'must be at least 16 characters') });
+
+const slackSchema = z.strictObject({
+  botToken: nonEmpty,
+  signingSecret: nonEmpty,
+  dispatchChannel: nonEmpty.default('general'),
+  installerUserId: nonEmpty.optional(),
+  apiUrl: url.default('https://slack.com/api/'),
+});
+
+const zendeskSchema = z.strictObject({ url, email: z.email(), apiToken: nonEmpty });
+
+const helpscoutSchema = z.strictObject({
+  clientId: nonEmpty,
+  clientSecret: nonEmpty,
+  mailbox: z.union([nonEmpty, z.number().int()]),
+  apiUrl: url.default('https://api.helpscout.net/v2/'),
+});
+
+const mailServer = z.strictObject({
+  host: nonEmpty,
+  port: z.number().int().min(1).max(65535),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  pass: z.string().optional(),
+});
+
+const emailSchema = z.strictObject({
+  smtp: mailServer,
+  imap: mailServer.extend({ mailbox: nonEmpty.default('INBOX') }),
+  from: nonEmpty,
+  teamAddresses: z.array(z.email()).min(1),
+  allowedSenders: z.array(nonEmpty).min(1),
+  replyAddress: z.email(),
+  digestSeconds: z.number().int().min(0).optional(),
+  copyAgentReplies: z.boolean().default(false),
+});
+
+/**
+ * Parley's own test integration: posts batches to an HTTP sink. Used by the test suite to exercise the
+ * outbox engine (batching, budget, rate limit, faults) the way the real integrations use it.
+ */
+const testIntegrationSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
+
+export const appSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (at most 63 characters)'),
+  name: nonEmpty.optional(),
+  apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1),
+  webhooks: z.array(webhookSchema).default([]),
+  slack: slackSchema.optional(),
+  zendesk: zendeskSchema.optional(),
+  helpscout: helpscoutSchema.optional(),
+  email: emailSchema.optional(),
+  test: testIntegrationSchema.optional(),
+});
+export type AppConfig = z.infer<typeof appSchema>;
+
+export const configSchema = z
+  .strictObject({
+    server: z.strictObject({ publicUrl: url.optional() }).default({}),
+    apps: z.array(appSchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set<string>();
+    const keys = new Map<string, string>();
+    config.apps.forEach((app, i) => {
+      if (ids.has(app.id))
+        ctx.addIssue({ code: 'custom', path: ['apps', i, 'id'], message: `duplicate app id "${app.id}"` });
+      ids.add(app.id);
+      app.apiKeys.forEach((key, k) => {
+        const owner = keys.get(key);
+        if (owner !== undefined && owner !== app.id)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apps', i, 'apiKeys', k],
+            message: `API key already used by app "${owner}"`,
+          });
+        keys.set(key, app.id);
+      });
+    });
+  });
+export type ParleyConfig = z.infer<typeof configSchema>;
+
+export interface LoadedConfig {
+  config: ParleyConfig;
+  /** The file it came from, or undefined for the built-in demo app. */
+  file?: string;
+  /** Set when the demo app is in use: its key, printed at start as a ready-to-paste curl. */
+  demoKey?: string;
+}
+
+/** Names of the integrations an app has configured, as the workflow's outboxes know them. */
+export const INTEGRATIONS = ['slack', 'zendesk', 'helpscout', 'email', 'test'] as const;
+export type IntegrationName = (typeof INTEGRATIONS)[number];
+
+export function enabledIntegrations(app: AppConfig): IntegrationName[] {
+  return INTEGRATIONS.filter((name) => app[name] !== undefined);
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+/** Replaces `${NAME}` and `${NAME:-default}` in every string of the parsed YAML. */
+function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, at: PropertyKey[], missing: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, name: string, fallback?: string) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      missing.push(`${formatPath(at)}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...at, i], missing));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, substituteEnv(v, env, [...at, k], missing)]),
+    );
+  }
+  return value;
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ParleyConfig {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  const missing: string[] = [];
+  const substituted = substituteEnv(raw ?? {}, env, [], missing);
+  if (missing.length > 0) throw new ConfigError(`${file}: ${missing.join('; ')}`);
+  const result = configSchema.safeParse(substituted);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
+    throw new ConfigError(`${file}: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** The demo app's key: generated once, kept in `.parley/demo-api-key`. */
+export function demoApiKey(home = parleyHome()): string {
+  const file = path.join(home, 'demo-api-key');
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length >= 16) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(home, { recursive: true });
+  const key = `pk_demo_${randomBytes(24).toString('base64url')}`;
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * Loads `PARLEY_CONFIG` (default `parley.config.yaml`). Without a file, and without PARLEY_CONFIG pointing at
+ * one, Parley runs with a single `demo` app whose key is kept in `.parley/`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const explicit = env.PARLEY_CONFIG;
+  const file = path.resolve(explicit ?? 'parley.config.yaml');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && explicit === undefined) {
+      const key = demoApiKey(parleyHome(env));
+      return { config: configSchema.parse({ apps: [{ id: 'demo', name: 'Demo', apiKeys: [key] }] }), demoKey: key };
+    }
+    throw new ConfigError(`${file}: cannot read the configuration file: ${(err as Error).message}`);
+  }
+  return { config: parseConfig(text, file, env), file };
+}

@@ -1,0 +1,56 @@
+/**
+ * `npm start`: everything in one process. Without TEMPORAL_ADDRESS, an embedded Temporal dev server
+ * (127.0.0.1:7233, UI on 8233, data in `.parley/`); then the worker and the API on PORT (default 3000).
+ */
+import { loadConfig } from '../common/config';
+import { createLogger, type Logger } from '../common/logger';
+import { conversationWorkflowId } from '../common/ids';
+import { startParley } from './parley';
+import { runProcess } from './process';
+import { temporalSettings } from './temporal-env';
+
+function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${value} is not a port number`);
+  return n;
+}
+
+async function main(log: Logger): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const loaded = loadConfig();
+  const temporal = temporalSettings();
+  const tPort = port(process.env.PARLEY_TEMPORAL_PORT, 'PARLEY_TEMPORAL_PORT', 7233);
+  const parley = await startParley({
+    loaded,
+    temporal,
+    log,
+    port: port(process.env.PORT, 'PORT', 3000),
+    devServer: {
+      port: tPort,
+      uiPort: port(process.env.PARLEY_TEMPORAL_UI_PORT, 'PARLEY_TEMPORAL_UI_PORT', tPort + 1000),
+    },
+  });
+  const lines = [
+    '',
+    `Parley is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `  API:          ${parley.apiUrl}   (OpenAPI: ${parley.apiUrl}/openapi.json)`,
+    `  Temporal:     ${parley.temporalAddress} (namespace ${temporal.namespace})${parley.devServer ? ', embedded dev server, data in .parley/' : ''}`,
+  ];
+  if (parley.uiUrl) lines.push(`  Temporal UI:  ${parley.uiUrl}/namespaces/${temporal.namespace}/workflows`);
+  if (loaded.file) lines.push(`  Config:       ${loaded.file}`);
+  if (loaded.demoKey) {
+    const user = 'jane';
+    lines.push(
+      '',
+      'No parley.config.yaml: running the "demo" app. Try it:',
+      `  curl -X POST ${parley.apiUrl}/v1/apps/demo/users/${user}/messages -H "Authorization: Bearer ${loaded.demoKey}" -H "Content-Type: application/json" -d '{"text":"Hello from Jane"}'`,
+      `  curl ${parley.apiUrl}/v1/apps/demo/users/${user}/messages -H "Authorization: Bearer ${loaded.demoKey}"`,
+      `Then find workflow ${conversationWorkflowId('demo', user)} in the Temporal UI.`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  return parley.stop;
+}
+
+if (require.main === module) runProcess(main, createLogger());

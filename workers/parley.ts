@@ -1,0 +1,138 @@
+/**
+ * Starts Parley's parts in one process: the embedded Temporal dev server (when no address is given), the
+ * worker and the API. Used by `npm start`, `npm run api`, and the tests that restart Parley.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import type { LoadedConfig } from '../common/config';
+import type { Logger } from '../common/logger';
+import { parleyHome } from '../common/paths';
+import { startDevServer, type DevServer } from './dev-server';
+import { createReadiness } from './readiness';
+import { installTemporalRuntime } from './runtime';
+import { ensureSearchAttributes } from './search-attributes';
+import { findOrInstallTemporalCli } from './temporal-cli';
+import { connectionOptions, type TemporalSettings } from './temporal-env';
+import { createParleyWorker } from './worker';
+
+export interface ParleyOptions {
+  loaded: LoadedConfig;
+  temporal: TemporalSettings;
+  log: Logger;
+  home?: string;
+  port?: number;
+  host?: string;
+  worker?: boolean;
+  api?: boolean;
+  devServer?: { port?: number; uiPort?: number; persist?: boolean };
+  workflowBundle?: WorkflowBundleOption;
+  continueAsNewAfterEvents?: number;
+}
+
+export interface RunningParley {
+  apiUrl?: string;
+  temporalAddress: string;
+  uiUrl?: string;
+  devServer?: DevServer;
+  client: Client;
+  stop: () => Promise<void>;
+}
+
+export async function startParley(options: ParleyOptions): Promise<RunningParley> {
+  const { log, temporal: settings } = options;
+  const home = options.home ?? parleyHome();
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'error while stopping');
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    let address = settings.address;
+    let devServer: DevServer | undefined;
+    if (!address) {
+      const cli = await findOrInstallTemporalCli(home, log);
+      devServer = await startDevServer({ cli, home, log, ...options.devServer });
+      const server = devServer;
+      cleanups.push(() => server.stop());
+      address = devServer.address;
+    }
+
+    const connection = await Connection.connect(connectionOptions(settings, address));
+    cleanups.push(() => connection.close());
+    await ensureSearchAttributes(connection, settings.namespace, log);
+    const client = new Client({ connection, namespace: settings.namespace });
+
+    let worker: Worker | undefined;
+    if (options.worker !== false) {
+      installTemporalRuntime(log);
+      const native = await NativeConnection.connect(connectionOptions(settings, address));
+      cleanups.push(() => native.close());
+      const created = await createParleyWorker({
+        connection: native,
+        namespace: settings.namespace,
+        taskQueue: settings.taskQueue,
+        config: options.loaded.config,
+        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+      });
+      worker = created;
+      const running = created.run();
+      cleanups.push(async () => {
+        if (created.getState() === 'RUNNING') created.shutdown();
+        await running;
+      });
+    }
+
+    let apiUrl: string | undefined;
+    if (options.api !== false) {
+      const app = createApp({
+        temporal: client,
+        config: options.loaded.config,
+        taskQueue: settings.taskQueue,
+        log,
+        readiness: createReadiness({
+          client,
+          namespace: settings.namespace,
+          taskQueue: settings.taskQueue,
+          ...(worker ? { worker } : {}),
+        }),
+        ...(options.continueAsNewAfterEvents !== undefined
+          ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
+          : {}),
+      });
+      const server: Server = await new Promise((resolve, reject) => {
+        const s = app.listen(options.port ?? 3000, options.host ?? '0.0.0.0', () => resolve(s));
+        s.once('error', reject);
+      });
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      );
+      const { port } = server.address() as AddressInfo;
+      apiUrl = `http://localhost:${port}`;
+    }
+
+    return {
+      ...(apiUrl ? { apiUrl } : {}),
+      temporalAddress: address,
+      ...(devServer ? { uiUrl: devServer.uiUrl, devServer } : {}),
+      client,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,169 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  agentReplySignal,
+  archiveSignal,
+  conversationQuery,
+  displayName,
+  ParleyIntegrations,
+  ParleyStatus,
+  profileUpdateSignal,
+  resumeOutboxSignal,
+  SEEN_IDS,
+  userMessageSignal,
+  WINDOW_SIZE,
+  type ConversationInput,
+  type ConversationMessage,
+  type ConversationState,
+  type OutboxItem,
+  type OutboxItemKind,
+  type UserMessageSignal,
+} from './definitions';
+import { createOutboxRunner, newOutbox, outboxKind, WEBHOOK_POLICY } from './outbox';
+
+function initialState(input: ConversationInput): ConversationState {
+  const now = new Date(Date.now()).toISOString();
+  return {
+    appId: input.appId,
+    userId: input.userId,
+    profile: {},
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+    messages: [],
+    seenIds: [],
+    integrations: [],
+    outboxes: {},
+    refs: {},
+    totalMessages: 0,
+  };
+}
+
+/**
+ * One conversation between an app user and the team. Never completes: an archived conversation idles until
+ * the next user message reopens it. Continues-as-new when Temporal suggests it, carrying its whole state.
+ */
+export async function conversation(input: ConversationInput): Promise<void> {
+  const state = input.state ?? initialState(input);
+  const conversationId = workflowInfo().workflowId;
+  const outboxes = createOutboxRunner(state, conversationId);
+
+  function seen(id: string): boolean {
+    if (state.seenIds.includes(id)) return true;
+    state.seenIds.push(id);
+    if (state.seenIds.length > SEEN_IDS) state.seenIds.splice(0, state.seenIds.length - SEEN_IDS);
+    return false;
+  }
+
+  function remember(message: ConversationMessage): void {
+    state.messages.push(message);
+    if (state.messages.length > WINDOW_SIZE) state.messages.splice(0, state.messages.length - WINDOW_SIZE);
+    state.updatedAt = message.at;
+  }
+
+  function setStatus(status: ConversationState['status']): void {
+    if (state.status === status) return;
+    state.status = status;
+    upsertSearchAttributes([{ key: ParleyStatus, value: status }]);
+  }
+
+  /** Applies the app's current integrations and webhooks, as the API sent them with the message. */
+  function applyTargets(msg: UserMessageSignal): void {
+    const wanted = new Map<string, UserMessageSignal['integrations'][number]['policy']>();
+    for (const target of msg.integrations) wanted.set(target.name, target.policy);
+    for (const url of msg.webhooks) wanted.set(`webhook:${url}`, WEBHOOK_POLICY);
+    for (const box of Object.values(state.outboxes)) box.enabled = wanted.has(box.key);
+    for (const [key, policy] of wanted) {
+      const box = state.outboxes[key];
+      if (box) box.policy = policy;
+      else state.outboxes[key] = newOutbox(key, policy);
+      outboxes.ensureRunning(key);
+    }
+    const names = msg.integrations.map((t) => t.name).sort();
+    if (names.join(',') !== state.integrations.join(',')) {
+      state.integrations = names;
+      upsertSearchAttributes([{ key: ParleyIntegrations, value: names }]);
+    }
+  }
+
+  /** Queues an item on every enabled outbox that should get it (not back to where it came from). */
+  function enqueue(kind: OutboxItemKind, message: ConversationMessage | undefined, except?: string): void {
+    for (const box of Object.values(state.outboxes)) {
+      if (!box.enabled || box.key === except) continue;
+      const toClient = outboxKind(box.key) === 'webhook';
+      // Client apps hear about agent replies and archives; integrations about everything but their own.
+      if (toClient && kind === 'message:user') continue;
+      const item: OutboxItem = { eventId: `evt_${uuid4().replace(/-/g, '')}`, kind, enqueuedAt: Date.now() };
+      if (message) item.message = message;
+      box.queue.push(item);
+    }
+  }
+
+  setHandler(userMessageSignal, (msg) => {
+    if (seen(msg.id)) return;
+    setStatus('active');
+    const message: ConversationMessage = { id: msg.id, role: 'user', text: msg.text, at: msg.at };
+    if (msg.metadata) message.metadata = msg.metadata;
+    remember(message);
+    state.totalMessages += 1;
+    applyTargets(msg);
+    enqueue('message:user', message);
+  });
+
+  setHandler(agentReplySignal, (reply) => {
+    if (seen(reply.id)) return;
+    const message: ConversationMessage = {
+      id: reply.id,
+      role: 'agent',
+      text: reply.text,
+      at: reply.at,
+      source: reply.source,
+      agent: reply.agent,
+    };
+    remember(message);
+    enqueue('message:agent', message, reply.source);
+  });
+
+  setHandler(archiveSignal, ({ source }) => {
+    if (state.status === 'archived') return;
+    setStatus('archived');
+    state.updatedAt = new Date(Date.now()).toISOString();
+    enqueue('conversation:archived', undefined, source);
+  });
+
+  setHandler(profileUpdateSignal, ({ profile }) => {
+    const before = displayName(state.profile);
+    state.profile = { ...state.profile, ...profile };
+    const after = displayName(state.profile);
+    if (after !== before) upsertMemo({ displayName: after });
+  });
+
+  setHandler(resumeOutboxSignal, ({ outbox }) => {
+    for (const box of Object.values(state.outboxes)) {
+      if (outbox !== undefined && box.key !== outbox) continue;
+      box.fault = undefined;
+      box.holdUntil = undefined;
+    }
+  });
+
+  setHandler(conversationQuery, () => state);
+
+  // Outboxes carried over from the previous run pick up where they were (deadlines are absolute).
+  for (const key of Object.keys(state.outboxes)) outboxes.ensureRunning(key);
+
+  const limit = input.continueAsNewAfterEvents;
+  await condition(
+    () => workflowInfo().continueAsNewSuggested || (limit !== undefined && workflowInfo().historyLength >= limit),
+  );
+  outboxes.drain();
+  await condition(() => outboxes.inFlight() === 0 && allHandlersFinished());
+  await continueAsNew<typeof conversation>({ ...input, state });
+}
