@@ -42,7 +42,9 @@ function read(file: string, variable: string): Buffer {
 }
 
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable (`TEMPORAL_ADDRESS=` in a compose file) means unset.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       `environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,

@@ -1,0 +1,77 @@
+/** Builds a real Parley (worker + API) for a test file, against the run's dev server, on its own task queue. */
+import { randomBytes } from 'node:crypto';
+import { configSchema, type ParleyConfig } from '../../common/config';
+import { createLogger } from '../../common/logger';
+import { startParley, type RunningParley } from '../../workers/parley';
+
+export interface TestParley extends RunningParley {
+  apiUrl: string;
+  taskQueue: string;
+  config: ParleyConfig;
+}
+
+export function testKey(label = 'k'): string {
+  return `${label}_${randomBytes(16).toString('hex')}`;
+}
+
+export function testConfig(raw: unknown): ParleyConfig {
+  return configSchema.parse(raw);
+}
+
+export function temporalAddress(): string {
+  const address = process.env.PARLEY_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('no test Temporal server: run the tests through jest (globalSetup starts one)');
+  return address;
+}
+
+export async function startTestParley(options: {
+  config: ParleyConfig;
+  taskQueue?: string;
+  continueAsNewAfterEvents?: number;
+  worker?: boolean;
+}): Promise<TestParley> {
+  const taskQueue = options.taskQueue ?? `test-${randomBytes(6).toString('hex')}`;
+  const bundlePath = process.env.PARLEY_TEST_WORKFLOW_BUNDLE;
+  const parley = await startParley({
+    loaded: { config: options.config },
+    temporal: { address: temporalAddress(), namespace: 'default', taskQueue },
+    log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'parley-test' }),
+    host: '127.0.0.1',
+    port: 0,
+    ...(options.worker === false ? { worker: false } : {}),
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+    ...(options.continueAsNewAfterEvents !== undefined
+      ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
+      : {}),
+  });
+  if (!parley.apiUrl) throw new Error('the API did not start');
+  return { ...parley, apiUrl: parley.apiUrl, taskQueue, config: options.config };
+}
+
+// Tests read response bodies field by field and let the assertions check their shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/** A small client for the client API: real HTTP, JSON in and out. */
+export function apiClient(baseUrl: string, key?: string) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ApiResponse
+  return async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (key) (init.headers as Record<string, string>).authorization = `Bearer ${key}`;
+    if (body !== undefined) {
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const res = await fetch(`${baseUrl}${path}`, init);
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * `npm start` as a user runs it: a real child process with its embedded Temporal dev server, the printed
+ * curl pasted into a shell, a clean stop on SIGTERM/SIGINT, and conversations that survive a restart.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, portInUse } from './helpers/ports';
+
+const root = path.resolve(__dirname, '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const main = path.join(root, 'workers', 'main.ts');
+const sh = promisify(execFile);
+
+/** Waits for a line on the process's output; fails at once, with the output, if the process exits first. */
+async function waitForOutput(p: Started, text: string): Promise<void> {
+  let gone = false;
+  void p.exited.then(() => (gone = true));
+  const deadline = Date.now() + 90_000;
+  while (!p.output().includes(text)) {
+    if (gone || Date.now() > deadline) {
+      throw new Error(`${gone ? 'exited' : 'timed out'} before "${text}":\n${p.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(cwd: string, env: Record<string, string>): Started {
+  const child = spawn(tsx, [main], {
+    cwd,
+    env: { ...process.env, LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('npm start', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let temporalPort: number;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-start-'));
+    temporalPort = await freePort();
+    env = {
+      PARLEY_HOME: path.join(dir, '.parley'),
+      PORT: String(await freePort()),
+      PARLEY_TEMPORAL_PORT: String(temporalPort),
+      PARLEY_TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_CLI_PATH: process.env.PARLEY_TEST_TEMPORAL_CLI ?? '',
+    };
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('starts everything, prints a curl that works, stops cleanly and keeps conversations', async () => {
+    const first = start(dir, env);
+    try {
+      await waitForOutput(first, 'Parley is running');
+      const out = first.output();
+      expect(out).toContain(
+        `Temporal UI:  http://127.0.0.1:${env.PARLEY_TEMPORAL_UI_PORT}/namespaces/default/workflows`,
+      );
+      const curl = out.split('\n').find((l) => l.trim().startsWith('curl -X POST'));
+      expect(curl).toBeDefined();
+      const { stdout } = await sh('sh', ['-c', curl as string]);
+      expect(JSON.parse(stdout)).toMatchObject({
+        conversationId: 'conversation:demo:jane',
+        message: { text: 'Hello from Jane' },
+      });
+      const ready = await fetch(`http://localhost:${env.PORT}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect(await first.exited).toBe(0);
+    expect(await portInUse(temporalPort)).toBe(false);
+    expect(fs.existsSync(path.join(env.PARLEY_HOME as string, `temporal-${temporalPort}.pid`))).toBe(false);
+
+    const second = start(dir, env);
+    try {
+      await waitForOutput(second, 'Parley is running');
+      const key = fs.readFileSync(path.join(env.PARLEY_HOME as string, 'demo-api-key'), 'utf8').trim();
+      expect(second.output()).toContain(`Bearer ${key}`);
+      const res = await fetch(`http://localhost:${env.PORT}/v1/apps/demo/users/jane/messages`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      const body = (await res.json()) as { messages: { text: string }[] };
+      expect(body.messages.map((m) => m.text)).toEqual(['Hello from Jane']);
+    } finally {
+      second.child.kill('SIGINT');
+    }
+    expect(await second.exited).toBe(0);
+    expect(await portInUse(temporalPort)).toBe(false);
+  });
+
+  it('refuses a wrong configuration with one message naming the file, the field and the problem', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(file, 'apps:\n  - id: acme\n    apiKeys: [ short ]\n');
+    const bad = start(dir, { ...env, PARLEY_CONFIG: file });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output().trim()).toBe(
+      `parley: Invalid configuration: ${file}: apps[0].apiKeys[0]: must be at least 16 characters`,
+    );
+    expect(await portInUse(temporalPort)).toBe(false);
+  });
+});
