@@ -1,3 +1,4 @@
+import { heartbeat } from '@temporalio/activity';
 import type { ParleyConfig } from '../common/config';
 import { IntegrationError } from '../common/errors';
 import { createTestSinkClient } from '../integrations/test/client';
@@ -15,6 +16,7 @@ export function createTestIntegrationActivities(deps: { config: ParleyConfig; fe
             retryable: false,
           });
         const sink = createTestSinkClient(cfg.url, deps.fetch);
+        heartbeat();
         const already = new Set(await sink.listDelivered(batch.conversationId));
         const items = batch.items
           .filter((item) => !already.has(item.eventId))
@@ -24,6 +26,7 @@ export function createTestIntegrationActivities(deps: { config: ParleyConfig; fe
             text: item.message?.text,
             messageId: item.message?.id,
           }));
+        heartbeat();
         if (items.length > 0) await sink.postBatch(batch.conversationId, items);
       } catch (err) {
         throw toApplicationFailure(err);

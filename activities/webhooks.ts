@@ -42,6 +42,7 @@ export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: ty
       try {
         for (; done < batch.items.length; done++) {
           const item = batch.items[done] as OutboxItem;
+          heartbeat(done);
           await deliverWebhookEvent({ url, secret: hook.secret, event: webhookEvent(batch, item), fetch: deps.fetch });
           heartbeat(done + 1);
         }

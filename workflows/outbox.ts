@@ -29,9 +29,10 @@ const DEFAULT_MAX_RECHECK_MS = 3_600_000;
 export const WEBHOOK_POLICY: OutboxPolicy = { batchWindowMs: 0 };
 
 const SEND_OPTIONS = {
-  // One call sends a batch; a slow vendor heartbeats per item.
+  // One call sends a batch, heartbeating before each vendor request (each times out within 10 s), so a
+  // worker that dies mid-send is noticed within 20 s and the batch is retried elsewhere.
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '20 seconds',
   // Transient faults: Temporal retries with backoff for a week, then the outbox shows them as a fault.
   scheduleToCloseTimeout: '7 days',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },

@@ -35,7 +35,7 @@ export async function startTestParley(options: {
   const parley = await startParley({
     loaded: { config: options.config },
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue },
-    log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'parley-test' }),
+    log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', name: 'parley-test' }),
     host: '127.0.0.1',
     port: 0,
     ...(options.worker === false ? { worker: false } : {}),
