@@ -13,6 +13,9 @@ const nonEmpty = z.string().min(1);
 export const outboxPolicySchema = z.strictObject({
   batchWindowMs: z.number().int().min(0).max(3_600_000).default(0),
   budget: z.strictObject({ max: z.number().int().min(1), periodMs: z.number().int().min(1) }).optional(),
+  /** First automatic re-check of a faulted outbox; doubles up to maxRecheckMs. */
+  recheckMs: z.number().int().min(100).optional(),
+  maxRecheckMs: z.number().int().min(100).optional(),
 });
 export type OutboxPolicy = z.infer<typeof outboxPolicySchema>;
 

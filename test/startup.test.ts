@@ -6,11 +6,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, portInUse } from './helpers/ports';
 
 const root = path.resolve(__dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const tsxLoader = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const main = path.join(root, 'workers', 'main.ts');
 const sh = promisify(execFile);
 
@@ -34,7 +35,8 @@ interface Started {
 }
 
 function start(cwd: string, env: Record<string, string>): Started {
-  const child = spawn(tsx, [main], {
+  // What `npm start` runs, without npm in between, so signals reach Parley itself.
+  const child = spawn(process.execPath, ['--import', tsxLoader, main], {
     cwd,
     env: { ...process.env, LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

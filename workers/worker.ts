@@ -44,11 +44,14 @@ async function main(log: Logger): Promise<() => Promise<void>> {
   const { config } = loadConfig();
   installTemporalRuntime(log);
   const connection = await NativeConnection.connect(connectionOptions(settings, settings.address));
+  // A bundle built ahead of time (container image, tests) skips bundling at start.
+  const bundle = process.env.PARLEY_WORKFLOW_BUNDLE;
   const worker = await createParleyWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     config,
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
   const running = worker.run();
   log.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');

@@ -32,6 +32,8 @@ export interface TestSink {
   /** Delay before storing each batch (to let a test kill a worker mid-send). */
   setLatency(ms: number): void;
   requests(): number;
+  /** Batch POSTs received and not yet answered. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startTestSink(): Promise<TestSink> {
   const scripted: Scripted[] = [];
   let outage: Scripted | undefined;
   let latency = 0;
+  let pending = 0;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -64,7 +67,9 @@ export async function startTestSink(): Promise<TestSink> {
         const answer = scripted.shift() ?? outage;
         if (answer) return send(answer.status, answer.body ?? { error: 'scripted' }, answer.headers);
         const { items } = JSON.parse(Buffer.concat(chunks).toString()) as { items: SinkItem[] };
+        pending++;
         setTimeout(() => {
+          pending--;
           for (const item of items) {
             if (seen.has(item.eventId)) duplicates++;
             seen.add(item.eventId);
@@ -96,6 +101,7 @@ export async function startTestSink(): Promise<TestSink> {
       latency = ms;
     },
     requests: () => requests,
+    inFlight: () => pending,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -11,15 +11,13 @@ export async function agentReply(
   text: string,
   source = 'slack',
 ): Promise<void> {
-  await client.workflow
-    .getHandle(conversationWorkflowId(appId, userId))
-    .signal(agentReplySignal, {
-      id,
-      source,
-      agent: { name: 'Ana Agent', email: 'ana@example.com' },
-      text,
-      at: new Date().toISOString(),
-    });
+  await client.workflow.getHandle(conversationWorkflowId(appId, userId)).signal(agentReplySignal, {
+    id,
+    source,
+    agent: { name: 'Ana Agent', email: 'ana@example.com' },
+    text,
+    at: new Date().toISOString(),
+  });
 }
 
 export async function conversationState(client: Client, appId: string, userId: string): Promise<ConversationState> {

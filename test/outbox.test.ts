@@ -1,0 +1,198 @@
+/**
+ * The outbox engine through Parley's test integration: batching, budget, rate limits, faults and resume,
+ * continue-as-new under a held rate limit. Real API, real dev server, a real HTTP "vendor".
+ */
+import { conversationWorkflowId } from '../common/ids';
+import { conversationState } from './helpers/agent';
+import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { waitFor } from './helpers/wait';
+import { startTestSink, type SinkItem, type TestSink } from './emulators/test-sink';
+
+const key = testKey('outbox');
+let sink: TestSink;
+let parley: TestParley;
+
+function app(id: string, policy: Record<string, unknown>) {
+  return { id, apiKeys: [testKey(id)], test: { url: sink.url, policy } };
+}
+
+beforeAll(async () => {
+  sink = await startTestSink();
+  parley = await startTestParley({
+    config: testConfig({
+      apps: [
+        { id: 'plain', apiKeys: [key], test: { url: sink.url } },
+        app('batchy', { batchWindowMs: 1500 }),
+        app('budget', { batchWindowMs: 0, budget: { max: 2, periodMs: 4000 } }),
+        app('manual', { batchWindowMs: 0, recheckMs: 600_000 }),
+        app('selfheal', { batchWindowMs: 0, recheckMs: 1000 }),
+      ],
+    }),
+  });
+});
+afterAll(async () => {
+  await parley?.stop();
+  await sink?.close();
+});
+
+function as(appId: string) {
+  const k = parley.config.apps.find((a) => a.id === appId)?.apiKeys[0] as string;
+  const call = apiClient(parley.apiUrl, k);
+  return {
+    post: async (user: string, text: string) => {
+      const res = await call('POST', `/v1/apps/${appId}/users/${user}/messages`, { text, id: `${user}-${text}` });
+      expect(res.status).toBe(202);
+    },
+    outbox: async (user: string) => {
+      const res = await call('GET', `/v1/apps/${appId}/users/${user}/conversation`);
+      return res.body.outboxes?.find((b: { key: string }) => b.key === 'test');
+    },
+    resume: (user: string, outbox?: string) =>
+      call('POST', `/v1/apps/${appId}/users/${user}/outboxes/resume`, outbox ? { outbox } : {}),
+  };
+}
+
+const texts = (batch: SinkItem[]) => batch.map((i) => i.text);
+const batchesOf = (appId: string, user: string) => sink.batches(conversationWorkflowId(appId, user)).map(texts);
+
+describe('outboxes', () => {
+  it('send each user message to the integration, once, in order', async () => {
+    const a = as('plain');
+    for (const t of ['a', 'b', 'c']) await a.post('u1', t);
+    await waitFor(() => sink.items(conversationWorkflowId('plain', 'u1')).length === 3);
+    expect(sink.items(conversationWorkflowId('plain', 'u1')).map((i) => i.text)).toEqual(['a', 'b', 'c']);
+    expect(sink.duplicates()).toBe(0);
+  });
+
+  it('merge a burst within the batch window into one send', async () => {
+    const a = as('batchy');
+    for (let i = 1; i <= 5; i++) await a.post('burst', `m${i}`);
+    await waitFor(() => batchesOf('batchy', 'burst').length > 0, { what: 'the batch' });
+    await a.post('burst', 'late');
+    await waitFor(() => batchesOf('batchy', 'burst').length === 2);
+    expect(batchesOf('batchy', 'burst')).toEqual([['m1', 'm2', 'm3', 'm4', 'm5'], ['late']]);
+  });
+
+  it('hold a rate-limited outbox until the deadline, then send everything pending as one batch', async () => {
+    const a = as('plain');
+    sink.failNext({ status: 429, headers: { 'retry-after': '3' } });
+    await a.post('limited', 'r1');
+    const held = await waitFor(
+      async () => {
+        const box = await a.outbox('limited');
+        return box?.status === 'rate_limited' ? box : undefined;
+      },
+      { what: 'rate_limited' },
+    );
+    for (const t of ['r2', 'r3', 'r4']) await a.post('limited', t);
+    expect((await a.outbox('limited')).pending).toBe(4);
+    await waitFor(() => batchesOf('plain', 'limited').length === 1, { what: 'the batch after the deadline' });
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(held.holdUntil));
+    expect(batchesOf('plain', 'limited')).toEqual([['r1', 'r2', 'r3', 'r4']]);
+    const state = await conversationState(parley.client, 'plain', 'limited');
+    expect(state.outboxes.test).toMatchObject({ rateLimits: 1, delivered: 4, batches: 1, queue: [] });
+  });
+
+  it('keep to the budget: past N sends per period the rest wait and go together', async () => {
+    const a = as('budget');
+    await a.post('b', 'b1');
+    await waitFor(() => batchesOf('budget', 'b').length === 1);
+    await a.post('b', 'b2');
+    await waitFor(() => batchesOf('budget', 'b').length === 2);
+    for (const t of ['b3', 'b4', 'b5']) await a.post('b', t);
+    await waitFor(async () => (await a.outbox('b'))?.status === 'budget_wait', { what: 'budget_wait' });
+    await waitFor(() => batchesOf('budget', 'b').length === 3, { timeoutMs: 15_000 });
+    expect(batchesOf('budget', 'b')).toEqual([['b1'], ['b2'], ['b3', 'b4', 'b5']]);
+  });
+
+  it('pause on a permanent fault, visibly, and resume on resumeOutbox', async () => {
+    const a = as('manual');
+    sink.setOutage({ status: 403, body: '{"error":"token revoked"}' });
+    try {
+      await a.post('f', 'f1');
+      const faulted = await waitFor(
+        async () => {
+          const box = await a.outbox('f');
+          return box?.status === 'faulted' ? box : undefined;
+        },
+        { what: 'faulted' },
+      );
+      expect(faulted.fault).toMatchObject({ type: 'test_rejected', attempts: 1 });
+      expect(faulted.fault.message).toMatch(/403/);
+      await a.post('f', 'f2');
+      expect((await a.outbox('f')).pending).toBe(2);
+    } finally {
+      sink.setOutage(undefined);
+    }
+    const resumed = await a.resume('f', 'test');
+    expect(resumed.status).toBe(202);
+    await waitFor(() => batchesOf('manual', 'f').length === 1, { what: 'delivery after resume' });
+    expect(batchesOf('manual', 'f')).toEqual([['f1', 'f2']]);
+    expect((await a.outbox('f')).status).toBe('idle');
+  });
+
+  it('re-check a faulted outbox on their own, with backoff', async () => {
+    const a = as('selfheal');
+    sink.setOutage({ status: 403 });
+    try {
+      await a.post('h', 'h1');
+      await waitFor(async () => (await a.outbox('h'))?.fault?.attempts >= 2, { what: 'a failed re-check' });
+    } finally {
+      sink.setOutage(undefined);
+    }
+    await waitFor(() => batchesOf('selfheal', 'h').length === 1, { what: 'delivery on a re-check' });
+    expect(batchesOf('selfheal', 'h')).toEqual([['h1']]);
+    expect((await a.outbox('h')).fault).toBeUndefined();
+  });
+
+  it('lose nothing when continuing-as-new in the middle of a held rate limit', async () => {
+    const small = await startTestParley({ config: parley.config, continueAsNewAfterEvents: 20 });
+    try {
+      const call = apiClient(small.apiUrl, key);
+      const user = 'can-held';
+      sink.failNext({ status: 429, headers: { 'retry-after': '6' } });
+      await call('POST', `/v1/apps/plain/users/${user}/messages`, { text: 'c1' });
+      await waitFor(
+        async () => (await conversationState(small.client, 'plain', user)).outboxes.test?.status === 'rate_limited',
+      );
+      const before = (await conversationState(small.client, 'plain', user)).outboxes.test?.holdUntil;
+      for (let i = 2; i <= 8; i++) await call('POST', `/v1/apps/plain/users/${user}/messages`, { text: `c${i}` });
+      const workflowId = conversationWorkflowId('plain', user);
+      await waitFor(
+        async () => {
+          let runs = 0;
+          for await (const _ of small.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
+          return runs > 1;
+        },
+        { what: 'continue-as-new' },
+      );
+      const carried = (await conversationState(small.client, 'plain', user)).outboxes.test;
+      expect(carried?.holdUntil).toBe(before);
+      expect(batchesOf('plain', user)).toEqual([]);
+      await waitFor(() => batchesOf('plain', user).length === 1, { timeoutMs: 20_000, what: 'the held batch' });
+      expect(batchesOf('plain', user)).toEqual([['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8']]);
+      expect(sink.duplicates()).toBe(0);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('cost few history events per user message', async () => {
+    const a = as('plain');
+    const user = 'history';
+    await a.post(user, 'h0');
+    await waitFor(() => sink.items(conversationWorkflowId('plain', user)).length === 1);
+    const handle = parley.client.workflow.getHandle(conversationWorkflowId('plain', user));
+    const count = async () => (await handle.fetchHistory()).events?.length ?? 0;
+    const start = await count();
+    const n = 10;
+    for (let i = 1; i <= n; i++) {
+      await a.post(user, `h${i}`);
+      await waitFor(() => sink.items(conversationWorkflowId('plain', user)).length === i + 1);
+    }
+    const perMessage = ((await count()) - start) / n;
+    process.stdout.write(`history events per user message with the test integration: ${perMessage}\n`);
+    // signal + workflow task (3) + activity scheduled/started/completed + workflow task (3)
+    expect(perMessage).toBeLessThanOrEqual(10);
+  });
+});
