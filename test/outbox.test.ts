@@ -62,6 +62,17 @@ describe('outboxes', () => {
     await waitFor(() => sink.items(conversationWorkflowId('plain', 'u1')).length === 3);
     expect(sink.items(conversationWorkflowId('plain', 'u1')).map((i) => i.text)).toEqual(['a', 'b', 'c']);
     expect(sink.duplicates()).toBe(0);
+    // The integrations in use are searchable in the Temporal UI.
+    await waitFor(
+      async () => {
+        for await (const wf of parley.client.workflow.list({
+          query: `ParleyApp = "plain" AND ParleyIntegrations = "test"`,
+        }))
+          if (wf.workflowId === conversationWorkflowId('plain', 'u1')) return true;
+        return false;
+      },
+      { what: 'ParleyIntegrations in visibility' },
+    );
   });
 
   it('merge a burst within the batch window into one send', async () => {

@@ -49,8 +49,12 @@ export async function deliverWebhookEvent(options: DeliverOptions): Promise<void
       cause: err,
     });
   }
-  // Drain the body so the connection can be reused.
-  await res.arrayBuffer().catch(() => undefined);
+  // Read the body so the connection can be reused; what a receiver says in it does not matter.
+  try {
+    await res.arrayBuffer();
+  } catch {
+    // A receiver that hangs up after its status line has still answered.
+  }
   if (res.ok) return;
   if (res.status === 429) throw rateLimited('webhook', parseRetryAfter(res.headers.get('retry-after')) ?? 60_000);
   const retryable = res.status >= 500 || res.status === 408;
