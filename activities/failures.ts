@@ -6,10 +6,11 @@ import type { OutboxFailureDetails } from '../workflows/definitions';
  * The one place an integration error becomes a Temporal failure: `type` = the error code, rate limits and
  * permanent faults non-retryable, with `{retryAfterMs, completed}` for the outbox.
  */
-export function toApplicationFailure(err: unknown, completed = 0): ApplicationFailure {
+export function toApplicationFailure(err: unknown, completed = 0, refs?: Record<string, string>): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof IntegrationError) {
     const details: OutboxFailureDetails = { completed };
+    if (refs) details.refs = refs;
     if (err.retryAfterMs !== undefined) details.retryAfterMs = err.retryAfterMs;
     return ApplicationFailure.create({
       type: err.code,

@@ -1,4 +1,5 @@
 import type { ParleyConfig } from '../common/config';
+import { createSlackActivities } from './slack';
 import { createTestIntegrationActivities } from './test-integration';
 import { createWebhookActivities } from './webhooks';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createWebhookActivities(deps),
     ...createTestIntegrationActivities(deps),
+    ...createSlackActivities(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import { createClientApi } from './client-api';
 import { errorHandler, HttpError, notFound } from './errors';
 import { createHealthRouter, type ReadinessCheck } from './health';
 import { openApiDocument } from './openapi';
+import { createSlackRouter } from './slack';
 
 export interface AppDeps {
   temporal: Client;
@@ -28,6 +29,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });
+
+  app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(

@@ -18,6 +18,7 @@ import {
   type ConversationMessage,
   type ConversationState,
   type IntegrationTarget,
+  type OutboxPolicy,
   type UserMessageSignal,
   type UserProfile,
 } from '../workflows/definitions';
@@ -25,6 +26,12 @@ import type { conversation } from '../workflows/conversation';
 import { authedApp } from './auth';
 import { HttpError, parseOr400 } from './errors';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
+
+/** Each integration's outbox policy (Slack paces its own posts, about one a second per channel). */
+const DEFAULT_POLICIES: Record<string, OutboxPolicy> = {
+  slack: { batchWindowMs: 0 },
+  test: { batchWindowMs: 0 },
+};
 
 export interface ClientApiDeps {
   temporal: Client;
@@ -39,7 +46,7 @@ export interface ClientApiDeps {
 export function integrationTargets(app: AppConfig): IntegrationTarget[] {
   return enabledIntegrations(app)
     .filter((name) => name in SENDER_ACTIVITIES)
-    .map((name) => ({ name, policy: name === 'test' && app.test ? app.test.policy : { batchWindowMs: 0 } }));
+    .map((name) => ({ name, policy: (name === 'test' && app.test?.policy) || (DEFAULT_POLICIES[name] ?? { batchWindowMs: 0 }) }));
 }
 
 export function createClientApi(deps: ClientApiDeps): Router {

@@ -109,6 +109,7 @@ export async function conversation(input: ConversationInput): Promise<void> {
 
   setHandler(userMessageSignal, (msg) => {
     if (seen(msg.id)) return;
+    if (state.status === 'archived') for (const box of Object.values(state.outboxes)) box.reopened = true;
     setStatus('active');
     const message: ConversationMessage = { id: msg.id, role: 'user', text: msg.text, at: msg.at };
     if (msg.metadata) message.metadata = msg.metadata;

@@ -146,6 +146,8 @@ export interface OutboxState {
   delivered: number;
   batches: number;
   rateLimits: number;
+  /** The conversation was reopened since this outbox last sent (a fresh Slack channel needs the history). */
+  reopened?: boolean;
 }
 
 export interface ConversationState {
@@ -181,6 +183,8 @@ export interface ConversationInput {
 
 /** What an integration's send activity receives: a batch of consecutive items of one outbox. */
 export interface OutboxBatch {
+  /** Recent messages, sent only when the conversation was reopened since this outbox last sent. */
+  recent?: ConversationMessage[];
   appId: string;
   userId: string;
   conversationId: string;
@@ -199,12 +203,15 @@ export interface OutboxSendResult {
 export interface OutboxFailureDetails {
   retryAfterMs?: number;
   completed?: number;
+  /** References made before the failure (a channel created), kept so the next try uses them. */
+  refs?: Record<string, string>;
 }
 
 /** The activity that sends for each kind of outbox (the part of its key before `:`). */
 export const SENDER_ACTIVITIES = {
   test: 'sendTestIntegrationBatch',
   webhook: 'deliverClientWebhooks',
+  slack: 'postSlackMessages',
 } as const satisfies Record<string, keyof Activities>;
 export type OutboxKind = keyof typeof SENDER_ACTIVITIES;
 

@@ -7,11 +7,18 @@ import {
   ApplicationFailure,
   condition,
   proxyActivities,
+  upsertSearchAttributes,
   TimeoutFailure,
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { SENDER_ACTIVITIES, type OutboxKind } from './definitions';
+import {
+  HelpScoutConversation,
+  SENDER_ACTIVITIES,
+  SlackChannel,
+  ZendeskTicket,
+  type OutboxKind,
+} from './definitions';
 import type {
   ConversationState,
   OutboxBatch,
@@ -39,6 +46,16 @@ const SEND_OPTIONS = {
 } as const;
 
 const senders: ActivityInterfaceFor<Activities> = proxyActivities<Activities>(SEND_OPTIONS);
+
+/** References that are also search attributes, so a developer finds a conversation by its Slack channel. */
+const SEARCHABLE_REFS = {
+  slackChannelId: SlackChannel,
+  zendeskTicketId: ZendeskTicket,
+  helpscoutConversationId: HelpScoutConversation,
+} as const;
+
+/** How many recent messages a reopened conversation's fresh channel (or ticket) gets. */
+const RECENT_ON_REOPEN = 10;
 
 export function outboxKind(key: string): string {
   const i = key.indexOf(':');
@@ -87,6 +104,16 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     if (ms > 0) await condition(() => draining || wake(), ms);
   }
 
+  function applyRefs(refs: Record<string, string> | undefined): void {
+    if (!refs) return;
+    for (const [name, value] of Object.entries(refs)) {
+      if (state.refs[name] === value) continue;
+      state.refs[name] = value;
+      const key = SEARCHABLE_REFS[name as keyof typeof SEARCHABLE_REFS];
+      if (key) upsertSearchAttributes([{ key, value }]);
+    }
+  }
+
   async function send(box: OutboxState, items: OutboxItem[]): Promise<OutboxSendResult | void> {
     const batch: OutboxBatch = {
       appId: state.appId,
@@ -97,6 +124,7 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
       refs: state.refs,
       items,
     };
+    if (box.reopened) batch.recent = state.messages.slice(-RECENT_ON_REOPEN);
     const kind = outboxKind(box.key) as OutboxKind;
     const activity = senders[SENDER_ACTIVITIES[kind]];
     return activity.executeWithOptions({ ...SEND_OPTIONS, summary: describe(box.key, items) }, [batch]);
@@ -106,6 +134,7 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as
       OutboxFailureDetails | undefined;
+    applyRefs(details?.refs);
     const completed = Math.min(details?.completed ?? 0, box.queue.length);
     if (completed > 0) {
       box.queue.splice(0, completed);
@@ -186,7 +215,8 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
         box.batches += 1;
         if (budget) box.recentSends.push(Date.now());
         box.fault = undefined;
-        if (result?.refs) Object.assign(state.refs, result.refs);
+        box.reopened = undefined;
+        applyRefs(result?.refs ?? undefined);
       } catch (err) {
         onFailure(box, err);
       } finally {

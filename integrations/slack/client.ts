@@ -1,0 +1,20 @@
+import { LogLevel, WebClient } from '@slack/web-api';
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string;
+  dispatchChannel: string;
+  installerUserId?: string | undefined;
+  apiUrl: string;
+}
+
+/** A WebClient for one app, retries off (Temporal owns them) and rate limits surfaced as errors. */
+export function createSlackClient(config: Pick<SlackConfig, 'botToken' | 'apiUrl'>): WebClient {
+  return new WebClient(config.botToken, {
+    slackApiUrl: config.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    logLevel: LogLevel.ERROR,
+  });
+}

@@ -1,0 +1,1377 @@
+/**
+ * A local Slack for end-to-end tests: a real HTTP server that answers the Web API the way slack.com does (so the
+ * real `@slack/web-api` WebClient can talk to it), and that plays Slack's side of the inbound traffic (slash
+ * commands, Events API, interactivity) with signed requests to Parley.
+ *
+ * Web API: point WebClient at `emulator.apiUrl` (`slackApiUrl`), with `retryConfig: { retries: 0 }` and
+ * `rejectRateLimitedCalls: true` so the tests see every 429. Each call is checked against Slack's OpenAPI spec
+ * (see ./slack-spec.ts); violations land in `emulator.specViolations`.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkWebApiCall, specStatus, type SpecStatus } from './slack-spec';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface RateLimit {
+  /** Calls allowed within any sliding window of `windowMs`. */
+  max: number;
+  windowMs: number;
+}
+
+export interface SlackEmulatorOptions {
+  teamId?: string;
+  teamDomain?: string;
+  teamName?: string;
+  apiAppId?: string;
+  botUserId?: string;
+  botId?: string;
+  botName?: string;
+  botToken?: string;
+  /** Generated when absent; exposed as `emulator.signingSecret`. */
+  signingSecret?: string;
+  /** The deprecated verification token Slack still puts in every payload. */
+  verificationToken?: string;
+  /** Slack refuses `conversations.unarchive` with a bot token (`not_authorized`) unless this is set. */
+  botCanUnarchive?: boolean;
+  /**
+   * Is the bot a member of #general from the start? Default false, as in a fresh install: nobody invited it, so
+   * posting there answers `not_in_channel` until it joins (`conversations.join`) or is invited.
+   */
+  botInGeneral?: boolean;
+  /**
+   * Per-method limits (key: method name). `chat.postMessage` is limited per channel, everything else per method.
+   * Rate limiting is off unless configured here or through `rateLimitScale`.
+   */
+  rateLimits?: Partial<Record<string, RateLimit>>;
+  /**
+   * Turns on Slack's default tiers for every emulated method, with both the allowance and the window multiplied by
+   * this factor (allowance rounded, at least 1): 0.1 makes Tier 2 "2 calls per 6 s" — same rate, tiny bursts.
+   * Entries of `rateLimits` take precedence and are used as given.
+   */
+  rateLimitScale?: number;
+  /** Base URL of Parley for the inbound requests (`http://127.0.0.1:PORT`); also `setParleyUrl`. */
+  parleyUrl?: string;
+  /** Also deliver `message` events for the bot's own posts (Slack does, when subscribed). Default false. */
+  deliverBotMessageEvents?: boolean;
+}
+
+export interface EmulatedUser {
+  id: string;
+  name: string;
+  realName: string;
+  email: string;
+  image: string;
+  isBot: boolean;
+}
+
+export interface NewUser {
+  id?: string;
+  name: string;
+  realName: string;
+  email: string;
+  image?: string;
+}
+
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/** A message as stored in a channel (emulator view, camelCase). */
+export interface EmulatedMessage {
+  ts: string;
+  channel: string;
+  text: string;
+  /** Human author, or the bot user when the bot posted without overriding its name/icon. */
+  user?: string;
+  botId?: string;
+  username?: string;
+  iconUrl?: string;
+  iconEmoji?: string;
+  blocks?: unknown[];
+  metadata?: MessageMetadata;
+  /** `channel_join`, `channel_archive`, `bot_message`, … (absent for plain messages). */
+  subtype?: string;
+  threadTs?: string;
+  edited?: { user: string; ts: string };
+}
+
+export interface EmulatedChannel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  archived: boolean;
+  members: string[];
+  creator: string;
+  created: number;
+  isGeneral: boolean;
+}
+
+export interface EphemeralMessage {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: unknown[];
+  messageTs: string;
+}
+
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** Epoch ms when the call arrived. */
+  at: number;
+  /** HTTP status answered (0 while in flight). */
+  status: number;
+  /** Slack `error` answered, if any. */
+  error?: string;
+}
+
+export interface FaultAnswer {
+  /** HTTP status (default 200, or 429 when `retryAfter` is given). */
+  status?: number;
+  /** Slack error code for a 200 `{ok:false, error}` answer. */
+  error?: string;
+  /** Seconds for `Retry-After` (429 answers; default 1). */
+  retryAfter?: number;
+  /** Wait this long before answering (to test client timeouts). */
+  delayMs?: number;
+}
+
+export interface SendOptions {
+  /** Sign with this secret instead of the emulator's (wrong-secret tests). */
+  signingSecret?: string;
+  /** Unix seconds to sign with and send as `X-Slack-Request-Timestamp` (stale-timestamp tests). */
+  timestamp?: number;
+  /** Send a signature that does not match the body. */
+  badSignature?: boolean;
+}
+
+export interface InboundResult {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON when Parley answered JSON, else the raw text. */
+  body: unknown;
+  /** How long Parley took to answer (Slack gives up after 3 s). */
+  elapsedMs: number;
+}
+
+export interface SlashCommandResult extends InboundResult {
+  responseUrl: string;
+  triggerId: string;
+}
+
+export interface EventResult extends InboundResult {
+  eventId: string;
+}
+
+export interface SentRequest {
+  path: string;
+  headers: Record<string, string>;
+  rawBody: string;
+  status: number;
+  elapsedMs: number;
+}
+
+/** A POST Parley made to a `response_url`. */
+export interface DelayedResponse {
+  responseUrl: string;
+  body: unknown;
+  at: number;
+}
+
+export interface SlackEmulator {
+  /** Base URL for WebClient's `slackApiUrl` (ends with `/`). */
+  apiUrl: string;
+  /** Root URL of the emulator server. */
+  url: string;
+  teamId: string;
+  teamDomain: string;
+  apiAppId: string;
+  botUserId: string;
+  botId: string;
+  botToken: string;
+  signingSecret: string;
+  verificationToken: string;
+  /** Spec violations seen so far (tests assert it stays empty). */
+  specViolations: string[];
+  /** Whether the OpenAPI spec was found (no checking otherwise). */
+  spec: SpecStatus;
+  /** Every Web API call received, in order. */
+  calls: RecordedCall[];
+  /** Every signed request sent to Parley, in order. */
+  sent: SentRequest[];
+
+  addUser(user: NewUser): EmulatedUser;
+  user(id: string): EmulatedUser | undefined;
+  /** Calls with this token answer `token_revoked` from now on. */
+  revokeToken(token?: string): void;
+  /** Adds another valid token, bound to the bot (e.g. after a re-install). */
+  addToken(token: string): void;
+  failNext(method: string, answer: FaultAnswer, times?: number): void;
+  /** Sets (or with `undefined` removes) the limit of one method at run time. */
+  setRateLimit(method: string, limit: RateLimit | undefined): void;
+
+  channels(): EmulatedChannel[];
+  channel(id: string): EmulatedChannel | undefined;
+  channelByName(name: string): EmulatedChannel | undefined;
+  /** Oldest first; system messages (joins, archive notices) only with `includeSystem`. */
+  messages(channelId: string, opts?: { includeSystem?: boolean; includeThreadReplies?: boolean }): EmulatedMessage[];
+  ephemerals(): EphemeralMessage[];
+  responses(responseUrl?: string): DelayedResponse[];
+  callCount(method: string): number;
+
+  /** A human posts in a channel; delivers a `message` event when the bot is a member and Parley is set. */
+  userPostsInChannel(
+    channelId: string,
+    userId: string,
+    text: string,
+    opts?: { threadTs?: string },
+  ): Promise<{ ts: string; delivery?: EventResult }>;
+  /** A human archives a channel; delivers a signed `channel_archive` event. */
+  archiveChannelAsUser(channelId: string, userId: string): Promise<EventResult | undefined>;
+  unarchiveChannelAsUser(channelId: string, userId: string): Promise<EventResult | undefined>;
+
+  setParleyUrl(baseUrl: string): void;
+  sendSlashCommand(
+    cmd: { userId: string; channelId: string; text: string; command?: string; teamId?: string; apiAppId?: string },
+    opts?: SendOptions,
+  ): Promise<SlashCommandResult>;
+  sendEvent(
+    event: Record<string, unknown>,
+    opts?: SendOptions & { retryNum?: number; retryReason?: string; eventId?: string; teamId?: string },
+  ): Promise<EventResult>;
+  sendUrlVerification(opts?: SendOptions): Promise<InboundResult & { challenge: string }>;
+  sendBlockAction(
+    action: {
+      userId: string;
+      channelId: string;
+      actionId: string;
+      value: string;
+      teamId?: string;
+      blockId?: string;
+      messageTs?: string;
+    },
+    opts?: SendOptions,
+  ): Promise<InboundResult & { responseUrl: string }>;
+  /** Signs `rawBody` like Slack (`v0=` + hex HMAC-SHA256 of `v0:<ts>:<body>`). */
+  sign(rawBody: string, timestamp: number, secret?: string): string;
+
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Slack behaviour tables
+// ---------------------------------------------------------------------------------------------------------------
+
+const MINUTE = 60_000;
+const TIER_2: RateLimit = { max: 20, windowMs: MINUTE };
+const TIER_3: RateLimit = { max: 50, windowMs: MINUTE };
+const TIER_4: RateLimit = { max: 100, windowMs: MINUTE };
+
+/**
+ * Slack's published tiers (docs.slack.dev/reference/methods/<method>, "Rate limits"). chat.postMessage is
+ * "Special": about one message per second per channel, short bursts tolerated. Note Slack's 2025 change: for
+ * non-Marketplace apps conversations.history is limited to 1 call/minute (15 messages) — configure it explicitly
+ * with `rateLimits` to test that.
+ */
+const DEFAULT_LIMITS: Record<string, RateLimit> = {
+  'auth.test': TIER_4,
+  'conversations.create': TIER_2,
+  'conversations.list': TIER_2,
+  'conversations.archive': TIER_2,
+  'conversations.unarchive': TIER_2,
+  'conversations.invite': TIER_3,
+  'conversations.join': TIER_3,
+  'conversations.info': TIER_3,
+  'conversations.history': TIER_3,
+  'chat.update': TIER_3,
+  'chat.postMessage': { max: 1, windowMs: 1000 },
+  'chat.postEphemeral': TIER_4,
+  'users.info': TIER_4,
+};
+
+/** Methods rate-limited per channel rather than per method. */
+const PER_CHANNEL_LIMITS = new Set(['chat.postMessage']);
+
+const MAX_CHANNEL_NAME = 80;
+const MAX_TEXT = 40_000;
+const MAX_BLOCKS = 50;
+
+class SlackError extends Error {
+  constructor(
+    readonly code: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(code);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+function randomId(prefix: string, length = 10): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let out = prefix;
+  for (const byte of crypto.randomBytes(length)) out += alphabet[byte % alphabet.length] ?? 'X';
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string argument (form values are strings; JSON bodies may carry numbers). */
+function str(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** Slack reads booleans as `true`/`1` (form) or JSON `true`. */
+function bool(value: unknown): boolean {
+  return value === true || value === 'true' || value === '1' || value === 1;
+}
+
+/** Form arguments holding JSON (blocks, metadata) arrive as strings; JSON bodies carry them as values. */
+function jsonArg(value: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (value === undefined || value === '') return { ok: true, value: undefined };
+  if (typeof value !== 'string') return { ok: true, value };
+  try {
+    return { ok: true, value: JSON.parse(value) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function intArg(value: unknown, fallback: number): number {
+  const s = str(value);
+  if (s === undefined || s === '') return fallback;
+  const n = Number.parseInt(s, 10);
+  return Number.isNaN(n) ? fallback : n;
+}
+
+function tsToNumber(ts: string): number {
+  return Number.parseFloat(ts);
+}
+
+function encodeCursor(kind: string, position: string | number): string {
+  return Buffer.from(`${kind}:${position}`).toString('base64');
+}
+
+function decodeCursor(kind: string, cursor: string): string {
+  const decoded = Buffer.from(cursor, 'base64').toString('utf8');
+  if (!decoded.startsWith(`${kind}:`)) throw new SlackError('invalid_cursor');
+  return decoded.slice(kind.length + 1);
+}
+
+function headerRecord(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** POST to Parley without connection pooling (no sockets left open after a test). */
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        readBody(res).then(
+          (text) => resolve({ status: res.statusCode ?? 0, headers: headerRecord(res.headers), text }),
+          reject,
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The emulator
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Channel extends EmulatedChannel {
+  messages: EmulatedMessage[];
+  topic: string;
+  purpose: string;
+}
+
+interface Fault {
+  answer: FaultAnswer;
+  remaining: number;
+}
+
+export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
+  const teamId = options.teamId ?? 'T0PARLEY';
+  const teamDomain = options.teamDomain ?? 'parley-test';
+  const teamName = options.teamName ?? 'Parley Test';
+  const apiAppId = options.apiAppId ?? 'A0PARLEY';
+  const botUserId = options.botUserId ?? 'U0PARLEYBOT';
+  const botId = options.botId ?? 'B0PARLEY';
+  const botName = options.botName ?? 'parley';
+  const botToken = options.botToken ?? `xoxb-${crypto.randomBytes(6).toString('hex')}-emulated`;
+  const signingSecret = options.signingSecret ?? crypto.randomBytes(16).toString('hex');
+  const verificationToken = options.verificationToken ?? crypto.randomBytes(12).toString('hex');
+  let parleyUrl = options.parleyUrl?.replace(/\/+$/, '');
+
+  const users = new Map<string, EmulatedUser>();
+  const channelsById = new Map<string, Channel>();
+  const tokens = new Map<string, 'active' | 'revoked'>([[botToken, 'active']]);
+  const faults = new Map<string, Fault[]>();
+  const windows = new Map<string, number[]>();
+  const limits = new Map<string, RateLimit>();
+  const ephemeralList: EphemeralMessage[] = [];
+  const delayed: DelayedResponse[] = [];
+  const calls: RecordedCall[] = [];
+  const sent: SentRequest[] = [];
+  const specViolations: string[] = [];
+  const spec = specStatus();
+
+  // Rate limits: explicit entries win; rateLimitScale turns the default tiers on, scaled.
+  if (options.rateLimitScale !== undefined) {
+    const scale = options.rateLimitScale;
+    for (const [method, limit] of Object.entries(DEFAULT_LIMITS)) {
+      limits.set(method, {
+        max: Math.max(1, Math.round(limit.max * scale)),
+        windowMs: Math.max(1, Math.round(limit.windowMs * scale)),
+      });
+    }
+  }
+  for (const [method, limit] of Object.entries(options.rateLimits ?? {})) if (limit) limits.set(method, limit);
+
+  // --- ts: unique, strictly increasing, close to the wall clock (Slack's `seconds.micro` format) -------------
+  let lastMicros = 0;
+  const nextTs = (): string => {
+    lastMicros = Math.max(Date.now() * 1000, lastMicros + 1);
+    return `${Math.floor(lastMicros / 1e6)}.${String(lastMicros % 1e6).padStart(6, '0')}`;
+  };
+
+  // --- workspace ----------------------------------------------------------------------------------------------
+  const addUserRecord = (user: EmulatedUser): EmulatedUser => {
+    users.set(user.id, user);
+    return user;
+  };
+  addUserRecord({
+    id: botUserId,
+    name: botName,
+    realName: 'Parley',
+    email: '',
+    image: 'https://a.slack-edge.com/80588/img/plugins/app/bot_192.png',
+    isBot: true,
+  });
+  const owner = addUserRecord({
+    id: 'U0OWNER',
+    name: 'owner',
+    realName: 'Workspace Owner',
+    email: 'owner@example.com',
+    image: 'https://secure.gravatar.com/avatar/owner.png',
+    isBot: false,
+  });
+
+  const addSystemMessage = (channel: Channel, subtype: string, user: string, text: string): EmulatedMessage => {
+    const message: EmulatedMessage = { ts: nextTs(), channel: channel.id, text, user, subtype };
+    channel.messages.push(message);
+    return message;
+  };
+
+  const joinChannel = (channel: Channel, userId: string): void => {
+    if (channel.members.includes(userId)) return;
+    channel.members.push(userId);
+    // Slack records every join in the channel's history (subtype channel_join).
+    addSystemMessage(channel, 'channel_join', userId, `<@${userId}> has joined the channel`);
+  };
+
+  const createChannel = (name: string, creator: string, isPrivate: boolean, isGeneral = false): Channel => {
+    const channel: Channel = {
+      id: randomId('C', 10), // Slack now gives private channels C ids too
+      name,
+      isPrivate,
+      archived: false,
+      members: [],
+      creator,
+      created: Math.floor(Date.now() / 1000),
+      isGeneral,
+      messages: [],
+      topic: '',
+      purpose: '',
+    };
+    channelsById.set(channel.id, channel);
+    joinChannel(channel, creator);
+    return channel;
+  };
+
+  const general = createChannel('general', owner.id, false, true);
+  general.purpose = 'This is the one channel that will always include everyone.';
+  if (options.botInGeneral) joinChannel(general, botUserId);
+
+  const findChannel = (ref: string): Channel | undefined => {
+    const byId = channelsById.get(ref);
+    if (byId) return byId;
+    // chat.postMessage also accepts a channel name, with or without '#'.
+    const name = ref.replace(/^#/, '');
+    return [...channelsById.values()].find((c) => c.name === name);
+  };
+
+  /** The channel as the bot sees it: private channels it is not in do not exist for it. */
+  const visibleChannel = (ref: unknown): Channel => {
+    const id = str(ref);
+    if (!id) throw new SlackError('channel_not_found');
+    const channel = findChannel(id);
+    if (!channel || (channel.isPrivate && !channel.members.includes(botUserId))) {
+      throw new SlackError('channel_not_found');
+    }
+    return channel;
+  };
+
+  // --- JSON shapes, as Slack returns them ----------------------------------------------------------------------
+  const channelJson = (c: Channel, includeNumMembers = false): Record<string, unknown> => ({
+    id: c.id,
+    name: c.name,
+    is_channel: !c.isPrivate,
+    is_group: c.isPrivate,
+    is_im: false,
+    is_mpim: false,
+    is_private: c.isPrivate,
+    created: c.created,
+    is_archived: c.archived,
+    is_general: c.isGeneral,
+    unlinked: 0,
+    name_normalized: c.name,
+    is_shared: false,
+    is_org_shared: false,
+    is_pending_ext_shared: false,
+    pending_shared: [],
+    context_team_id: teamId,
+    updated: c.created * 1000,
+    parent_conversation: null,
+    creator: c.creator,
+    is_ext_shared: false,
+    shared_team_ids: [teamId],
+    pending_connected_team_ids: [],
+    is_member: c.members.includes(botUserId),
+    topic: { value: c.topic, creator: c.topic ? c.creator : '', last_set: 0 },
+    purpose: { value: c.purpose, creator: c.purpose ? c.creator : '', last_set: 0 },
+    previous_names: [],
+    ...(includeNumMembers ? { num_members: c.members.length } : {}),
+  });
+
+  const messageJson = (m: EmulatedMessage, includeMetadata: boolean): Record<string, unknown> => {
+    const out: Record<string, unknown> = { type: 'message' };
+    if (m.subtype) out.subtype = m.subtype;
+    out.text = m.text;
+    if (m.user) out.user = m.user;
+    if (m.botId) {
+      out.bot_id = m.botId;
+      out.app_id = apiAppId;
+      if (m.username) out.username = m.username;
+      if (m.iconUrl) out.icons = { image_48: m.iconUrl };
+      else if (m.iconEmoji) out.icons = { emoji: m.iconEmoji };
+      out.bot_profile = { id: botId, app_id: apiAppId, name: botName, deleted: false, team_id: teamId };
+    }
+    out.ts = m.ts;
+    out.team = teamId;
+    if (m.blocks) out.blocks = m.blocks;
+    if (m.threadTs) out.thread_ts = m.threadTs;
+    if (m.edited) out.edited = m.edited;
+    if (m.metadata && includeMetadata) out.metadata = m.metadata;
+    return out;
+  };
+
+  const userJson = (u: EmulatedUser): Record<string, unknown> => ({
+    id: u.id,
+    team_id: teamId,
+    name: u.name,
+    deleted: false,
+    real_name: u.realName,
+    tz: 'Europe/Paris',
+    tz_label: 'Central European Time',
+    tz_offset: 3600,
+    is_admin: u.id === owner.id,
+    is_owner: u.id === owner.id,
+    is_bot: u.isBot,
+    is_app_user: false,
+    updated: Math.floor(Date.now() / 1000),
+    profile: {
+      real_name: u.realName,
+      real_name_normalized: u.realName,
+      display_name: u.name,
+      display_name_normalized: u.name,
+      ...(u.isBot ? { bot_id: botId, api_app_id: apiAppId } : { email: u.email }),
+      image_24: u.image,
+      image_48: u.image,
+      image_72: u.image,
+      image_192: u.image,
+      image_512: u.image,
+      team: teamId,
+    },
+  });
+
+  // --- argument parsing shared by chat.* -----------------------------------------------------------------------
+  const parseBlocks = (value: unknown): unknown[] | undefined => {
+    const parsed = jsonArg(value);
+    if (!parsed.ok || (parsed.value !== undefined && !Array.isArray(parsed.value))) {
+      throw new SlackError('invalid_blocks_format');
+    }
+    const blocks = parsed.value as unknown[] | undefined;
+    if (blocks && blocks.length > MAX_BLOCKS) throw new SlackError('invalid_blocks');
+    if (blocks?.some((b) => !isRecord(b) || typeof b.type !== 'string')) throw new SlackError('invalid_blocks');
+    return blocks;
+  };
+
+  const parseMetadata = (value: unknown): MessageMetadata | undefined => {
+    const parsed = jsonArg(value);
+    if (!parsed.ok) throw new SlackError('invalid_metadata_format');
+    if (parsed.value === undefined) return undefined;
+    if (!isRecord(parsed.value)) throw new SlackError('invalid_metadata_format');
+    const { event_type: eventType, event_payload: eventPayload } = parsed.value;
+    if (typeof eventType !== 'string' || eventType === '' || !isRecord(eventPayload)) {
+      throw new SlackError('invalid_metadata_schema');
+    }
+    return { event_type: eventType, event_payload: eventPayload };
+  };
+
+  const checkText = (text: string | undefined, blocks: unknown[] | undefined, args: Record<string, unknown>): void => {
+    const hasAttachments = str(args.attachments) !== undefined && str(args.attachments) !== '';
+    const hasMarkdown = (str(args.markdown_text) ?? '') !== '';
+    if (!text && !blocks?.length && !hasAttachments && !hasMarkdown) throw new SlackError('no_text');
+    if (text && text.length > MAX_TEXT) throw new SlackError('msg_too_long');
+  };
+
+  /** Posting requires membership (no chat:write.public scope) and a live channel. */
+  const postableChannel = (ref: unknown): Channel => {
+    const channel = visibleChannel(ref);
+    if (channel.archived) throw new SlackError('is_archived');
+    if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
+    return channel;
+  };
+
+  // --- Web API methods ----------------------------------------------------------------------------------------
+  type Handler = (args: Record<string, unknown>) => Record<string, unknown>;
+
+  const handlers: Record<string, Handler> = {
+    'auth.test': () => ({
+      url: `https://${teamDomain}.slack.com/`,
+      team: teamName,
+      user: botName,
+      team_id: teamId,
+      user_id: botUserId,
+      bot_id: botId,
+      is_enterprise_install: false,
+    }),
+
+    'conversations.create': (args) => {
+      const name = str(args.name) ?? '';
+      // Slack's order of checks; hyphens and underscores count as punctuation.
+      if (name === '') throw new SlackError('invalid_name_required');
+      if (name.length > MAX_CHANNEL_NAME) throw new SlackError('invalid_name_maxlength');
+      if (!/^[a-z0-9_-]+$/.test(name)) throw new SlackError('invalid_name_specials');
+      if (/^[_-]+$/.test(name)) throw new SlackError('invalid_name_punctuation');
+      // Archived channels keep their name: it stays taken.
+      if ([...channelsById.values()].some((c) => c.name === name)) throw new SlackError('name_taken');
+      const channel = createChannel(name, botUserId, bool(args.is_private));
+      return { channel: channelJson(channel) };
+    },
+
+    'conversations.list': (args) => {
+      const types = new Set((str(args.types) || 'public_channel').split(',').map((t) => t.trim()));
+      const limit = Math.min(Math.max(intArg(args.limit, 100), 1), 1000);
+      const start = args.cursor ? Number.parseInt(decodeCursor('offset', str(args.cursor) ?? ''), 10) : 0;
+      if (Number.isNaN(start)) throw new SlackError('invalid_cursor');
+      const all = [...channelsById.values()].filter((c) => {
+        if (bool(args.exclude_archived) && c.archived) return false;
+        if (c.isPrivate) return types.has('private_channel') && c.members.includes(botUserId);
+        return types.has('public_channel');
+      });
+      const page = all.slice(start, start + limit);
+      const next = start + limit < all.length ? encodeCursor('offset', start + limit) : '';
+      return { channels: page.map((c) => channelJson(c, true)), response_metadata: { next_cursor: next } };
+    },
+
+    'conversations.info': (args) => {
+      const channel = visibleChannel(args.channel);
+      return { channel: channelJson(channel, bool(args.include_num_members)) };
+    },
+
+    'conversations.invite': (args) => {
+      const channel = visibleChannel(args.channel);
+      if (channel.archived) throw new SlackError('is_archived');
+      if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
+      const ids = (str(args.users) ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
+      if (ids.length === 0) throw new SlackError('no_user');
+      const errors: { user: string; ok: false; error: string }[] = [];
+      const valid: string[] = [];
+      for (const id of ids) {
+        let error: string | undefined;
+        if (id === botUserId) error = 'cant_invite_self';
+        else if (!users.has(id)) error = 'user_not_found';
+        else if (channel.members.includes(id)) error = 'already_in_channel';
+        if (error) errors.push({ user: id, ok: false, error });
+        else valid.push(id);
+      }
+      // Without `force`, one bad id fails the whole call and nobody is invited.
+      const first = errors[0];
+      if (first && !bool(args.force)) throw new SlackError(first.error, { errors });
+      for (const id of valid) joinChannel(channel, id);
+      return { channel: channelJson(channel), ...(errors.length ? { errors } : {}) };
+    },
+
+    'conversations.join': (args) => {
+      const channel = visibleChannel(args.channel);
+      if (channel.archived) throw new SlackError('is_archived');
+      if (channel.isPrivate) throw new SlackError('method_not_supported_for_channel_type');
+      if (channel.members.includes(botUserId)) {
+        return {
+          channel: channelJson(channel),
+          warning: 'already_in_channel',
+          response_metadata: { warnings: ['already_in_channel'] },
+        };
+      }
+      joinChannel(channel, botUserId);
+      return { channel: channelJson(channel) };
+    },
+
+    'conversations.archive': (args) => {
+      const channel = visibleChannel(args.channel);
+      if (channel.archived) throw new SlackError('already_archived');
+      if (channel.isGeneral) throw new SlackError('cant_archive_general');
+      if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
+      channel.archived = true;
+      addSystemMessage(channel, 'channel_archive', botUserId, 'archived the channel');
+      return {};
+    },
+
+    'conversations.unarchive': (args) => {
+      const channel = visibleChannel(args.channel);
+      if (!channel.archived) throw new SlackError('not_archived');
+      // Slack generally refuses to let a bot token unarchive a channel.
+      if (!options.botCanUnarchive) throw new SlackError('not_authorized');
+      channel.archived = false;
+      addSystemMessage(channel, 'channel_unarchive', botUserId, 'un-archived the channel');
+      return {};
+    },
+
+    'conversations.history': (args) => {
+      const channel = visibleChannel(args.channel);
+      if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
+      const limit = Math.min(Math.max(intArg(args.limit, 100), 1), 999);
+      const inclusive = bool(args.inclusive);
+      const oldest = str(args.oldest) ? tsToNumber(str(args.oldest) ?? '0') : undefined;
+      let latest = str(args.latest) ? tsToNumber(str(args.latest) ?? '0') : undefined;
+      let latestInclusive = inclusive;
+      if (args.cursor) {
+        // Our cursor is "the ts to continue below" (exclusive).
+        latest = tsToNumber(decodeCursor('before', str(args.cursor) ?? ''));
+        latestInclusive = false;
+        if (Number.isNaN(latest)) throw new SlackError('invalid_cursor');
+      }
+      const matching = channel.messages
+        // Thread replies are not in history, unless broadcast to the channel.
+        .filter((m) => !m.threadTs || m.threadTs === m.ts)
+        .filter((m) => {
+          const t = tsToNumber(m.ts);
+          if (oldest !== undefined && (inclusive ? t < oldest : t <= oldest)) return false;
+          if (latest !== undefined && (latestInclusive ? t > latest : t >= latest)) return false;
+          return true;
+        })
+        .reverse(); // newest first
+      const page = matching.slice(0, limit);
+      const hasMore = matching.length > limit;
+      const last = page[page.length - 1];
+      // Metadata is only returned when asked for with include_all_metadata.
+      const includeMetadata = bool(args.include_all_metadata);
+      return {
+        messages: page.map((m) => messageJson(m, includeMetadata)),
+        has_more: hasMore,
+        pin_count: 0,
+        channel_actions_ts: null,
+        channel_actions_count: 0,
+        response_metadata: { next_cursor: hasMore && last ? encodeCursor('before', last.ts) : '' },
+      };
+    },
+
+    'chat.postMessage': (args) => {
+      const channel = postableChannel(args.channel);
+      const text = str(args.text);
+      const blocks = parseBlocks(args.blocks);
+      checkText(text, blocks, args);
+      const metadata = parseMetadata(args.metadata);
+      const username = str(args.username) || undefined;
+      const iconUrl = str(args.icon_url) || undefined;
+      const iconEmoji = str(args.icon_emoji) || undefined;
+      const threadTs = str(args.thread_ts) || undefined;
+      if (threadTs && !channel.messages.some((m) => m.ts === threadTs)) throw new SlackError('thread_not_found');
+      const customized = username !== undefined || iconUrl !== undefined || iconEmoji !== undefined;
+      const message: EmulatedMessage = {
+        ts: nextTs(),
+        channel: channel.id,
+        text: text ?? '',
+        botId,
+        // A bot post with a custom name/icon is a `bot_message` without `user`: identify own posts by bot_id.
+        ...(customized ? { subtype: 'bot_message', username, iconUrl, iconEmoji } : { user: botUserId }),
+        ...(blocks ? { blocks } : {}),
+        ...(metadata ? { metadata } : {}),
+        ...(threadTs ? { threadTs } : {}),
+      };
+      channel.messages.push(message);
+      if (options.deliverBotMessageEvents) deliverMessageEvent(channel, message);
+      return { channel: channel.id, ts: message.ts, message: messageJson(message, true) };
+    },
+
+    'chat.postEphemeral': (args) => {
+      const channel = postableChannel(args.channel);
+      const userId = str(args.user) ?? '';
+      if (!users.has(userId)) throw new SlackError('user_not_found');
+      if (!channel.members.includes(userId)) throw new SlackError('user_not_in_channel');
+      const text = str(args.text);
+      const blocks = parseBlocks(args.blocks);
+      checkText(text, blocks, args);
+      const messageTs = nextTs();
+      ephemeralList.push({ channel: channel.id, user: userId, text: text ?? '', messageTs, ...(blocks ? { blocks } : {}) });
+      return { message_ts: messageTs };
+    },
+
+    'chat.update': (args) => {
+      const channel = visibleChannel(args.channel);
+      const ts = str(args.ts) ?? '';
+      const message = channel.messages.find((m) => m.ts === ts);
+      if (!message) throw new SlackError('message_not_found');
+      if (message.botId !== botId) throw new SlackError('cant_update_message');
+      if (channel.archived) throw new SlackError('is_archived');
+      const text = str(args.text);
+      const blocks = parseBlocks(args.blocks);
+      checkText(text, blocks, args);
+      const metadata = parseMetadata(args.metadata);
+      message.text = text ?? '';
+      // Slack: text without blocks removes the previous blocks.
+      if (blocks) message.blocks = blocks;
+      else if (text !== undefined) delete message.blocks;
+      if (metadata) message.metadata = metadata;
+      message.edited = { user: botUserId, ts: nextTs() };
+      return { channel: channel.id, ts, text: message.text, message: messageJson(message, true) };
+    },
+
+    'users.info': (args) => {
+      const user = users.get(str(args.user) ?? '');
+      if (!user) throw new SlackError('user_not_found');
+      return { user: userJson(user) };
+    },
+  };
+
+  // --- rate limiting: a sliding window per method (per channel for chat.postMessage) --------------------------
+  /** Seconds to wait (≥ 1) if this call exceeds its limit, else undefined (and the call is counted). */
+  const rateLimited = (method: string, args: Record<string, unknown>): number | undefined => {
+    const limit = limits.get(method);
+    if (!limit) return undefined;
+    const channelRef = str(args.channel) ?? '';
+    const key = PER_CHANNEL_LIMITS.has(method) ? `${method}:${findChannel(channelRef)?.id ?? channelRef}` : method;
+    const now = Date.now();
+    const hits = (windows.get(key) ?? []).filter((t) => t > now - limit.windowMs);
+    windows.set(key, hits);
+    if (hits.length >= limit.max) {
+      const oldest = hits[0] ?? now;
+      return Math.max(1, Math.ceil((oldest + limit.windowMs - now) / 1000));
+    }
+    hits.push(now);
+    return undefined;
+  };
+
+  const takeFault = (method: string): FaultAnswer | undefined => {
+    for (const key of [method, '*']) {
+      const queue = faults.get(key);
+      const fault = queue?.[0];
+      if (!queue || !fault) continue;
+      fault.remaining -= 1;
+      if (fault.remaining <= 0) queue.shift();
+      return fault.answer;
+    }
+    return undefined;
+  };
+
+  // --- HTTP server -------------------------------------------------------------------------------------------
+  const handleWebApi = async (
+    method: string,
+    req: http.IncomingMessage,
+    raw: string,
+    reply: (status: number, body: unknown, headers?: Record<string, string>) => void,
+  ): Promise<void> => {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    let args: Record<string, unknown> = Object.fromEntries(query.entries());
+    if (contentType === 'application/json') {
+      let parsed: unknown;
+      try {
+        parsed = raw ? JSON.parse(raw) : {};
+      } catch {
+        parsed = undefined;
+      }
+      if (!isRecord(parsed)) {
+        const call: RecordedCall = { method, args, at: Date.now(), status: 200, error: 'invalid_json' };
+        calls.push(call);
+        return reply(200, { ok: false, error: 'invalid_json' });
+      }
+      args = { ...args, ...parsed };
+    } else if (raw) {
+      args = { ...args, ...Object.fromEntries(new URLSearchParams(raw).entries()) };
+    }
+
+    const call: RecordedCall = { method, args, at: Date.now(), status: 0 };
+    calls.push(call);
+    const answer = (status: number, body: Record<string, unknown>, headers?: Record<string, string>): void => {
+      call.status = status;
+      if (body.ok === false && typeof body.error === 'string') call.error = body.error;
+      reply(status, body, headers);
+    };
+
+    specViolations.push(...checkWebApiCall(method, args, contentType || undefined));
+
+    const fault = takeFault(method);
+    if (fault) {
+      if (fault.delayMs) await sleep(fault.delayMs);
+      const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : 200);
+      if (status === 429) {
+        return answer(429, { ok: false, error: fault.error ?? 'ratelimited' }, {
+          'retry-after': String(fault.retryAfter ?? 1),
+        });
+      }
+      if (status !== 200) {
+        call.status = status;
+        call.error = fault.error ?? `http_${status}`;
+        return reply(status, `<html><body>${status} Slack is having trouble</body></html>`, {
+          'content-type': 'text/html',
+        });
+      }
+      return answer(200, { ok: false, error: fault.error ?? 'internal_error' });
+    }
+
+    // Auth: header first; Slack also accepts `token` in a form body.
+    const authHeader = req.headers.authorization ?? '';
+    const token = /^Bearer\s+(.+)$/i.exec(authHeader)?.[1]?.trim() ?? str(args.token);
+    if (!token) return answer(200, { ok: false, error: 'not_authed' });
+    const tokenState = tokens.get(token);
+    if (tokenState === undefined) return answer(200, { ok: false, error: 'invalid_auth' });
+    if (tokenState === 'revoked') return answer(200, { ok: false, error: 'token_revoked' });
+
+    const handler = handlers[method];
+    if (!handler) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
+
+    const retryAfter = rateLimited(method, args);
+    if (retryAfter !== undefined) {
+      return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+    }
+
+    try {
+      const result = handler(args);
+      return answer(200, { ok: true, ...result });
+    } catch (err) {
+      if (err instanceof SlackError) return answer(200, { ok: false, error: err.code, ...err.extra });
+      throw err;
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      if (res.headersSent) return;
+      const isText = typeof body === 'string';
+      res.writeHead(status, {
+        'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+        ...headers,
+      });
+      res.end(isText ? body : JSON.stringify(body));
+    };
+    readBody(req)
+      .then(async (raw) => {
+        const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+        const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(pathname);
+        if (api?.[1]) return handleWebApi(api[1], req, raw, reply);
+        const response = /^\/response\/([A-Za-z0-9]+)$/.exec(pathname);
+        if (response && req.method === 'POST') return handleResponseUrl(`${baseUrl}${pathname}`, raw, reply);
+        return reply(404, { ok: false, error: 'not_found' });
+      })
+      .catch((err: unknown) => reply(500, { ok: false, error: 'internal_error', detail: String(err) }));
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  // --- response_url: Parley's delayed answers to commands and actions ---------------------------------------
+  const issuedResponseUrls = new Map<string, string>(); // url → channel id
+  const newResponseUrl = (channelId: string): string => {
+    const url = `${baseUrl}/response/${crypto.randomBytes(8).toString('hex')}`;
+    issuedResponseUrls.set(url, channelId);
+    return url;
+  };
+  const handleResponseUrl = (url: string, raw: string, reply: (status: number, body: unknown) => void): void => {
+    const channelId = issuedResponseUrls.get(url);
+    if (channelId === undefined) return reply(404, 'no_such_url');
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return reply(400, 'invalid_payload');
+    }
+    delayed.push({ responseUrl: url, body, at: Date.now() });
+    // `response_type: in_channel` makes the answer a visible message in the channel.
+    const channel = channelsById.get(channelId);
+    if (channel && isRecord(body) && body.response_type === 'in_channel') {
+      channel.messages.push({
+        ts: nextTs(),
+        channel: channel.id,
+        text: str(body.text) ?? '',
+        botId,
+        user: botUserId,
+        ...(Array.isArray(body.blocks) ? { blocks: body.blocks as unknown[] } : {}),
+      });
+    }
+    reply(200, { ok: true });
+  };
+
+  // --- Slack → Parley ------------------------------------------------------------------------------------------
+  const sign = (rawBody: string, timestamp: number, secret = signingSecret): string =>
+    `v0=${crypto.createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
+
+  const sendSigned = async (
+    path: string,
+    rawBody: string,
+    contentType: string,
+    opts: SendOptions = {},
+    extraHeaders: Record<string, string> = {},
+  ): Promise<InboundResult> => {
+    if (!parleyUrl) throw new Error('Slack emulator: call setParleyUrl(baseUrl) before sending requests to Parley');
+    const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+    let signature = sign(rawBody, timestamp, opts.signingSecret ?? signingSecret);
+    if (opts.badSignature) signature = sign(`${rawBody}tampered`, timestamp, opts.signingSecret ?? signingSecret);
+    const headers: Record<string, string> = {
+      'content-type': contentType,
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      accept: 'application/json,*/*',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+      ...extraHeaders,
+    };
+    const started = performance.now();
+    const res = await post(`${parleyUrl}${path}`, headers, rawBody);
+    const elapsedMs = performance.now() - started;
+    sent.push({ path, headers, rawBody, status: res.status, elapsedMs });
+    let body: unknown = res.text;
+    if ((res.headers['content-type'] ?? '').includes('json')) {
+      try {
+        body = JSON.parse(res.text);
+      } catch {
+        body = res.text;
+      }
+    }
+    return { status: res.status, headers: res.headers, body, elapsedMs };
+  };
+
+  const triggerId = (): string =>
+    `${Date.now()}${crypto.randomInt(1000, 9999)}.${teamId.replace(/\D/g, '') || '1'}.${crypto.randomBytes(16).toString('hex')}`;
+
+  const sendEvent: SlackEmulator['sendEvent'] = async (event, opts = {}) => {
+    const eventId = opts.eventId ?? randomId('Ev', 10);
+    const eventTime = Math.floor(Date.now() / 1000);
+    const team = opts.teamId ?? teamId;
+    const payload = {
+      token: verificationToken,
+      team_id: team,
+      context_team_id: team,
+      context_enterprise_id: null,
+      api_app_id: apiAppId,
+      event: { event_ts: `${eventTime}.000000`, ...event },
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: eventTime,
+      authorizations: [
+        { enterprise_id: null, team_id: team, user_id: botUserId, is_bot: true, is_enterprise_install: false },
+      ],
+      is_ext_shared_channel: false,
+      event_context: `4-${Buffer.from(eventId).toString('base64')}`,
+    };
+    // Slack's retries carry the attempt number (1..3) and why it retried (http_timeout, http_error, …).
+    const extra: Record<string, string> = {};
+    if (opts.retryNum !== undefined) {
+      extra['x-slack-retry-num'] = String(opts.retryNum);
+      extra['x-slack-retry-reason'] = opts.retryReason ?? 'http_timeout';
+    }
+    const result = await sendSigned('/slack/events', JSON.stringify(payload), 'application/json', opts, extra);
+    return { ...result, eventId };
+  };
+
+  /** Slack delivers events only for channels the app is in. */
+  const deliverable = (channel: Channel): boolean => parleyUrl !== undefined && channel.members.includes(botUserId);
+
+  const pendingDeliveries = new Set<Promise<unknown>>();
+  function deliverMessageEvent(channel: Channel, message: EmulatedMessage): void {
+    if (!deliverable(channel)) return;
+    const p = sendEvent({
+      type: 'message',
+      channel: channel.id,
+      ...messageJson(message, true),
+      event_ts: message.ts,
+      channel_type: channel.isPrivate ? 'group' : 'channel',
+    }).catch(() => undefined);
+    pendingDeliveries.add(p);
+    void p.finally(() => pendingDeliveries.delete(p));
+  }
+
+  const requireChannel = (channelId: string): Channel => {
+    const channel = channelsById.get(channelId);
+    if (!channel) throw new Error(`Slack emulator: no channel ${channelId}`);
+    return channel;
+  };
+  const requireUser = (userId: string): EmulatedUser => {
+    const user = users.get(userId);
+    if (!user) throw new Error(`Slack emulator: no user ${userId} (addUser first)`);
+    return user;
+  };
+
+  const emulator: SlackEmulator = {
+    apiUrl: `${baseUrl}/api/`,
+    url: baseUrl,
+    teamId,
+    teamDomain,
+    apiAppId,
+    botUserId,
+    botId,
+    botToken,
+    signingSecret,
+    verificationToken,
+    specViolations,
+    spec,
+    calls,
+    sent,
+
+    addUser(input) {
+      const id = input.id ?? randomId('U', 10);
+      if (users.has(id)) throw new Error(`Slack emulator: user ${id} exists`);
+      const user = addUserRecord({
+        id,
+        name: input.name,
+        realName: input.realName,
+        email: input.email,
+        image: input.image ?? `https://secure.gravatar.com/avatar/${id}.png`,
+        isBot: false,
+      });
+      // Everyone in a workspace is in #general.
+      joinChannel(general, id);
+      return user;
+    },
+    user: (id) => users.get(id),
+    revokeToken(token = botToken) {
+      tokens.set(token, 'revoked');
+    },
+    addToken(token) {
+      tokens.set(token, 'active');
+    },
+    failNext(method, answer, times = 1) {
+      const queue = faults.get(method) ?? [];
+      queue.push({ answer, remaining: times });
+      faults.set(method, queue);
+    },
+    setRateLimit(method, limit) {
+      if (limit) limits.set(method, limit);
+      else limits.delete(method);
+      for (const key of windows.keys()) if (key === method || key.startsWith(`${method}:`)) windows.delete(key);
+    },
+
+    channels: () => [...channelsById.values()].map(publicChannel),
+    channel(id) {
+      const c = channelsById.get(id);
+      return c ? publicChannel(c) : undefined;
+    },
+    channelByName(name) {
+      const c = [...channelsById.values()].find((ch) => ch.name === name.replace(/^#/, ''));
+      return c ? publicChannel(c) : undefined;
+    },
+    messages(channelId, opts = {}) {
+      const channel = channelsById.get(channelId);
+      if (!channel) return [];
+      return channel.messages
+        .filter((m) => opts.includeSystem || !m.subtype || m.subtype === 'bot_message')
+        .filter((m) => opts.includeThreadReplies || !m.threadTs || m.threadTs === m.ts)
+        .map((m) => ({ ...m }));
+    },
+    ephemerals: () => ephemeralList.map((e) => ({ ...e })),
+    responses: (responseUrl) => delayed.filter((d) => responseUrl === undefined || d.responseUrl === responseUrl),
+    callCount: (method) => calls.filter((c) => c.method === method).length,
+
+    async userPostsInChannel(channelId, userId, text, opts = {}) {
+      const channel = requireChannel(channelId);
+      requireUser(userId);
+      if (!channel.members.includes(userId)) joinChannel(channel, userId);
+      const message: EmulatedMessage = {
+        ts: nextTs(),
+        channel: channel.id,
+        text,
+        user: userId,
+        // Slack clients send rich_text blocks along with the text.
+        blocks: [
+          {
+            type: 'rich_text',
+            block_id: randomId('', 5).toLowerCase(),
+            elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text }] }],
+          },
+        ],
+        ...(opts.threadTs ? { threadTs: opts.threadTs } : {}),
+      };
+      channel.messages.push(message);
+      if (!deliverable(channel)) return { ts: message.ts };
+      const delivery = await sendEvent({
+        type: 'message',
+        channel: channel.id,
+        user: userId,
+        text,
+        ts: message.ts,
+        blocks: message.blocks,
+        team: teamId,
+        client_msg_id: crypto.randomUUID(),
+        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+        event_ts: message.ts,
+        channel_type: channel.isPrivate ? 'group' : 'channel',
+      });
+      return { ts: message.ts, delivery };
+    },
+
+    async archiveChannelAsUser(channelId, userId) {
+      const channel = requireChannel(channelId);
+      requireUser(userId);
+      channel.archived = true;
+      const notice = addSystemMessage(channel, 'channel_archive', userId, `<@${userId}> archived the channel`);
+      if (!deliverable(channel)) return undefined;
+      return sendEvent({ type: 'channel_archive', channel: channel.id, user: userId, event_ts: notice.ts });
+    },
+
+    async unarchiveChannelAsUser(channelId, userId) {
+      const channel = requireChannel(channelId);
+      requireUser(userId);
+      channel.archived = false;
+      const notice = addSystemMessage(channel, 'channel_unarchive', userId, `<@${userId}> un-archived the channel`);
+      if (!deliverable(channel)) return undefined;
+      return sendEvent({ type: 'channel_unarchive', channel: channel.id, user: userId, event_ts: notice.ts });
+    },
+
+    setParleyUrl(url) {
+      parleyUrl = url.replace(/\/+$/, '');
+    },
+
+    async sendSlashCommand(cmd, opts = {}) {
+      const channel = channelsById.get(cmd.channelId);
+      const user = users.get(cmd.userId);
+      const responseUrl = newResponseUrl(cmd.channelId);
+      const trigger = triggerId();
+      // Field order and names as Slack sends them (application/x-www-form-urlencoded).
+      const form = new URLSearchParams({
+        token: verificationToken,
+        team_id: cmd.teamId ?? teamId,
+        team_domain: teamDomain,
+        channel_id: cmd.channelId,
+        channel_name: channel?.name ?? 'privategroup',
+        user_id: cmd.userId,
+        user_name: user?.name ?? cmd.userId.toLowerCase(),
+        command: cmd.command ?? '/sk',
+        text: cmd.text,
+        api_app_id: cmd.apiAppId ?? apiAppId,
+        is_enterprise_install: 'false',
+        response_url: responseUrl,
+        trigger_id: trigger,
+      });
+      const result = await sendSigned('/slack/commands', form.toString(), 'application/x-www-form-urlencoded', opts);
+      return { ...result, responseUrl, triggerId: trigger };
+    },
+
+    sendEvent,
+
+    async sendUrlVerification(opts = {}) {
+      const challenge = crypto.randomBytes(24).toString('base64url');
+      const body = JSON.stringify({ token: verificationToken, challenge, type: 'url_verification' });
+      const result = await sendSigned('/slack/events', body, 'application/json', opts);
+      return { ...result, challenge };
+    },
+
+    async sendBlockAction(action, opts = {}) {
+      const team = action.teamId ?? teamId;
+      const channel = channelsById.get(action.channelId);
+      const user = users.get(action.userId);
+      const responseUrl = newResponseUrl(action.channelId);
+      const actionTs = nextTs();
+      const messageTs = action.messageTs ?? channel?.messages[channel.messages.length - 1]?.ts ?? actionTs;
+      const payload = {
+        type: 'block_actions',
+        user: { id: action.userId, username: user?.name ?? action.userId, name: user?.name ?? '', team_id: team },
+        api_app_id: apiAppId,
+        token: verificationToken,
+        container: { type: 'message', message_ts: messageTs, channel_id: action.channelId, is_ephemeral: false },
+        trigger_id: triggerId(),
+        team: { id: team, domain: teamDomain },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: action.channelId, name: channel?.name ?? 'privategroup' },
+        state: { values: {} },
+        response_url: responseUrl,
+        actions: [
+          {
+            action_id: action.actionId,
+            block_id: action.blockId ?? randomId('', 5).toLowerCase(),
+            value: action.value,
+            type: 'button',
+            action_ts: actionTs,
+          },
+        ],
+      };
+      // Interactivity payloads arrive as a form with one `payload` field holding JSON.
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const result = await sendSigned('/slack/interactions', body, 'application/x-www-form-urlencoded', opts);
+      return { ...result, responseUrl };
+    },
+
+    sign,
+
+    async close() {
+      await Promise.allSettled([...pendingDeliveries]);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  function publicChannel(c: Channel): EmulatedChannel {
+    return {
+      id: c.id,
+      name: c.name,
+      isPrivate: c.isPrivate,
+      archived: c.archived,
+      members: [...c.members],
+      creator: c.creator,
+      created: c.created,
+      isGeneral: c.isGeneral,
+    };
+  }
+
+  return emulator;
+}
