@@ -12,9 +12,16 @@ export function createSlackActivities(deps: { config: ParleyConfig }) {
     async postSlackMessages(batch: OutboxBatch): Promise<OutboxSendResult> {
       const app = deps.config.apps.find((a) => a.id === batch.appId);
       if (!app?.slack) {
-        throw toApplicationFailure(new IntegrationError('slack_not_configured', `app ${batch.appId} has no Slack integration`, { retryable: false }));
+        throw toApplicationFailure(
+          new IntegrationError('slack_not_configured', `app ${batch.appId} has no Slack integration`, {
+            retryable: false,
+          }),
+        );
       }
-      const adapter = createSlackAdapter(createSlackClient(app.slack), app.slack, { heartbeat: () => heartbeat(), sleep: (ms) => sleep(ms) });
+      const adapter = createSlackAdapter(createSlackClient(app.slack), app.slack, {
+        heartbeat: () => heartbeat(),
+        sleep: (ms) => sleep(ms),
+      });
       try {
         const { refs } = await adapter.send({
           appName: app.name ?? app.id,

@@ -46,7 +46,10 @@ export interface ClientApiDeps {
 export function integrationTargets(app: AppConfig): IntegrationTarget[] {
   return enabledIntegrations(app)
     .filter((name) => name in SENDER_ACTIVITIES)
-    .map((name) => ({ name, policy: (name === 'test' && app.test?.policy) || (DEFAULT_POLICIES[name] ?? { batchWindowMs: 0 }) }));
+    .map((name) => ({
+      name,
+      policy: (name === 'test' && app.test?.policy) || (DEFAULT_POLICIES[name] ?? { batchWindowMs: 0 }),
+    }));
 }
 
 export function createClientApi(deps: ClientApiDeps): Router {

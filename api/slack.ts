@@ -35,7 +35,11 @@ const eventSchema = z.union([
     team_id: z.string(),
     api_app_id: z.string().optional(),
     event_id: z.string(),
-    event: z.looseObject({ type: z.string(), channel: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(), user: z.string().optional() }),
+    event: z.looseObject({
+      type: z.string(),
+      channel: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(),
+      user: z.string().optional(),
+    }),
   }),
 ]);
 
@@ -82,8 +86,11 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const signature = req.get('x-slack-signature');
     const timestamp = req.get('x-slack-request-timestamp');
-    const matches = apps.filter((app) => verifySlackRequest({ signingSecret: app.slack.signingSecret, body, signature, timestamp }).ok);
-    if (matches.length === 0) throw new HttpError(401, 'slack_signature_invalid', 'missing, stale or wrong Slack signature');
+    const matches = apps.filter(
+      (app) => verifySlackRequest({ signingSecret: app.slack.signingSecret, body, signature, timestamp }).ok,
+    );
+    if (matches.length === 0)
+      throw new HttpError(401, 'slack_signature_invalid', 'missing, stale or wrong Slack signature');
     return matches;
   }
 
@@ -143,19 +150,35 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       if (!workflowId) return notLinked;
       const handle = deps.temporal.workflow.getHandle(workflowId);
       const text = cmd.text.trim();
-      if (text === '') return { response_type: 'ephemeral', text: `Usage: \`${cmd.command} your reply\`, \`${cmd.command} !profile\`, \`${cmd.command} !archive\`` };
+      if (text === '')
+        return {
+          response_type: 'ephemeral',
+          text: `Usage: \`${cmd.command} your reply\`, \`${cmd.command} !profile\`, \`${cmd.command} !archive\``,
+        };
       if (text === '!profile') {
         const state = await handle.query(conversationQuery);
         return { response_type: 'ephemeral', text: profileText(state.profile, state.userId) };
       }
       if (text === '!archive') {
         await handle.signal(archiveSignal, { source: 'slack:command' });
-        return { response_type: 'in_channel', text: ':file_cabinet: Conversation archived. The next message from the user reopens it.' };
+        return {
+          response_type: 'in_channel',
+          text: ':file_cabinet: Conversation archived. The next message from the user reopens it.',
+        };
       }
       const agent = await agentOf(app, cmd.user_id);
-      await handle.signal(agentReplySignal, { id: `slack:${cmd.trigger_id}`, source: 'slack', agent, text, at: new Date().toISOString() });
+      await handle.signal(agentReplySignal, {
+        id: `slack:${cmd.trigger_id}`,
+        source: 'slack',
+        agent,
+        text,
+        at: new Date().toISOString(),
+      });
       const state = await handle.query(conversationQuery);
-      return { response_type: 'in_channel', text: `:white_check_mark: Sent to ${userLabel(state.profile, state.userId)} by ${agent.name}:\n>${text.replace(/\n/g, '\n>')}` };
+      return {
+        response_type: 'in_channel',
+        text: `:white_check_mark: Sent to ${userLabel(state.profile, state.userId)} by ${agent.name}:\n>${text.replace(/\n/g, '\n>')}`,
+      };
     })();
     const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_BUDGET_MS).unref());
     const answer = await Promise.race([work, timeout]);
@@ -166,7 +189,12 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     res.json({ response_type: 'ephemeral', text: 'On it…' });
     work.then(
       async (late) => {
-        if (cmd.response_url) await fetch(cmd.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(late) });
+        if (cmd.response_url)
+          await fetch(cmd.response_url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(late),
+          });
       },
       (err: unknown) => deps.log.error({ err, app: app.id }, 'slash command failed after its acknowledgement'),
     );
@@ -211,7 +239,8 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       try {
         await createSlackClient(app.slack).conversations.invite({ channel: join.value, users: payload.user.id });
       } catch (err) {
-        if (slackErrorCode(err) !== 'already_in_channel') deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack join failed');
+        if (slackErrorCode(err) !== 'already_in_channel')
+          deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack join failed');
       }
     }
     res.status(200).end();

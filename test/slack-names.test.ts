@@ -32,18 +32,42 @@ describe('Slack request verification', () => {
   const secret = 'slack-signing-secret';
   const body = 'token=x&team_id=T1&text=hello';
   const now = 1_800_000_000;
-  const sign = (ts: number, b = body, s = secret) => `v0=${createHmac('sha256', s).update(`v0:${ts}:${b}`).digest('hex')}`;
+  const sign = (ts: number, b = body, s = secret) =>
+    `v0=${createHmac('sha256', s).update(`v0:${ts}:${b}`).digest('hex')}`;
 
   it('accepts a fresh signature of the raw body', () => {
-    expect(verifySlackRequest({ signingSecret: secret, body, signature: sign(now), timestamp: String(now), nowSeconds: now + 60 })).toEqual({ ok: true });
+    expect(
+      verifySlackRequest({
+        signingSecret: secret,
+        body,
+        signature: sign(now),
+        timestamp: String(now),
+        nowSeconds: now + 60,
+      }),
+    ).toEqual({ ok: true });
   });
 
   it('refuses stale, tampered, foreign and missing signatures', () => {
     const base = { signingSecret: secret, body, nowSeconds: now };
-    expect(verifySlackRequest({ ...base, signature: sign(now - 301), timestamp: String(now - 301) })).toEqual({ ok: false, reason: 'stale' });
-    expect(verifySlackRequest({ ...base, body: `${body}&x=1`, signature: sign(now), timestamp: String(now) })).toEqual({ ok: false, reason: 'mismatch' });
-    expect(verifySlackRequest({ ...base, signature: sign(now, body, 'other'), timestamp: String(now) })).toEqual({ ok: false, reason: 'mismatch' });
-    expect(verifySlackRequest({ ...base, signature: undefined, timestamp: String(now) })).toEqual({ ok: false, reason: 'missing' });
-    expect(verifySlackRequest({ ...base, signature: 'v1=abc', timestamp: String(now) })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifySlackRequest({ ...base, signature: sign(now - 301), timestamp: String(now - 301) })).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
+    expect(verifySlackRequest({ ...base, body: `${body}&x=1`, signature: sign(now), timestamp: String(now) })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(verifySlackRequest({ ...base, signature: sign(now, body, 'other'), timestamp: String(now) })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(verifySlackRequest({ ...base, signature: undefined, timestamp: String(now) })).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+    expect(verifySlackRequest({ ...base, signature: 'v1=abc', timestamp: String(now) })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
   });
 });

@@ -12,13 +12,7 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import {
-  HelpScoutConversation,
-  SENDER_ACTIVITIES,
-  SlackChannel,
-  ZendeskTicket,
-  type OutboxKind,
-} from './definitions';
+import { HelpScoutConversation, SENDER_ACTIVITIES, SlackChannel, ZendeskTicket, type OutboxKind } from './definitions';
 import type {
   ConversationState,
   OutboxBatch,

@@ -120,7 +120,13 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
   }
 
   /** Posts unless a message with the same metadata id is already in the channel. */
-  async function postOnce(channel: string, eventType: string, payload: Record<string, string>, key: string, args: Record<string, unknown>) {
+  async function postOnce(
+    channel: string,
+    eventType: string,
+    payload: Record<string, string>,
+    key: string,
+    args: Record<string, unknown>,
+  ) {
     const seen = await postedIds(client, channel, eventType, key);
     if (seen.has(payload[key] as string)) return;
     await post(channel, { ...args, metadata: { event_type: eventType, event_payload: payload } });
@@ -128,19 +134,38 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
 
   async function notifyDispatch(batch: SlackBatch, channelId: string, reopened: boolean): Promise<void> {
     const dispatch = await channelIdByName(client, cacheKey, config.dispatchChannel);
-    if (!dispatch) throw new IntegrationError('slack_dispatch_channel_not_found', `no channel #${config.dispatchChannel}`, { retryable: false });
-    await ignoring(['already_in_channel', 'method_not_supported_for_channel_type'], () => client.conversations.join({ channel: dispatch }));
+    if (!dispatch)
+      throw new IntegrationError('slack_dispatch_channel_not_found', `no channel #${config.dispatchChannel}`, {
+        retryable: false,
+      });
+    await ignoring(['already_in_channel', 'method_not_supported_for_channel_type'], () =>
+      client.conversations.join({ channel: dispatch }),
+    );
     const text = dispatchText(batch.profile, batch.userId, channelId, batch.appName, reopened);
-    await postOnce(dispatch, METADATA_DISPATCH, { conversation_id: batch.conversationId, channel_id: channelId }, 'channel_id', {
-      text,
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text } },
-        {
-          type: 'actions',
-          elements: [{ type: 'button', action_id: 'parley_join', text: { type: 'plain_text', text: 'Join' }, value: channelId, style: 'primary' }],
-        },
-      ],
-    });
+    await postOnce(
+      dispatch,
+      METADATA_DISPATCH,
+      { conversation_id: batch.conversationId, channel_id: channelId },
+      'channel_id',
+      {
+        text,
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text } },
+          {
+            type: 'actions',
+            elements: [
+              {
+                type: 'button',
+                action_id: 'parley_join',
+                text: { type: 'plain_text', text: 'Join' },
+                value: channelId,
+                style: 'primary',
+              },
+            ],
+          },
+        ],
+      },
+    );
   }
 
   /** Is this existing channel the one Parley made for this conversation (a retry after a crash)? */
@@ -154,11 +179,16 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
   async function createChannel(batch: SlackBatch): Promise<{ id: string; name: string }> {
     let useWords = false;
     for (let suffix = 1; suffix <= 50; suffix++) {
-      const name = useWords ? channelName({}, batch.conversationId, suffix) : channelName(batch.profile, batch.conversationId, suffix);
+      const name = useWords
+        ? channelName({}, batch.conversationId, suffix)
+        : channelName(batch.profile, batch.conversationId, suffix);
       try {
         const res = await client.conversations.create({ name });
         const id = res.channel?.id;
-        if (!id) throw new IntegrationError('slack_bad_answer', 'conversations.create returned no channel', { retryable: true });
+        if (!id)
+          throw new IntegrationError('slack_bad_answer', 'conversations.create returned no channel', {
+            retryable: true,
+          });
         await post(id, {
           text: channelHeader(batch.profile, batch.userId, batch.appName),
           metadata: { event_type: METADATA_CHANNEL, event_payload: { conversation_id: batch.conversationId } },
@@ -168,7 +198,8 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
         const code = slackErrorCode(err);
         if (code === 'name_taken') {
           const existing = await channelIdByNameFresh(name);
-          if (existing && !existing.archived && (await isOurs(existing.id, batch.conversationId))) return { id: existing.id, name };
+          if (existing && !existing.archived && (await isOurs(existing.id, batch.conversationId)))
+            return { id: existing.id, name };
           continue;
         }
         if (code?.startsWith('invalid_name') && !useWords) {
@@ -179,16 +210,25 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
         throw toSlackIntegrationError(err);
       }
     }
-    throw new IntegrationError('slack_no_channel_name', `no free channel name for ${randomWords(batch.conversationId)}`, {
-      retryable: false,
-    });
+    throw new IntegrationError(
+      'slack_no_channel_name',
+      `no free channel name for ${randomWords(batch.conversationId)}`,
+      {
+        retryable: false,
+      },
+    );
   }
 
   async function channelIdByNameFresh(name: string): Promise<{ id: string; archived: boolean } | undefined> {
     let cursor: string | undefined;
     do {
       const res = await call(() =>
-        client.conversations.list({ types: 'public_channel', limit: 200, exclude_archived: false, ...(cursor ? { cursor } : {}) }),
+        client.conversations.list({
+          types: 'public_channel',
+          limit: 200,
+          exclude_archived: false,
+          ...(cursor ? { cursor } : {}),
+        }),
       );
       const found = res.channels?.find((c) => c.name === name);
       if (found?.id) return { id: found.id, archived: found.is_archived === true };
@@ -224,11 +264,19 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
         let channel = refs.slackChannelId;
         if (channel && batch.recent) {
           // Reopened after an archive: bot tokens are usually refused unarchive, then a fresh channel it is.
-          const back = await ignoring(['not_authorized', 'restricted_action', 'not_archived', 'missing_scope', 'method_not_supported_for_channel_type'], () =>
-            client.conversations.unarchive({ channel: channel as string }),
+          const back = await ignoring(
+            [
+              'not_authorized',
+              'restricted_action',
+              'not_archived',
+              'missing_scope',
+              'method_not_supported_for_channel_type',
+            ],
+            () => client.conversations.unarchive({ channel: channel as string }),
           );
           const info = await call(() => client.conversations.info({ channel: channel as string }));
-          if (!back && info.channel?.is_archived) channel = postsSomething ? await openChannel(batch, refs, true) : channel;
+          if (!back && info.channel?.is_archived)
+            channel = postsSomething ? await openChannel(batch, refs, true) : channel;
         } else if (!channel && postsSomething) {
           channel = await openChannel(batch, refs, false);
         }
@@ -239,7 +287,10 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
           if (item.kind === 'conversation:archived') {
             await ignoring(['already_archived'], () => client.conversations.archive({ channel: channel as string }));
           } else if (!seen.has(item.eventId) && item.message) {
-            const metadata = { event_type: METADATA_MESSAGE, event_payload: { message_id: item.eventId, conversation_id: batch.conversationId } };
+            const metadata = {
+              event_type: METADATA_MESSAGE,
+              event_payload: { message_id: item.eventId, conversation_id: batch.conversationId },
+            };
             const args =
               item.kind === 'message:user'
                 ? {

@@ -36,11 +36,21 @@ export function toSlackIntegrationError(err: unknown): IntegrationError {
   const platform = slackErrorCode(err);
   if (platform === 'ratelimited') return rateLimited('slack', 1000, err);
   if (platform && AUTH_ERRORS.has(platform)) {
-    return new IntegrationError('slack_auth_failed', `Slack refused the bot token: ${platform}`, { retryable: false, cause: err });
+    return new IntegrationError('slack_auth_failed', `Slack refused the bot token: ${platform}`, {
+      retryable: false,
+      cause: err,
+    });
   }
-  if (platform) return new IntegrationError(`slack_${platform}`, `Slack answered ${platform}`, { retryable: false, cause: err });
+  if (platform)
+    return new IntegrationError(`slack_${platform}`, `Slack answered ${platform}`, { retryable: false, cause: err });
   if (e?.code === ErrorCode.HTTPError && e.statusCode !== undefined && e.statusCode < 500 && e.statusCode !== 408) {
-    return new IntegrationError('slack_http_error', `Slack answered HTTP ${e.statusCode}`, { retryable: false, cause: err });
+    return new IntegrationError('slack_http_error', `Slack answered HTTP ${e.statusCode}`, {
+      retryable: false,
+      cause: err,
+    });
   }
-  return new IntegrationError('slack_unavailable', `Slack unreachable: ${e?.message ?? String(err)}`, { retryable: true, cause: err });
+  return new IntegrationError('slack_unavailable', `Slack unreachable: ${e?.message ?? String(err)}`, {
+    retryable: true,
+    cause: err,
+  });
 }

@@ -28,7 +28,13 @@ export function channelHeader(profile: UserProfile, userId: string, appName: str
   ].join('\n');
 }
 
-export function dispatchText(profile: UserProfile, userId: string, channelId: string, appName: string, reopened: boolean): string {
+export function dispatchText(
+  profile: UserProfile,
+  userId: string,
+  channelId: string,
+  appName: string,
+  reopened: boolean,
+): string {
   const who = userLabel(profile, userId);
   return reopened
     ? `:arrows_counterclockwise: *${who}* (${appName}) wrote again: <#${channelId}>`
@@ -41,7 +47,8 @@ export function mirroredReply(message: ConversationMessage): string {
 
 export function recentHistory(messages: ConversationMessage[], profile: UserProfile, userId: string): string {
   const lines = messages.map((m) => {
-    const who = m.role === 'user' ? userLabel(profile, userId) : `${m.agent?.name ?? 'Agent'} (${sourceLabel(m.source)})`;
+    const who =
+      m.role === 'user' ? userLabel(profile, userId) : `${m.agent?.name ?? 'Agent'} (${sourceLabel(m.source)})`;
     return `> *${who}*: ${m.text.replace(/\n/g, '\n> ')}`;
   });
   return [':scroll: Earlier in this conversation:', ...lines].join('\n');
@@ -56,7 +63,8 @@ export function profileText(profile: UserProfile, userId: string): string {
   ] as const) {
     if (record && Object.keys(record).length > 0) {
       lines.push(`${title}:`);
-      for (const [k, v] of Object.entries(record)) lines.push(`  • ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      for (const [k, v] of Object.entries(record))
+        lines.push(`  • ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
   }
   return lines.join('\n');

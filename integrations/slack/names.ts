@@ -19,8 +19,42 @@ export function slugify(text: string): string {
     .replace(/^[-_]+|[-_]+$/g, '');
 }
 
-const ADJECTIVES = ['amber', 'brave', 'calm', 'clever', 'gentle', 'happy', 'lucky', 'misty', 'quiet', 'rapid', 'sunny', 'swift', 'tidy', 'vivid', 'witty', 'zesty'];
-const NOUNS = ['badger', 'comet', 'falcon', 'harbor', 'heron', 'lantern', 'maple', 'meadow', 'otter', 'pebble', 'river', 'robin', 'sparrow', 'tulip', 'walrus', 'willow'];
+const ADJECTIVES = [
+  'amber',
+  'brave',
+  'calm',
+  'clever',
+  'gentle',
+  'happy',
+  'lucky',
+  'misty',
+  'quiet',
+  'rapid',
+  'sunny',
+  'swift',
+  'tidy',
+  'vivid',
+  'witty',
+  'zesty',
+];
+const NOUNS = [
+  'badger',
+  'comet',
+  'falcon',
+  'harbor',
+  'heron',
+  'lantern',
+  'maple',
+  'meadow',
+  'otter',
+  'pebble',
+  'river',
+  'robin',
+  'sparrow',
+  'tulip',
+  'walrus',
+  'willow',
+];
 
 /** Two words picked from the conversation id, so a retried creation asks for the same name. */
 export function randomWords(seed: string): string {

@@ -139,6 +139,8 @@ export interface FaultAnswer {
   retryAfter?: number;
   /** Wait this long before answering (to test client timeouts). */
   delayMs?: number;
+  /** Carry out the call, then answer with the fault: the effect happened but the client never learns it. */
+  afterEffect?: boolean;
 }
 
 export interface SendOptions {
@@ -355,8 +357,11 @@ function intArg(value: unknown, fallback: number): number {
   return Number.isNaN(n) ? fallback : n;
 }
 
+/** `'1700000000.000100'` → microseconds (exact: below 2^53), NaN when malformed. */
 function tsToNumber(ts: string): number {
-  return Number.parseFloat(ts);
+  const match = /^(\d+)(?:\.(\d{0,6}))?$/.exec(ts.trim());
+  if (!match) return Number.NaN;
+  return Number(match[1]) * 1e6 + Number((match[2] ?? '').padEnd(6, '0'));
 }
 
 function encodeCursor(kind: string, position: string | number): string {
@@ -784,6 +789,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const inclusive = bool(args.inclusive);
       const oldest = str(args.oldest) ? tsToNumber(str(args.oldest) ?? '0') : undefined;
       let latest = str(args.latest) ? tsToNumber(str(args.latest) ?? '0') : undefined;
+      if (oldest !== undefined && Number.isNaN(oldest)) throw new SlackError('invalid_ts_oldest');
+      if (latest !== undefined && Number.isNaN(latest)) throw new SlackError('invalid_ts_latest');
       let latestInclusive = inclusive;
       if (args.cursor) {
         // Our cursor is "the ts to continue below" (exclusive).
@@ -792,7 +799,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         if (Number.isNaN(latest)) throw new SlackError('invalid_cursor');
       }
       const matching = channel.messages
-        // Thread replies are not in history, unless broadcast to the channel.
+        // Thread replies are not in a channel's history (conversations.replies has them).
         .filter((m) => !m.threadTs || m.threadTs === m.ts)
         .filter((m) => {
           const t = tsToNumber(m.ts);
@@ -853,7 +860,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const blocks = parseBlocks(args.blocks);
       checkText(text, blocks, args);
       const messageTs = nextTs();
-      ephemeralList.push({ channel: channel.id, user: userId, text: text ?? '', messageTs, ...(blocks ? { blocks } : {}) });
+      ephemeralList.push({
+        channel: channel.id,
+        user: userId,
+        text: text ?? '',
+        messageTs,
+        ...(blocks ? { blocks } : {}),
+      });
       return { message_ts: messageTs };
     },
 
@@ -952,13 +965,27 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     specViolations.push(...checkWebApiCall(method, args, contentType || undefined));
 
     const fault = takeFault(method);
+    if (
+      fault?.afterEffect &&
+      tokens.get(/^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '') === 'active'
+    ) {
+      try {
+        handlers[method]?.(args);
+      } catch (err) {
+        if (!(err instanceof SlackError)) throw err;
+      }
+    }
     if (fault) {
       if (fault.delayMs) await sleep(fault.delayMs);
       const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : 200);
       if (status === 429) {
-        return answer(429, { ok: false, error: fault.error ?? 'ratelimited' }, {
-          'retry-after': String(fault.retryAfter ?? 1),
-        });
+        return answer(
+          429,
+          { ok: false, error: fault.error ?? 'ratelimited' },
+          {
+            'retry-after': String(fault.retryAfter ?? 1),
+          },
+        );
       }
       if (status !== 200) {
         call.status = status;
@@ -1354,7 +1381,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     sign,
 
     async close() {
-      await Promise.allSettled([...pendingDeliveries]);
+      // Let background event deliveries finish, but never hang on a Parley that does not answer.
+      await Promise.race([Promise.allSettled([...pendingDeliveries]), sleep(1000)]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
