@@ -152,7 +152,7 @@ describe('Slack: replying with /sk', () => {
   it('keeps what is typed in the channel internal', async () => {
     const channelId = await channelOf('jane');
     const before = receiver.deliveries.length;
-    slack.userPostsInChannel(channelId, AGENT, 'internal note: VIP customer');
+    await slack.userPostsInChannel(channelId, AGENT, 'internal note: VIP customer');
     await say('jane', 'ping');
     await waitFor(() => texts(channelId).includes('ping'));
     expect(receiver.deliveries.length).toBe(before);
@@ -188,8 +188,7 @@ describe('Slack: archiving', () => {
     await say('max', 'first question');
     const first = await channelOf('max');
     await waitFor(() => texts(first).includes('first question'));
-    const archived = await slack.archiveChannelAsUser(first, AGENT);
-    void archived;
+    await slack.archiveChannelAsUser(first, AGENT);
     await waitFor(async () => (await api('GET', userPath('max', '/messages'))).body.status === 'archived', {
       what: 'archived',
     });
