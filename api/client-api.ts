@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { enabledIntegrations, type AppConfig } from '../common/config';
 import { conversationWorkflowId, newMessageId } from '../common/ids';
 import {
@@ -27,9 +27,9 @@ import { authedApp } from './auth';
 import { HttpError, parseOr400 } from './errors';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
 
-/** Each integration's outbox policy (Slack paces its own posts, about one a second per channel). */
+/** Each integration's outbox policy: Slack takes about one post a second per channel (a burst goes as one paced batch). */
 const DEFAULT_POLICIES: Record<string, OutboxPolicy> = {
-  slack: { batchWindowMs: 0 },
+  slack: { batchWindowMs: 0, budget: { max: 1, periodMs: 1000 } },
   test: { batchWindowMs: 0 },
 };
 
@@ -83,7 +83,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
     };
   }
 
-  async function queryState(app: AppConfig, userId: string, res: Response): Promise<ConversationState> {
+  async function queryState(app: AppConfig, userId: string): Promise<ConversationState> {
     const workflowId = conversationWorkflowId(app.id, userId);
     try {
       const deadline = new Date(Date.now() + (deps.queryTimeoutMs ?? 10_000));
@@ -93,8 +93,9 @@ export function createClientApi(deps: ClientApiDeps): Router {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError)
         throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
-      res.locals.cause = err;
-      throw new HttpError(503, 'temporal_unavailable', 'the conversation could not be read right now; try again');
+      throw new HttpError(503, 'temporal_unavailable', 'the conversation could not be read right now; try again', {
+        cause: err,
+      });
     }
   }
 
@@ -158,7 +159,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
   router.get('/users/:userId/messages', async (req, res) => {
     const app = authedApp(res);
     const userId = userOf(req.params);
-    const state = await queryState(app, userId, res);
+    const state = await queryState(app, userId);
     res.json({
       conversationId: conversationWorkflowId(app.id, userId),
       status: state.status,
@@ -169,7 +170,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
   router.get('/users/:userId/conversation', async (req, res) => {
     const app = authedApp(res);
     const userId = userOf(req.params);
-    const state = await queryState(app, userId, res);
+    const state = await queryState(app, userId);
     res.json({
       conversationId: conversationWorkflowId(app.id, userId),
       status: state.status,
