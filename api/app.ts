@@ -8,6 +8,7 @@ import { errorHandler, HttpError, notFound } from './errors';
 import { createHealthRouter, type ReadinessCheck } from './health';
 import { openApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
+import { createCodecRouter, type CodecDeps } from './codec';
 
 export interface AppDeps {
   temporal: Client;
@@ -17,6 +18,7 @@ export interface AppDeps {
   readiness: () => Promise<ReadinessCheck>;
   continueAsNewAfterEvents?: number;
   bodyLimit?: string;
+  codec?: CodecDeps;
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -30,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(doc);
   });
 
+  app.use('/codec', createCodecRouter(deps.codec ?? { corsOrigins: [] }));
   app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });

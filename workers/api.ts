@@ -1,4 +1,5 @@
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS (the production shape; workers run apart). */
+import { encryptionSettings } from '../common/codec';
 import { loadConfig } from '../common/config';
 import { createLogger, type Logger } from '../common/logger';
 import { startParley } from './parley';
@@ -12,7 +13,14 @@ async function main(log: Logger): Promise<() => Promise<void>> {
       'TEMPORAL_ADDRESS is not set: `npm run api` joins a running Temporal (use `npm start` for the all-in-one)',
     );
   const portValue = Number(process.env.PORT ?? 3000);
-  const parley = await startParley({ loaded: loadConfig(), temporal, log, worker: false, port: portValue });
+  const parley = await startParley({
+    loaded: loadConfig(),
+    temporal,
+    log,
+    worker: false,
+    port: portValue,
+    encryption: encryptionSettings(),
+  });
   log.info({ api: parley.apiUrl, temporal: parley.temporalAddress }, 'api listening');
   return parley.stop;
 }

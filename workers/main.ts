@@ -2,6 +2,7 @@
  * `npm start`: everything in one process. Without TEMPORAL_ADDRESS, an embedded Temporal dev server
  * (127.0.0.1:7233, UI on 8233, data in `.parley/`); then the worker and the API on PORT (default 3000).
  */
+import { encryptionSettings } from '../common/codec';
 import { loadConfig } from '../common/config';
 import { createLogger, type Logger } from '../common/logger';
 import { conversationWorkflowId } from '../common/ids';
@@ -25,6 +26,7 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     loaded,
     temporal,
     log,
+    encryption: encryptionSettings(),
     port: port(process.env.PORT, 'PORT', 3000),
     devServer: {
       port: tPort,
@@ -39,6 +41,15 @@ async function main(log: Logger): Promise<() => Promise<void>> {
   ];
   if (parley.uiUrl) lines.push(`  Temporal UI:  ${parley.uiUrl}/namespaces/${temporal.namespace}/workflows`);
   if (loaded.file) lines.push(`  Config:       ${loaded.file}`);
+  const encryption = encryptionSettings();
+  if (encryption.keys.length > 0) {
+    lines.push(
+      `  Encryption:   payloads encrypted with key "${encryption.keys[0]?.id}"; codec at ${parley.apiUrl}/codec` +
+        (encryption.codecToken
+          ? ` (sign in once at ${parley.apiUrl}/codec/login)`
+          : ' (set PARLEY_CODEC_TOKEN to read them in the UI)'),
+    );
+  }
   if (loaded.demoKey) {
     const user = 'jane';
     lines.push(

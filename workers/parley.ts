@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { createEncryptionCodec, dataConverterFor, type EncryptionSettings } from '../common/codec';
 import type { LoadedConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { parleyHome } from '../common/paths';
@@ -30,6 +31,8 @@ export interface ParleyOptions {
   devServer?: { port?: number; uiPort?: number; persist?: boolean };
   workflowBundle?: WorkflowBundleOption;
   continueAsNewAfterEvents?: number;
+  /** Payload encryption and the codec endpoint; off when there are no keys. */
+  encryption?: EncryptionSettings;
 }
 
 export interface RunningParley {
@@ -44,6 +47,8 @@ export interface RunningParley {
 export async function startParley(options: ParleyOptions): Promise<RunningParley> {
   const { log, temporal: settings } = options;
   const home = options.home ?? parleyHome();
+  const keys = options.encryption?.keys ?? [];
+  const dataConverter = dataConverterFor(keys);
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
@@ -61,7 +66,14 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
     let devServer: DevServer | undefined;
     if (!address) {
       const cli = await findOrInstallTemporalCli(home, log);
-      devServer = await startDevServer({ cli, home, log, ...options.devServer });
+      const uiCodecEndpoint = keys.length > 0 ? `http://localhost:${options.port ?? 3000}/codec` : undefined;
+      devServer = await startDevServer({
+        cli,
+        home,
+        log,
+        ...options.devServer,
+        ...(uiCodecEndpoint ? { uiCodecEndpoint } : {}),
+      });
       const server = devServer;
       cleanups.push(() => server.stop());
       address = devServer.address;
@@ -70,7 +82,11 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
     const connection = await Connection.connect(connectionOptions(settings, address));
     cleanups.push(() => connection.close());
     await ensureSearchAttributes(connection, settings.namespace, log);
-    const client = new Client({ connection, namespace: settings.namespace });
+    const client = new Client({
+      connection,
+      namespace: settings.namespace,
+      ...(dataConverter ? { dataConverter } : {}),
+    });
 
     let worker: Worker | undefined;
     if (options.worker !== false) {
@@ -83,6 +99,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         taskQueue: settings.taskQueue,
         config: options.loaded.config,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+        ...(dataConverter ? { dataConverter } : {}),
       });
       worker = created;
       const running = created.run();
@@ -99,6 +116,11 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         config: options.loaded.config,
         taskQueue: settings.taskQueue,
         log,
+        codec: {
+          ...(keys.length > 0 ? { codec: createEncryptionCodec(keys) } : {}),
+          ...(options.encryption?.codecToken ? { token: options.encryption.codecToken } : {}),
+          corsOrigins: options.encryption?.corsOrigins ?? [],
+        },
         readiness: createReadiness({
           client,
           namespace: settings.namespace,

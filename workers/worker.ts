@@ -1,4 +1,6 @@
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
 import type { ParleyConfig } from '../common/config';
 import { loadConfig } from '../common/config';
@@ -15,6 +17,7 @@ export interface ParleyWorkerOptions {
   /** A prebuilt workflow bundle (tests build it once); default: bundle `workflows/` now. */
   workflowBundle?: WorkflowBundleOption;
   fetch?: typeof fetch;
+  dataConverter?: { payloadCodecs: PayloadCodec[] };
 }
 
 export function workflowsPath(): string {
@@ -28,6 +31,7 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(deps),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     // Activities wait on vendors; a graceful stop lets the ones in flight finish.
     shutdownGraceTime: '10 seconds',
@@ -46,12 +50,14 @@ async function main(log: Logger): Promise<() => Promise<void>> {
   const connection = await NativeConnection.connect(connectionOptions(settings, settings.address));
   // A bundle built ahead of time (container image, tests) skips bundling at start.
   const bundle = process.env.PARLEY_WORKFLOW_BUNDLE;
+  const dataConverter = dataConverterFor(encryptionSettings().keys);
   const worker = await createParleyWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     config,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+    ...(dataConverter ? { dataConverter } : {}),
   });
   const running = worker.run();
   log.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');

@@ -1,5 +1,6 @@
 /** Builds a real Parley (worker + API) for a test file, against the run's dev server, on its own task queue. */
 import { randomBytes } from 'node:crypto';
+import type { EncryptionSettings } from '../../common/codec';
 import { configSchema, type ParleyConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { startParley, type RunningParley } from '../../workers/parley';
@@ -29,6 +30,7 @@ export async function startTestParley(options: {
   taskQueue?: string;
   continueAsNewAfterEvents?: number;
   worker?: boolean;
+  encryption?: EncryptionSettings;
 }): Promise<TestParley> {
   const taskQueue = options.taskQueue ?? `test-${randomBytes(6).toString('hex')}`;
   const bundlePath = process.env.PARLEY_TEST_WORKFLOW_BUNDLE;
@@ -39,6 +41,7 @@ export async function startTestParley(options: {
     host: '127.0.0.1',
     port: 0,
     ...(options.worker === false ? { worker: false } : {}),
+    ...(options.encryption ? { encryption: options.encryption } : {}),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     ...(options.continueAsNewAfterEvents !== undefined
       ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
