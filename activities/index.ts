@@ -1,4 +1,7 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { ParleyConfig } from '../common/config';
+import type { Metrics } from '../common/metrics';
+import type { OutboxBatch, OutboxFailureDetails } from '../workflows/definitions';
 import { createSlackActivities } from './slack';
 import { createTestIntegrationActivities } from './test-integration';
 import { createWebhookActivities } from './webhooks';
@@ -6,14 +9,51 @@ import { createWebhookActivities } from './webhooks';
 export interface ActivityDeps {
   config: ParleyConfig;
   fetch?: typeof fetch;
+  metrics?: Metrics;
+}
+
+/** Counts what a send activity did: items out, relay latency, batch size, rate limits and failures. */
+function instrumented<R>(metrics: Metrics | undefined, send: (batch: OutboxBatch) => Promise<R>) {
+  return async (batch: OutboxBatch): Promise<R> => {
+    const integration = batch.outbox.split(':')[0] ?? batch.outbox;
+    metrics?.outboxBatch.observe({ integration }, batch.items.length);
+    const delivered = (n: number): void => {
+      if (!metrics || n <= 0) return;
+      metrics.relayed.inc({ integration, direction: 'out' }, n);
+      for (const item of batch.items.slice(0, n)) {
+        const at = item.message ? Date.parse(item.message.at) : item.enqueuedAt;
+        if (Number.isFinite(at)) metrics.relayLatency.observe({ integration }, Math.max(0, Date.now() - at) / 1000);
+      }
+    };
+    try {
+      const result = await send(batch);
+      delivered(batch.items.length);
+      return result;
+    } catch (err) {
+      if (metrics && err instanceof ApplicationFailure) {
+        const details = err.details?.[0] as OutboxFailureDetails | undefined;
+        delivered(details?.completed ?? 0);
+        if (err.type?.endsWith('_rate_limited')) {
+          metrics.rateLimitWaits.inc({ integration });
+          metrics.rateLimitSeconds.inc({ integration }, (details?.retryAfterMs ?? 0) / 1000);
+        } else {
+          metrics.sendFailures.inc({ integration, code: err.type ?? 'unknown' });
+        }
+      }
+      throw err;
+    }
+  };
 }
 
 /** Every activity Parley's workers run, built from their dependencies (tests pass emulator URLs via config). */
 export function createActivities(deps: ActivityDeps) {
+  const webhooks = createWebhookActivities(deps);
+  const test = createTestIntegrationActivities(deps);
+  const slack = createSlackActivities(deps);
   return {
-    ...createWebhookActivities(deps),
-    ...createTestIntegrationActivities(deps),
-    ...createSlackActivities(deps),
+    deliverClientWebhooks: instrumented(deps.metrics, webhooks.deliverClientWebhooks),
+    sendTestIntegrationBatch: instrumented(deps.metrics, test.sendTestIntegrationBatch),
+    postSlackMessages: instrumented(deps.metrics, slack.postSlackMessages),
   };
 }
 

@@ -1,5 +1,6 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { ParleyConfig } from '../common/config';
+import type { Metrics } from '../common/metrics';
 import { IntegrationError } from '../common/errors';
 import { deliverWebhookEvent, type WebhookEvent, type WebhookEventType } from '../integrations/webhooks/deliver';
 import type { OutboxBatch, OutboxItem } from '../workflows/definitions';
@@ -23,7 +24,7 @@ export function webhookEvent(batch: OutboxBatch, item: OutboxItem): WebhookEvent
   };
 }
 
-export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: typeof fetch }) {
+export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: typeof fetch; metrics?: Metrics }) {
   return {
     /** Delivers a batch of events to one client webhook URL, in order; progress survives retries. */
     async deliverClientWebhooks(batch: OutboxBatch): Promise<void> {
@@ -43,7 +44,19 @@ export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: ty
         for (; done < batch.items.length; done++) {
           const item = batch.items[done] as OutboxItem;
           heartbeat(done);
-          await deliverWebhookEvent({ url, secret: hook.secret, event: webhookEvent(batch, item), fetch: deps.fetch });
+          try {
+            await deliverWebhookEvent({
+              url,
+              secret: hook.secret,
+              event: webhookEvent(batch, item),
+              fetch: deps.fetch,
+            });
+          } catch (err) {
+            const limited = err instanceof IntegrationError && err.code.endsWith('_rate_limited');
+            deps.metrics?.webhookDeliveries.inc({ result: limited ? 'rate_limited' : 'failed' });
+            throw err;
+          }
+          deps.metrics?.webhookDeliveries.inc({ result: 'delivered' });
           heartbeat(done + 1);
         }
       } catch (err) {

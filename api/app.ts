@@ -9,6 +9,8 @@ import { createHealthRouter, type ReadinessCheck } from './health';
 import { openApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
 import { createCodecRouter, type CodecDeps } from './codec';
+import { metricsHandler, requestMetrics } from './metrics';
+import { createMetrics, type Metrics } from '../common/metrics';
 
 export interface AppDeps {
   temporal: Client;
@@ -19,6 +21,9 @@ export interface AppDeps {
   continueAsNewAfterEvents?: number;
   bodyLimit?: string;
   codec?: CodecDeps;
+  metrics?: Metrics;
+  /** Where the Temporal SDK exports its own metrics in this process, appended to `/metrics`. */
+  temporalMetricsUrl?: string;
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -26,6 +31,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  const metrics = deps.metrics ?? createMetrics();
+  app.use(requestMetrics(metrics));
+  app.get('/metrics', metricsHandler(metrics, deps.temporalMetricsUrl));
   app.use(createHealthRouter(deps.readiness));
   const doc = openApiDocument(deps.config.server.publicUrl);
   app.get('/openapi.json', (_req, res) => {
@@ -33,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/codec', createCodecRouter(deps.codec ?? { corsOrigins: [] }));
-  app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
+  app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(
@@ -51,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
     },
     json,
     requireAppKey(deps.config),
-    createClientApi(deps),
+    createClientApi({ ...deps, metrics }),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

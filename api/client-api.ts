@@ -23,6 +23,7 @@ import {
   type UserProfile,
 } from '../workflows/definitions';
 import type { conversation } from '../workflows/conversation';
+import type { Metrics } from '../common/metrics';
 import { authedApp } from './auth';
 import { HttpError, parseOr400 } from './errors';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
@@ -40,6 +41,7 @@ export interface ClientApiDeps {
   continueAsNewAfterEvents?: number;
   /** How long a query may take before the API answers 503. */
   queryTimeoutMs?: number;
+  metrics?: Metrics;
 }
 
 /** The integrations of an app that Parley can send to, with their outbox policies, as the workflow wants them. */
@@ -138,6 +140,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
         signalArgs: [signal],
       },
     );
+    deps.metrics?.relayed.inc({ integration: 'api', direction: 'in' });
     res.status(202).json({ message, conversationId: handle.workflowId });
   });
 

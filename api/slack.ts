@@ -7,6 +7,7 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import type { Metrics } from '../common/metrics';
 import { createSlackClient } from '../integrations/slack/client';
 import { slackErrorCode } from '../integrations/slack/errors';
 import { profileText, userLabel } from '../integrations/slack/format';
@@ -58,6 +59,7 @@ export interface SlackRouterDeps {
   config: ParleyConfig;
   temporal: Client;
   log: Logger;
+  metrics?: Metrics;
 }
 
 export function createSlackRouter(deps: SlackRouterDeps): Router {
@@ -174,6 +176,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
         text,
         at: new Date().toISOString(),
       });
+      deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
       const state = await handle.query(conversationQuery);
       return {
         response_type: 'in_channel',

@@ -27,6 +27,9 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     temporal,
     log,
     encryption: encryptionSettings(),
+    ...(process.env.PARLEY_SDK_METRICS_PORT
+      ? { temporalMetricsPort: port(process.env.PARLEY_SDK_METRICS_PORT, 'PARLEY_SDK_METRICS_PORT', 0) }
+      : {}),
     port: port(process.env.PORT, 'PORT', 3000),
     devServer: {
       port: tPort,

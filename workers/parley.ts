@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { createEncryptionCodec, dataConverterFor, type EncryptionSettings } from '../common/codec';
+import { createMetrics } from '../common/metrics';
 import type { LoadedConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { parleyHome } from '../common/paths';
@@ -33,6 +34,8 @@ export interface ParleyOptions {
   continueAsNewAfterEvents?: number;
   /** Payload encryption and the codec endpoint; off when there are no keys. */
   encryption?: EncryptionSettings;
+  /** Loopback port where the Temporal SDK exports its metrics, appended to the API's `/metrics`. */
+  temporalMetricsPort?: number;
 }
 
 export interface RunningParley {
@@ -49,6 +52,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
   const home = options.home ?? parleyHome();
   const keys = options.encryption?.keys ?? [];
   const dataConverter = dataConverterFor(keys);
+  const metrics = createMetrics();
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
@@ -90,7 +94,10 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
 
     let worker: Worker | undefined;
     if (options.worker !== false) {
-      installTemporalRuntime(log);
+      installTemporalRuntime(
+        log,
+        options.temporalMetricsPort ? { metricsBindAddress: `127.0.0.1:${options.temporalMetricsPort}` } : {},
+      );
       const native = await NativeConnection.connect(connectionOptions(settings, address));
       cleanups.push(() => native.close());
       const created = await createParleyWorker({
@@ -98,6 +105,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         namespace: settings.namespace,
         taskQueue: settings.taskQueue,
         config: options.loaded.config,
+        metrics,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       });
@@ -116,6 +124,10 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         config: options.loaded.config,
         taskQueue: settings.taskQueue,
         log,
+        metrics,
+        ...(options.temporalMetricsPort
+          ? { temporalMetricsUrl: `http://127.0.0.1:${options.temporalMetricsPort}/metrics` }
+          : {}),
         codec: {
           ...(keys.length > 0 ? { codec: createEncryptionCodec(keys) } : {}),
           ...(options.encryption?.codecToken ? { token: options.encryption.codecToken } : {}),

@@ -1,9 +1,11 @@
 import type { PayloadCodec } from '@temporalio/common';
+import http from 'node:http';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
 import type { ParleyConfig } from '../common/config';
 import { loadConfig } from '../common/config';
+import { createMetrics, type Metrics } from '../common/metrics';
 import { createLogger, type Logger } from '../common/logger';
 import { installTemporalRuntime } from './runtime';
 import { connectionOptions, temporalSettings } from './temporal-env';
@@ -18,6 +20,7 @@ export interface ParleyWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   fetch?: typeof fetch;
   dataConverter?: { payloadCodecs: PayloadCodec[] };
+  metrics?: Metrics;
 }
 
 export function workflowsPath(): string {
@@ -25,7 +28,11 @@ export function workflowsPath(): string {
 }
 
 export async function createParleyWorker(options: ParleyWorkerOptions): Promise<Worker> {
-  const deps = { config: options.config, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const deps = {
+    config: options.config,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -38,7 +45,11 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
   });
 }
 
-/** `npm run worker`: a worker alone, against TEMPORAL_ADDRESS (the production shape). */
+/**
+ * `npm run worker`: a worker alone, against TEMPORAL_ADDRESS (the production shape). It serves its metrics on
+ * PARLEY_WORKER_METRICS_PORT (default 9464): Parley's own (sends, latency, rate limits, webhooks) followed by the
+ * Temporal SDK's, which the runtime exports on the next port, on loopback only.
+ */
 async function main(log: Logger): Promise<() => Promise<void>> {
   const settings = temporalSettings();
   if (!settings.address)
@@ -46,7 +57,26 @@ async function main(log: Logger): Promise<() => Promise<void>> {
       'TEMPORAL_ADDRESS is not set: `npm run worker` joins a running Temporal (use `npm start` for the all-in-one)',
     );
   const { config } = loadConfig();
-  installTemporalRuntime(log);
+  const metricsPort = Number(process.env.PARLEY_WORKER_METRICS_PORT ?? 9464);
+  installTemporalRuntime(log, { metricsBindAddress: `127.0.0.1:${metricsPort + 1}` });
+  const metrics = createMetrics();
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    void (async () => {
+      let text = await metrics.registry.metrics();
+      try {
+        const sdk = await fetch(`http://127.0.0.1:${metricsPort + 1}/metrics`, { signal: AbortSignal.timeout(2000) });
+        if (sdk.ok) text += `\n${await sdk.text()}`;
+      } catch {
+        // Not exported yet: Parley's own metrics alone.
+      }
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(metricsPort, resolve));
   const connection = await NativeConnection.connect(connectionOptions(settings, settings.address));
   // A bundle built ahead of time (container image, tests) skips bundling at start.
   const bundle = process.env.PARLEY_WORKFLOW_BUNDLE;
@@ -56,15 +86,18 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     config,
+    metrics,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
     ...(dataConverter ? { dataConverter } : {}),
   });
   const running = worker.run();
-  log.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');
+  log.info({ taskQueue: settings.taskQueue, namespace: settings.namespace, metricsPort }, 'worker running');
+  // SIGTERM: stop polling, let activities in flight finish (shutdownGraceTime), then close.
   return async () => {
     worker.shutdown();
     await running;
     await connection.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   };
 }
 
