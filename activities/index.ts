@@ -51,9 +51,9 @@ export function createActivities(deps: ActivityDeps) {
   const test = createTestIntegrationActivities(deps);
   const slack = createSlackActivities(deps);
   return {
-    deliverClientWebhooks: instrumented(deps.metrics, webhooks.deliverClientWebhooks),
-    sendTestIntegrationBatch: instrumented(deps.metrics, test.sendTestIntegrationBatch),
-    postSlackMessages: instrumented(deps.metrics, slack.postSlackMessages),
+    deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
+    sendTestIntegrationBatch: instrumented(deps.metrics, (b) => test.sendTestIntegrationBatch(b)),
+    postSlackMessages: instrumented(deps.metrics, (b) => slack.postSlackMessages(b)),
   };
 }
 
