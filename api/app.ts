@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics } from './metrics';
+import { createIntegrationsRouter } from './integrations';
 import { createMetrics, type Metrics } from '../common/metrics';
 
 export interface AppDeps {
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
     json,
     requireAppKey(deps.config),
     createClientApi({ ...deps, metrics }),
+    createIntegrationsRouter(),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

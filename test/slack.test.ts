@@ -351,3 +351,27 @@ describe('Slack: security', () => {
     expect(conversationWorkflowId('acme', 'jane')).toBe('conversation:acme:jane');
   });
 });
+
+describe('Slack: connection check', () => {
+  it('lists the integration state and checks the token live', async () => {
+    const listed = await api('GET', '/v1/apps/acme/integrations');
+    expect(listed.body.integrations).toEqual([expect.objectContaining({ name: 'slack', state: 'ok' })]);
+    slack.revokeToken();
+    try {
+      const failed = await api('POST', '/v1/apps/acme/integrations/slack/check');
+      expect(failed.body).toMatchObject({
+        name: 'slack',
+        state: 'auth_failed',
+        message: expect.stringContaining('token_revoked'),
+      });
+      expect((await api('GET', '/v1/apps/acme/integrations')).body.integrations[0].state).toBe('auth_failed');
+    } finally {
+      slack.addToken(slack.botToken);
+    }
+    slack.failNext('auth.test', { status: 429, retryAfter: 30 });
+    const limited = await api('POST', '/v1/apps/acme/integrations/slack/check');
+    expect(limited.body).toMatchObject({ state: 'rate_limited', rateLimitedUntil: expect.any(String) });
+    expect((await api('POST', '/v1/apps/acme/integrations/slack/check')).body.state).toBe('ok');
+    expect((await api('POST', '/v1/apps/acme/integrations/zendesk/check')).status).toBe(404);
+  });
+});

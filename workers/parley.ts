@@ -148,10 +148,15 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         s.once('error', reject);
       });
       cleanups.push(
+        // Graceful: no new connections, requests in flight finish (10 s at most), idle keep-alives close now.
         () =>
           new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
+            const force = setTimeout(() => server.closeAllConnections(), 10_000);
+            server.close(() => {
+              clearTimeout(force);
+              resolve();
+            });
+            server.closeIdleConnections();
           }),
       );
       const { port } = server.address() as AddressInfo;

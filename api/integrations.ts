@@ -1,0 +1,97 @@
+/**
+ * "Test connection": each configured integration's state, and a live check of its credentials
+ * (Slack `auth.test`; the test integration's sink). Results are kept per process and shown by the listing.
+ */
+import { Router } from 'express';
+import type { AppConfig } from '../common/config';
+import { enabledIntegrations, type IntegrationName } from '../common/config';
+import { IntegrationError } from '../common/errors';
+import { createSlackClient } from '../integrations/slack/client';
+import { toSlackIntegrationError } from '../integrations/slack/errors';
+import { createTestSinkClient } from '../integrations/test/client';
+import { authedApp } from './auth';
+import { HttpError } from './errors';
+
+export type IntegrationState = 'ok' | 'rate_limited' | 'auth_failed' | 'unreachable' | 'error' | 'not_supported';
+
+export interface IntegrationCheck {
+  name: string;
+  state: IntegrationState;
+  message: string;
+  checkedAt: string;
+  rateLimitedUntil?: string;
+}
+
+function fromError(name: string, err: unknown): IntegrationCheck {
+  const e =
+    err instanceof IntegrationError ? err : new IntegrationError(`${name}_error`, String(err), { retryable: true });
+  const checkedAt = new Date().toISOString();
+  if (e.code.endsWith('_rate_limited')) {
+    return {
+      name,
+      state: 'rate_limited',
+      message: e.message,
+      checkedAt,
+      rateLimitedUntil: new Date(Date.now() + (e.retryAfterMs ?? 0)).toISOString(),
+    };
+  }
+  if (/_(auth_failed|rejected|unauthorized)$/.test(e.code))
+    return { name, state: 'auth_failed', message: e.message, checkedAt };
+  return { name, state: e.retryable ? 'unreachable' : 'error', message: e.message, checkedAt };
+}
+
+async function check(app: AppConfig, name: IntegrationName): Promise<IntegrationCheck> {
+  const checkedAt = new Date().toISOString();
+  try {
+    if (name === 'slack' && app.slack) {
+      const res = await createSlackClient(app.slack)
+        .auth.test()
+        .catch((err: unknown) => {
+          throw toSlackIntegrationError(err);
+        });
+      return {
+        name,
+        state: 'ok',
+        message: `connected to ${res.team ?? res.team_id} as ${res.user ?? res.user_id}`,
+        checkedAt,
+      };
+    }
+    if (name === 'test' && app.test) {
+      await createTestSinkClient(app.test.url).listDelivered('connection-check');
+      return { name, state: 'ok', message: 'test sink reachable', checkedAt };
+    }
+    return { name, state: 'not_supported', message: `Parley does not send to ${name} yet`, checkedAt };
+  } catch (err) {
+    return fromError(name, err);
+  }
+}
+
+export function createIntegrationsRouter(): Router {
+  const router = Router({ mergeParams: true });
+  const last = new Map<string, IntegrationCheck>();
+
+  router.get('/integrations', async (_req, res) => {
+    const app = authedApp(res);
+    const results = await Promise.all(
+      enabledIntegrations(app).map(async (name) => {
+        const key = `${app.id}:${name}`;
+        const known = last.get(key) ?? (await check(app, name));
+        last.set(key, known);
+        return known;
+      }),
+    );
+    res.json({ integrations: results });
+  });
+
+  router.post('/integrations/:name/check', async (req, res) => {
+    const app = authedApp(res);
+    const name = String(req.params.name) as IntegrationName;
+    if (!enabledIntegrations(app).includes(name))
+      throw new HttpError(404, 'integration_not_configured', `app "${app.id}" has no ${name} integration`);
+    const result = await check(app, name);
+    last.set(`${app.id}:${name}`, result);
+    res.json(result);
+  });
+
+  return router;
+}
