@@ -93,7 +93,8 @@ export interface EncryptionSettings {
 
 /** `PARLEY_ENCRYPTION_KEYS`, `PARLEY_CODEC_TOKEN`, `PARLEY_CODEC_CORS_ORIGINS` (default: the local Temporal UI). */
 export function encryptionSettings(env: NodeJS.ProcessEnv = process.env): EncryptionSettings {
-  const corsOrigins = (env.PARLEY_CODEC_CORS_ORIGINS ?? 'http://localhost:8233,http://127.0.0.1:8233')
+  // Empty means unset, as for Temporal's own variables.
+  const corsOrigins = (env.PARLEY_CODEC_CORS_ORIGINS || 'http://localhost:8233,http://127.0.0.1:8233')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
