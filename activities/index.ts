@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import type { OutboxBatch, OutboxFailureDetails } from '../workflows/definitions';
+import { createHelpScoutActivities } from './helpscout';
 import { createSlackActivities } from './slack';
 import { createTestIntegrationActivities } from './test-integration';
 import { createWebhookActivities } from './webhooks';
@@ -50,10 +51,12 @@ export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
   const test = createTestIntegrationActivities(deps);
   const slack = createSlackActivities(deps);
+  const helpscout = createHelpScoutActivities(deps);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
     sendTestIntegrationBatch: instrumented(deps.metrics, (b) => test.sendTestIntegrationBatch(b)),
     postSlackMessages: instrumented(deps.metrics, (b) => slack.postSlackMessages(b)),
+    postHelpScoutThreads: instrumented(deps.metrics, (b) => helpscout.postHelpScoutThreads(b)),
   };
 }
 

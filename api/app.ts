@@ -8,6 +8,7 @@ import { errorHandler, HttpError, notFound } from './errors';
 import { createHealthRouter, type ReadinessCheck } from './health';
 import { openApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
+import { createHelpScoutRouter } from './helpscout';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics } from './metrics';
 import { createIntegrationsRouter } from './integrations';
@@ -42,6 +43,10 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/codec', createCodecRouter(deps.codec ?? { corsOrigins: [] }));
+  app.use(
+    '/helpscout',
+    createHelpScoutRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }),
+  );
   app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
@@ -61,7 +66,7 @@ export function createApp(deps: AppDeps): Express {
     json,
     requireAppKey(deps.config),
     createClientApi({ ...deps, metrics }),
-    createIntegrationsRouter(),
+    createIntegrationsRouter(deps.config.server.publicUrl),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -32,6 +32,7 @@ import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas
 const DEFAULT_POLICIES: Record<string, OutboxPolicy> = {
   slack: { batchWindowMs: 0, budget: { max: 1, periodMs: 1000 } },
   test: { batchWindowMs: 0 },
+  helpscout: { batchWindowMs: 0 },
 };
 
 export interface ClientApiDeps {

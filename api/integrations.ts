@@ -9,6 +9,9 @@ import { IntegrationError } from '../common/errors';
 import { createSlackClient } from '../integrations/slack/client';
 import { toSlackIntegrationError } from '../integrations/slack/errors';
 import { createTestSinkClient } from '../integrations/test/client';
+import { createHelpScoutClient } from '../integrations/helpscout/client';
+import { resolveMailboxId } from '../integrations/helpscout/mailbox';
+import { connectHelpScout, disconnectHelpScout } from '../integrations/helpscout/webhooks';
 import { authedApp } from './auth';
 import { HttpError } from './errors';
 
@@ -56,6 +59,13 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
         checkedAt,
       };
     }
+    if (name === 'helpscout' && app.helpscout) {
+      const client = createHelpScoutClient(app.helpscout);
+      await client.token(true);
+      const mailbox = await resolveMailboxId(client, app.helpscout);
+      await client.request('GET', `mailboxes/${mailbox}`);
+      return { name, state: 'ok', message: `token granted; mailbox ${mailbox} reachable`, checkedAt };
+    }
     if (name === 'test' && app.test) {
       await createTestSinkClient(app.test.url).listDelivered('connection-check');
       return { name, state: 'ok', message: 'test sink reachable', checkedAt };
@@ -66,7 +76,7 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
   }
 }
 
-export function createIntegrationsRouter(): Router {
+export function createIntegrationsRouter(publicUrl?: string): Router {
   const router = Router({ mergeParams: true });
   const last = new Map<string, IntegrationCheck>();
 
@@ -81,6 +91,40 @@ export function createIntegrationsRouter(): Router {
       }),
     );
     res.json({ integrations: results });
+  });
+
+  function helpscoutOf(app: AppConfig) {
+    if (!app.helpscout)
+      throw new HttpError(404, 'integration_not_configured', `app "${app.id}" has no helpscout integration`);
+    if (!publicUrl)
+      throw new HttpError(
+        400,
+        'public_url_missing',
+        'set server.publicUrl: Help Scout must be able to call Parley back',
+      );
+    return { client: createHelpScoutClient(app.helpscout), config: app.helpscout, publicUrl };
+  }
+
+  router.post('/integrations/helpscout/connect', async (_req, res) => {
+    const app = authedApp(res);
+    const { client, config, publicUrl: url } = helpscoutOf(app);
+    try {
+      res.json(await connectHelpScout(client, config, app.id, url));
+    } catch (err) {
+      const check = fromError('helpscout', err);
+      throw new HttpError(502, `helpscout_${check.state}`, check.message);
+    }
+  });
+
+  router.delete('/integrations/helpscout', async (_req, res) => {
+    const app = authedApp(res);
+    const { client, publicUrl: url } = helpscoutOf(app);
+    try {
+      res.json({ removedWebhooks: await disconnectHelpScout(client, app.id, url) });
+    } catch (err) {
+      const check = fromError('helpscout', err);
+      throw new HttpError(502, `helpscout_${check.state}`, check.message);
+    }
   });
 
   router.post('/integrations/:name/check', async (req, res) => {

@@ -197,6 +197,8 @@ export interface OutboxBatch {
 export interface OutboxSendResult {
   /** References to remember (e.g. `slackChannel`), merged into the conversation's `refs`. */
   refs?: Record<string, string>;
+  /** The integration lost its conversation (a deleted mailbox) and needs the recent history to open another. */
+  needsHistory?: boolean;
 }
 
 /** Details of a failure from a send activity: a rate limit's wait, and how many items did go out first. */
@@ -205,6 +207,8 @@ export interface OutboxFailureDetails {
   completed?: number;
   /** References made before the failure (a channel created), kept so the next try uses them. */
   refs?: Record<string, string>;
+  /** The integration lost its conversation (a deleted mailbox) and needs the recent history to open another. */
+  needsHistory?: boolean;
 }
 
 /** The activity that sends for each kind of outbox (the part of its key before `:`). */
@@ -212,6 +216,7 @@ export const SENDER_ACTIVITIES = {
   test: 'sendTestIntegrationBatch',
   webhook: 'deliverClientWebhooks',
   slack: 'postSlackMessages',
+  helpscout: 'postHelpScoutThreads',
 } as const satisfies Record<string, keyof Activities>;
 export type OutboxKind = keyof typeof SENDER_ACTIVITIES;
 

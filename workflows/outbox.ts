@@ -129,6 +129,12 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as
       OutboxFailureDetails | undefined;
     applyRefs(details?.refs);
+    if (details?.needsHistory && !box.reopened) {
+      // Send again at once, this time with the recent messages for the new conversation.
+      box.reopened = true;
+      box.status = 'idle';
+      return;
+    }
     const completed = Math.min(details?.completed ?? 0, box.queue.length);
     if (completed > 0) {
       box.queue.splice(0, completed);

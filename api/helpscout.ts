@@ -1,0 +1,104 @@
+/**
+ * Help Scout's webhook: the signature (`X-HelpScout-Signature`, base64 HMAC-SHA1 of the raw body with the secret
+ * Parley derives per app) is checked before anything else; an agent's reply becomes an `agentReply` signal.
+ * Notes stay internal; a redelivery carries the same thread id and is dropped by the workflow.
+ */
+import type { Client } from '@temporalio/client';
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type { ParleyConfig } from '../common/config';
+import type { Logger } from '../common/logger';
+import type { Metrics } from '../common/metrics';
+import { htmlToText } from '../integrations/helpscout/adapter';
+import { helpScoutWebhookSecret, verifyHelpScoutSignature } from '../integrations/helpscout/signature';
+import { gravatarUrl } from '../integrations/slack/names';
+import { agentReplySignal } from '../workflows/definitions';
+import { HttpError, parseOr400 } from './errors';
+
+const person = z.looseObject({
+  type: z.string().optional(),
+  first: z.string().nullish(),
+  last: z.string().nullish(),
+  email: z.string().nullish(),
+  photoUrl: z.string().nullish(),
+});
+const conversationBody = z.looseObject({
+  id: z.number(),
+  _embedded: z
+    .looseObject({
+      threads: z.array(
+        z.looseObject({
+          id: z.number(),
+          type: z.string(),
+          body: z.string().nullish(),
+          createdAt: z.string().nullish(),
+          createdBy: person.nullish(),
+        }),
+      ),
+    })
+    .optional(),
+});
+
+export function createHelpScoutRouter(deps: {
+  config: ParleyConfig;
+  temporal: Client;
+  log: Logger;
+  metrics?: Metrics;
+}): Router {
+  const router = Router();
+  router.post('/webhook/:appId', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
+    const app = deps.config.apps.find((a) => a.id === req.params.appId && a.helpscout);
+    if (!app?.helpscout) throw new HttpError(404, 'app_not_found', 'no app with Help Scout here');
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const secret = helpScoutWebhookSecret(app.id, app.helpscout.clientSecret);
+    if (!verifyHelpScoutSignature(raw, req.get('x-helpscout-signature'), secret)) {
+      throw new HttpError(401, 'helpscout_signature_invalid', 'missing or wrong X-HelpScout-Signature');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
+    }
+    const event = req.get('x-helpscout-event') ?? '';
+    const body = parseOr400(conversationBody, json);
+    if (event !== 'convo.agent.reply.created') {
+      res.status(200).json({ ignored: event });
+      return;
+    }
+    // The new reply: the newest agent-written reply thread of the embedded ones.
+    const reply = (body._embedded?.threads ?? [])
+      .filter((t) => t.type === 'reply' && t.createdBy?.type !== 'customer')
+      .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0];
+    if (!reply) throw new HttpError(400, 'helpscout_no_reply', 'the webhook carries no reply thread');
+    let workflowId: string | undefined;
+    for await (const wf of deps.temporal.workflow.list({
+      query: `ParleyApp = "${app.id}" AND HelpScoutConversation = "${body.id}" AND ExecutionStatus = "Running"`,
+      pageSize: 1,
+    })) {
+      workflowId = wf.workflowId;
+      break;
+    }
+    if (!workflowId) {
+      deps.log.warn(
+        { app: app.id, helpscoutConversation: body.id },
+        'Help Scout reply for a conversation Parley does not know',
+      );
+      res.status(200).json({ ignored: 'unknown conversation' });
+      return;
+    }
+    const by = reply.createdBy;
+    const name = [by?.first, by?.last].filter(Boolean).join(' ') || by?.email || 'Help Scout agent';
+    const avatarUrl = by?.photoUrl ?? (by?.email ? gravatarUrl(by.email) : undefined);
+    await deps.temporal.workflow.getHandle(workflowId).signal(agentReplySignal, {
+      id: `helpscout:${reply.id}`,
+      source: 'helpscout',
+      agent: { name, ...(by?.email ? { email: by.email } : {}), ...(avatarUrl ? { avatarUrl } : {}) },
+      text: htmlToText(reply.body ?? ''),
+      at: reply.createdAt ?? new Date().toISOString(),
+    });
+    deps.metrics?.relayed.inc({ integration: 'helpscout', direction: 'in' });
+    res.status(200).json({ relayed: reply.id });
+  });
+  return router;
+}

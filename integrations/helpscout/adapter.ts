@@ -1,0 +1,282 @@
+/**
+ * What Parley does in Help Scout for one outbox batch: one Help Scout conversation per Parley conversation (found
+ * again by its customer after a crash), user messages as customer threads, replies from elsewhere as notes, and a
+ * deleted mailbox answered by a fresh conversation in the configured one, with the history as a note.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { IntegrationError } from '../../common/errors';
+import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
+import { displayName } from '../../workflows/definitions';
+import type { HelpScoutClient, HelpScoutConfig } from './client';
+import { resolveMailboxId } from './mailbox';
+
+/**
+ * Parley never gives Help Scout the user's real address: the customer is a per-conversation address on the
+ * reserved `.invalid` domain (RFC 2606), so whatever Help Scout would email (a reply typed in the mailbox, an
+ * auto-reply) cannot reach the user. The user hears from the team only through the client app.
+ */
+export function customerEmail(appId: string, userId: string): string {
+  const hash = createHash('sha256').update(`${appId}\u0000${userId}`).digest('hex').slice(0, 20);
+  return `user-${hash}@${appId.replace(/_/g, '-')}.parley.invalid`;
+}
+
+/** Conversation type: `chat`, so agents answer in the chat composer and no email thread is implied. */
+export const CONVERSATION_TYPE = 'chat';
+
+export interface HelpScoutBatch {
+  appId: string;
+  appName: string;
+  userId: string;
+  conversationId: string;
+  profile: UserProfile;
+  refs: Record<string, string>;
+  items: OutboxItem[];
+  recent?: ConversationMessage[];
+}
+
+export class HelpScoutBatchError extends Error {
+  constructor(
+    override readonly cause: IntegrationError,
+    readonly completed: number,
+    readonly refs: Record<string, string>,
+    readonly needsHistory = false,
+  ) {
+    super(cause.message, { cause });
+  }
+}
+
+const conversationList = z.object({
+  _embedded: z
+    .object({ conversations: z.array(z.object({ id: z.number(), mailboxId: z.number().optional() })) })
+    .optional(),
+});
+const threadList = z.object({
+  _embedded: z
+    .object({
+      threads: z.array(
+        z.looseObject({
+          id: z.number(),
+          type: z.string(),
+          body: z.string().optional(),
+          createdAt: z.string().optional(),
+          createdBy: z.looseObject({ type: z.string().optional() }).optional(),
+        }),
+      ),
+    })
+    .optional(),
+});
+
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const toHtml = (text: string): string => escapeHtml(text).replace(/\n/g, '<br>');
+/** The plain text of a thread body, to compare with what Parley sent. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div)>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
+export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScoutConfig) {
+  const configuredMailbox = (): Promise<number> => resolveMailboxId(client, config);
+
+  function customer(batch: HelpScoutBatch) {
+    const name = displayName(batch.profile);
+    return {
+      email: customerEmail(batch.appId, batch.userId),
+      ...(batch.profile.givenName
+        ? { firstName: batch.profile.givenName.slice(0, 40) }
+        : name
+          ? { firstName: name.slice(0, 40) }
+          : { firstName: batch.userId.slice(0, 40) }),
+      ...(batch.profile.surname ? { lastName: batch.profile.surname.slice(0, 40) } : {}),
+    };
+  }
+
+  /** A conversation made by an earlier try that crashed before Parley recorded it. */
+  async function existing(batch: HelpScoutBatch, mailboxId: number): Promise<number | undefined> {
+    const res = conversationList.parse(
+      (
+        await client.request('GET', 'conversations', {
+          query: {
+            mailbox: String(mailboxId),
+            status: 'all',
+            tag: 'parley',
+            query: `(email:"${customerEmail(batch.appId, batch.userId)}")`,
+          },
+        })
+      ).body,
+    );
+    return res._embedded?.conversations[0]?.id;
+  }
+
+  function profileNote(batch: HelpScoutBatch): string {
+    const lines = [
+      `Conversation with ${displayName(batch.profile) ?? batch.userId} from ${batch.appName} (Parley ${batch.conversationId}).`,
+    ];
+    if (batch.profile.email) lines.push(`Email: ${batch.profile.email}`);
+    for (const [k, v] of Object.entries({ ...(batch.profile.properties ?? {}), ...(batch.profile.device ?? {}) })) {
+      lines.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    }
+    lines.push('Reply here: Parley relays your reply to the user in the app; Help Scout never emails them.');
+    return lines.join('\n');
+  }
+
+  async function open(
+    batch: HelpScoutBatch,
+    first: ConversationMessage | undefined,
+    refs: Record<string, string>,
+    history?: ConversationMessage[],
+  ): Promise<number> {
+    const mailboxId = await configuredMailbox();
+    const found = history ? undefined : await existing(batch, mailboxId);
+    if (found !== undefined) {
+      refs.helpscoutConversationId = String(found);
+      refs.helpscoutMailboxId = String(mailboxId);
+      return found;
+    }
+    const subject = (first?.text ?? 'Conversation').split('\n')[0]?.slice(0, 100) ?? 'Conversation';
+    const threads: Record<string, unknown>[] = [];
+    if (first)
+      threads.push({
+        type: 'customer',
+        customer: { email: customerEmail(batch.appId, batch.userId) },
+        text: toHtml(first.text),
+      });
+    const res = await client.request('POST', 'conversations', {
+      body: {
+        subject,
+        customer: customer(batch),
+        mailboxId,
+        type: CONVERSATION_TYPE,
+        status: 'active',
+        tags: ['parley'],
+        autoReply: false,
+        threads,
+      },
+    });
+    const id = client.resourceId(res);
+    refs.helpscoutConversationId = String(id);
+    refs.helpscoutMailboxId = String(mailboxId);
+    const note =
+      history && history.length > 0
+        ? `${profileNote(batch)}\n\nEarlier in this conversation (its previous Help Scout mailbox is gone):\n${history
+            .map(
+              (m) =>
+                `${m.role === 'user' ? 'User' : `${m.agent?.name ?? 'Agent'} (${m.source ?? 'agent'})`}: ${m.text}`,
+            )
+            .join('\n')}`
+        : profileNote(batch);
+    await client.request('POST', `conversations/${id}/notes`, { body: { text: toHtml(note) } });
+    return id;
+  }
+
+  /** Customer threads a previous try of this batch already made: same text, created since the batch began. */
+  async function alreadyPosted(conversation: number, items: OutboxItem[]): Promise<Set<string>> {
+    const since = Math.min(...items.map((i) => i.enqueuedAt)) - 60_000;
+    const res = threadList.parse((await client.request('GET', `conversations/${conversation}/threads`)).body);
+    const pool = (res._embedded?.threads ?? [])
+      .filter((t) => t.type === 'customer' && (!t.createdAt || Date.parse(t.createdAt) >= since))
+      .map((t) => htmlToText(t.body ?? ''))
+      .reverse();
+    const done = new Set<string>();
+    for (const item of items) {
+      if (item.kind !== 'message:user' || !item.message) continue;
+      const at = pool.indexOf(item.message.text.trim());
+      if (at < 0) break;
+      pool.splice(0, at + 1);
+      done.add(item.eventId);
+    }
+    return done;
+  }
+
+  return {
+    async send(batch: HelpScoutBatch): Promise<{ refs: Record<string, string>; completed: number }> {
+      const refs = { ...batch.refs };
+      let completed = 0;
+      try {
+        let conversation = refs.helpscoutConversationId ? Number(refs.helpscoutConversationId) : undefined;
+        let posted =
+          conversation !== undefined
+            ? await alreadyPosted(conversation, batch.items).catch((err: unknown) => {
+                if ((err as IntegrationError).code === 'helpscout_not_found') return new Set<string>();
+                throw err;
+              })
+            : new Set<string>();
+        for (const item of batch.items) {
+          if (posted.has(item.eventId)) {
+            completed++;
+            continue;
+          }
+          const message = item.message;
+          if (item.kind === 'message:user' && message && conversation === undefined) {
+            conversation = await open(batch, message, refs);
+            completed++;
+            continue;
+          }
+          if (conversation === undefined) {
+            completed++;
+            continue;
+          }
+          const path =
+            item.kind === 'message:user'
+              ? `conversations/${conversation}/customer`
+              : `conversations/${conversation}/notes`;
+          const body =
+            item.kind === 'message:user' && message
+              ? { customer: { email: customerEmail(batch.appId, batch.userId) }, text: toHtml(message.text) }
+              : {
+                  text: toHtml(
+                    item.kind === 'conversation:archived'
+                      ? 'The conversation was archived in Parley.'
+                      : `↩ ${message?.agent?.name ?? 'An agent'} via ${message?.source ?? 'another integration'}: ${message?.text ?? ''}`,
+                  ),
+                };
+          try {
+            await client.request('POST', path, { body });
+          } catch (err) {
+            const code = (err as IntegrationError).code;
+            if (code !== 'helpscout_not_found' && code !== 'helpscout_invalid') throw err;
+            // The conversation's mailbox was deleted (or the conversation with it): carry on in a new one, with
+            // the recent history, which the workflow sends when asked.
+            if (!batch.recent) {
+              throw new HelpScoutBatchError(
+                new IntegrationError('helpscout_conversation_gone', `Help Scout conversation ${conversation} is gone`, {
+                  retryable: false,
+                }),
+                completed,
+                refs,
+                true,
+              );
+            }
+            conversation = await open(
+              batch,
+              item.kind === 'message:user' ? message : undefined,
+              refs,
+              batch.recent ?? [],
+            );
+            posted = new Set();
+            if (item.kind !== 'message:user')
+              await client.request('POST', `conversations/${conversation}/notes`, { body });
+          }
+          completed++;
+        }
+        return { refs, completed };
+      } catch (err) {
+        if (err instanceof HelpScoutBatchError) throw err;
+        const e =
+          err instanceof IntegrationError
+            ? err
+            : new IntegrationError('helpscout_error', String(err), { retryable: true, cause: err });
+        throw new HelpScoutBatchError(e, completed, refs);
+      }
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { IntegrationError } from '../../common/errors';
+import type { HelpScoutClient, HelpScoutConfig } from './client';
+
+const mailboxList = z.object({
+  _embedded: z.object({ mailboxes: z.array(z.object({ id: z.number(), name: z.string() })) }).optional(),
+});
+const mailboxIds = new Map<string, number>();
+
+/** The configured mailbox's id: given as a number, or looked up once by name. */
+export async function resolveMailboxId(client: HelpScoutClient, config: HelpScoutConfig): Promise<number> {
+  if (typeof config.mailbox === 'number' || /^\d+$/.test(config.mailbox)) return Number(config.mailbox);
+  const key = `${config.apiUrl}|${config.clientId}|${config.mailbox}`;
+  const cached = mailboxIds.get(key);
+  if (cached !== undefined) return cached;
+  const res = mailboxList.parse((await client.request('GET', 'mailboxes')).body);
+  const found = res._embedded?.mailboxes.find((m) => m.name.toLowerCase() === String(config.mailbox).toLowerCase());
+  if (!found)
+    throw new IntegrationError('helpscout_mailbox_not_found', `no Help Scout mailbox named "${config.mailbox}"`, {
+      retryable: false,
+    });
+  mailboxIds.set(key, found.id);
+  return found.id;
+}
