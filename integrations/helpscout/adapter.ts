@@ -9,7 +9,7 @@ import { IntegrationError } from '../../common/errors';
 import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
 import { displayName } from '../../workflows/definitions';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
-import { resolveMailboxId } from './mailbox';
+import { forgetMailbox, resolveMailboxId } from './mailbox';
 
 /**
  * Parley never gives Help Scout the user's real address: the customer is a per-conversation address on the
@@ -135,7 +135,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     refs: Record<string, string>,
     history?: ConversationMessage[],
   ): Promise<number> {
-    const mailboxId = await configuredMailbox();
+    let mailboxId = await configuredMailbox();
     const found = history ? undefined : await existing(batch, mailboxId);
     if (found !== undefined) {
       refs.helpscoutConversationId = String(found);
@@ -150,18 +150,30 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
         customer: { email: customerEmail(batch.appId, batch.userId) },
         text: toHtml(first.text),
       });
-    const res = await client.request('POST', 'conversations', {
-      body: {
-        subject,
-        customer: customer(batch),
-        mailboxId,
-        type: CONVERSATION_TYPE,
-        status: 'active',
-        tags: ['parley'],
-        autoReply: false,
-        threads,
-      },
-    });
+    const create = (mailbox: number) =>
+      client.request('POST', 'conversations', {
+        body: {
+          subject,
+          customer: customer(batch),
+          mailboxId: mailbox,
+          type: CONVERSATION_TYPE,
+          status: 'active',
+          tags: ['parley'],
+          autoReply: false,
+          threads,
+        },
+      });
+    let res;
+    try {
+      res = await create(mailboxId);
+    } catch (err) {
+      const code = (err as IntegrationError).code;
+      if (code !== 'helpscout_invalid' && code !== 'helpscout_not_found') throw err;
+      // The mailbox known by name was deleted (perhaps replaced by one of the same name): look it up again, once.
+      forgetMailbox(config);
+      mailboxId = await configuredMailbox();
+      res = await create(mailboxId);
+    }
     const id = client.resourceId(res);
     refs.helpscoutConversationId = String(id);
     refs.helpscoutMailboxId = String(mailboxId);

@@ -31,6 +31,7 @@ export async function startTestParley(options: {
   continueAsNewAfterEvents?: number;
   worker?: boolean;
   encryption?: EncryptionSettings;
+  port?: number;
 }): Promise<TestParley> {
   const taskQueue = options.taskQueue ?? `test-${randomBytes(6).toString('hex')}`;
   const bundlePath = process.env.PARLEY_TEST_WORKFLOW_BUNDLE;
@@ -39,7 +40,7 @@ export async function startTestParley(options: {
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue },
     log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', name: 'parley-test' }),
     host: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     ...(options.worker === false ? { worker: false } : {}),
     ...(options.encryption ? { encryption: options.encryption } : {}),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
