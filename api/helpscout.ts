@@ -10,6 +10,7 @@ import type { ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
 import { htmlToText } from '../integrations/helpscout/adapter';
+import { createHelpScoutClient } from '../integrations/helpscout/client';
 import { helpScoutWebhookSecret, verifyHelpScoutSignature } from '../integrations/helpscout/signature';
 import { gravatarUrl } from '../integrations/slack/names';
 import { agentReplySignal } from '../workflows/definitions';
@@ -67,7 +68,20 @@ export function createHelpScoutRouter(deps: {
       return;
     }
     // The new reply: the newest agent-written reply thread of the embedded ones.
-    const reply = (body._embedded?.threads ?? [])
+    let threads = body._embedded?.threads;
+    if (!threads) {
+      // A payload without embedded threads: fetch them.
+      try {
+        const fetched = await createHelpScoutClient(app.helpscout).request('GET', `conversations/${body.id}/threads`);
+        threads = conversationBody.omit({ id: true }).parse(fetched.body)._embedded?.threads ?? [];
+      } catch (err) {
+        // Help Scout retries a webhook that failed: answer 503 so it comes again.
+        throw new HttpError(503, 'helpscout_unavailable', `could not fetch the threads: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    }
+    const reply = threads
       .filter((t) => t.type === 'reply' && t.createdBy?.type !== 'customer')
       .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0];
     if (!reply) throw new HttpError(400, 'helpscout_no_reply', 'the webhook carries no reply thread');

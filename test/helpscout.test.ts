@@ -2,7 +2,8 @@
  * Help Scout end to end: the real API and worker, a real Temporal dev server, the Help Scout emulator (OAuth2,
  * mailboxes, conversations, threads, webhooks, 429s) and signed webhooks back from "Help Scout".
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { helpScoutWebhookSecret } from '../integrations/helpscout/signature';
 import { customerEmail } from '../integrations/helpscout/adapter';
 import { conversationState } from './helpers/agent';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
@@ -150,6 +151,26 @@ describe('Help Scout: conversations', () => {
     // Whatever Help Scout emails goes to the undeliverable customer address, never to the user.
     expect(hs.customerEmails.every((e) => e.to.endsWith('.parley.invalid'))).toBe(true);
     expect(hs.customerEmails.some((e) => e.to === 'jane@example.com')).toBe(false);
+  });
+
+  it('fetches the threads when a webhook does not embed them', async () => {
+    const id = await hsConversationOf('jane');
+    const { threadId } = await hs.agentReply(id, agentId, 'Fetched, not embedded');
+    const body = JSON.stringify({ id });
+    const signature = createHmac('sha1', helpScoutWebhookSecret('hs', hs.clientSecret)).update(body).digest('base64');
+    const res = await fetch(`${parley.apiUrl}/helpscout/webhook/hs`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-helpscout-event': 'convo.agent.reply.created',
+        'x-helpscout-signature': signature,
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ relayed: threadId });
+    await waitFor(() => receiver.events().some((d) => d.body.data.message?.text === 'Fetched, not embedded'));
+    expect(receiver.events().filter((d) => d.body.data.message?.text === 'Fetched, not embedded')).toHaveLength(1);
   });
 
   it('refuses webhooks with a bad signature', async () => {
