@@ -129,16 +129,16 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as
       OutboxFailureDetails | undefined;
     applyRefs(details?.refs);
+    const completed = Math.min(details?.completed ?? 0, box.queue.length);
+    if (completed > 0) {
+      box.queue.splice(0, completed);
+      box.delivered += completed;
+    }
     if (details?.needsHistory && !box.reopened) {
       // Send again at once, this time with the recent messages for the new conversation.
       box.reopened = true;
       box.status = 'idle';
       return;
-    }
-    const completed = Math.min(details?.completed ?? 0, box.queue.length);
-    if (completed > 0) {
-      box.queue.splice(0, completed);
-      box.delivered += completed;
     }
     const type =
       cause instanceof ApplicationFailure
