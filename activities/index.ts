@@ -3,6 +3,7 @@ import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import type { OutboxBatch, OutboxFailureDetails } from '../workflows/definitions';
 import { createHelpScoutActivities } from './helpscout';
+import { createZendeskActivities } from './zendesk';
 import { createSlackActivities } from './slack';
 import { createTestIntegrationActivities } from './test-integration';
 import { createWebhookActivities } from './webhooks';
@@ -52,11 +53,13 @@ export function createActivities(deps: ActivityDeps) {
   const test = createTestIntegrationActivities(deps);
   const slack = createSlackActivities(deps);
   const helpscout = createHelpScoutActivities(deps);
+  const zendesk = createZendeskActivities(deps);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
     sendTestIntegrationBatch: instrumented(deps.metrics, (b) => test.sendTestIntegrationBatch(b)),
     postSlackMessages: instrumented(deps.metrics, (b) => slack.postSlackMessages(b)),
     postHelpScoutThreads: instrumented(deps.metrics, (b) => helpscout.postHelpScoutThreads(b)),
+    commentOnZendeskTicket: instrumented(deps.metrics, (b) => zendesk.commentOnZendeskTicket(b)),
   };
 }
 

@@ -9,6 +9,7 @@ import { createHealthRouter, type ReadinessCheck } from './health';
 import { openApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
 import { createHelpScoutRouter } from './helpscout';
+import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics } from './metrics';
 import { createIntegrationsRouter } from './integrations';
@@ -26,6 +27,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Where the Temporal SDK exports its own metrics in this process, appended to `/metrics`. */
   temporalMetricsUrl?: string;
+  /** Zendesk signing secrets by account URL, shared with whoever connects Zendesk. */
+  zendeskSecrets?: ZendeskSecrets;
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -43,6 +46,17 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/codec', createCodecRouter(deps.codec ?? { corsOrigins: [] }));
+  const zendeskSecrets = deps.zendeskSecrets ?? new Map<string, string>();
+  app.use(
+    '/zendesk',
+    createZendeskRouter({
+      config: deps.config,
+      temporal: deps.temporal,
+      log: deps.log,
+      metrics,
+      secrets: zendeskSecrets,
+    }),
+  );
   app.use(
     '/helpscout',
     createHelpScoutRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }),
@@ -66,7 +80,7 @@ export function createApp(deps: AppDeps): Express {
     json,
     requireAppKey(deps.config),
     createClientApi({ ...deps, metrics }),
-    createIntegrationsRouter(deps.config.server.publicUrl),
+    createIntegrationsRouter(deps.config, zendeskSecrets),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

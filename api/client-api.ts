@@ -49,10 +49,16 @@ export interface ClientApiDeps {
 export function integrationTargets(app: AppConfig): IntegrationTarget[] {
   return enabledIntegrations(app)
     .filter((name) => name in SENDER_ACTIVITIES)
-    .map((name) => ({
-      name,
-      policy: (name === 'test' && app.test?.policy) || (DEFAULT_POLICIES[name] ?? { batchWindowMs: 0 }),
-    }));
+    .map((name) => ({ name, policy: policyFor(app, name) }));
+}
+
+function policyFor(app: AppConfig, name: string): OutboxPolicy {
+  if (name === 'test' && app.test) return app.test.policy;
+  // Zendesk: user messages within 5 s become one comment; at most N updates per ticket per 10 minutes.
+  if (name === 'zendesk' && app.zendesk) {
+    return { batchWindowMs: 5000, budget: { max: app.zendesk.updatesPerTenMinutes, periodMs: 600_000 } };
+  }
+  return DEFAULT_POLICIES[name] ?? { batchWindowMs: 0 };
 }
 
 export function createClientApi(deps: ClientApiDeps): Router {

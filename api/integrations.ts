@@ -3,7 +3,9 @@
  * (Slack `auth.test`; the test integration's sink). Results are kept per process and shown by the listing.
  */
 import { Router } from 'express';
-import type { AppConfig } from '../common/config';
+import type { AppConfig, ParleyConfig } from '../common/config';
+import { createZendeskClient } from '../integrations/zendesk/client';
+import { connectZendesk, removeZendesk } from '../integrations/zendesk/connect';
 import { enabledIntegrations, type IntegrationName } from '../common/config';
 import { IntegrationError } from '../common/errors';
 import { createSlackClient } from '../integrations/slack/client';
@@ -59,6 +61,17 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
         checkedAt,
       };
     }
+    if (name === 'zendesk' && app.zendesk) {
+      const me = (await createZendeskClient(app.zendesk).request('GET', 'users/me.json')).body as {
+        user?: { name?: string; role?: string };
+      };
+      return {
+        name,
+        state: 'ok',
+        message: `connected as ${me.user?.name ?? 'the API user'} (${me.user?.role ?? 'unknown role'})`,
+        checkedAt,
+      };
+    }
     if (name === 'helpscout' && app.helpscout) {
       const client = createHelpScoutClient(app.helpscout);
       await client.token(true);
@@ -76,7 +89,8 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
   }
 }
 
-export function createIntegrationsRouter(publicUrl?: string): Router {
+export function createIntegrationsRouter(parleyConfig: ParleyConfig, zendeskSecrets: Map<string, string>): Router {
+  const publicUrl = parleyConfig.server.publicUrl;
   const router = Router({ mergeParams: true });
   const last = new Map<string, IntegrationCheck>();
 
@@ -104,6 +118,47 @@ export function createIntegrationsRouter(publicUrl?: string): Router {
       );
     return { client: createHelpScoutClient(app.helpscout), config: app.helpscout, publicUrl };
   }
+
+  function zendeskOf(app: AppConfig) {
+    if (!app.zendesk)
+      throw new HttpError(404, 'integration_not_configured', `app "${app.id}" has no zendesk integration`);
+    if (!publicUrl)
+      throw new HttpError(400, 'public_url_missing', 'set server.publicUrl: Zendesk must be able to call Parley back');
+    return { client: createZendeskClient(app.zendesk), url: app.zendesk.url, publicUrl };
+  }
+
+  router.post('/integrations/zendesk/connect', async (_req, res) => {
+    const app = authedApp(res);
+    const { client, url, publicUrl: callback } = zendeskOf(app);
+    try {
+      const connection = await connectZendesk(client, callback);
+      zendeskSecrets.set(url, connection.signingSecret);
+      const { signingSecret: _secret, ...shown } = connection;
+      res.json(shown);
+    } catch (err) {
+      const check = fromError('zendesk', err);
+      throw new HttpError(502, `zendesk_${check.state}`, check.message);
+    }
+  });
+
+  router.delete('/integrations/zendesk', async (_req, res) => {
+    const app = authedApp(res);
+    const { client, url, publicUrl: callback } = zendeskOf(app);
+    // One webhook and trigger per Zendesk account: they stay while another app still uses the account.
+    const others = parleyConfig.apps.filter((a) => a.id !== app.id && a.zendesk?.url === url).map((a) => a.id);
+    if (others.length > 0) {
+      res.json({ removed: false, stillUsedBy: others });
+      return;
+    }
+    try {
+      const { restored } = await removeZendesk(client, callback);
+      zendeskSecrets.delete(url);
+      res.json({ removed: true, restored });
+    } catch (err) {
+      const check = fromError('zendesk', err);
+      throw new HttpError(502, `zendesk_${check.state}`, check.message);
+    }
+  });
 
   router.post('/integrations/helpscout/connect', async (_req, res) => {
     const app = authedApp(res);

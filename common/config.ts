@@ -29,7 +29,13 @@ const slackSchema = z.strictObject({
   apiUrl: url.default('https://slack.com/api/'),
 });
 
-const zendeskSchema = z.strictObject({ url, email: z.email(), apiToken: nonEmpty });
+const zendeskSchema = z.strictObject({
+  url,
+  email: z.email(),
+  apiToken: nonEmpty,
+  /** Parley's own budget of updates per ticket per 10 minutes (Zendesk's documented limit is 30). */
+  updatesPerTenMinutes: z.number().int().min(1).max(30).default(30),
+});
 
 const helpscoutSchema = z.strictObject({
   clientId: nonEmpty,

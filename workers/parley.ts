@@ -9,6 +9,8 @@ import { NativeConnection, type Worker, type WorkflowBundleOption } from '@tempo
 import { createApp } from '../api/app';
 import { createEncryptionCodec, dataConverterFor, type EncryptionSettings } from '../common/codec';
 import { createMetrics } from '../common/metrics';
+import { createZendeskClient } from '../integrations/zendesk/client';
+import { connectZendesk } from '../integrations/zendesk/connect';
 import type { LoadedConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { parleyHome } from '../common/paths';
@@ -45,6 +47,33 @@ export interface RunningParley {
   devServer?: DevServer;
   client: Client;
   stop: () => Promise<void>;
+}
+
+/**
+ * Connects each Zendesk account the config names (webhook, trigger, requester triggers), once per account, and
+ * keeps the webhooks' signing secrets for the API. A failure is logged; `POST …/integrations/zendesk/connect`
+ * retries it.
+ */
+async function connectZendeskAccounts(config: LoadedConfig['config'], log: Logger): Promise<Map<string, string>> {
+  const secrets = new Map<string, string>();
+  const publicUrl = config.server.publicUrl;
+  const accounts = new Map(config.apps.flatMap((a) => (a.zendesk ? [[a.zendesk.url, a.zendesk] as const] : [])));
+  if (!publicUrl || accounts.size === 0) return secrets;
+  await Promise.all(
+    [...accounts].map(async ([url, account]) => {
+      try {
+        const connection = await connectZendesk(createZendeskClient(account), publicUrl);
+        secrets.set(url, connection.signingSecret);
+        log.info({ zendesk: url, excludedFrom: connection.excludedFrom }, 'Zendesk connected');
+      } catch (err) {
+        log.warn(
+          { zendesk: url, err: (err as Error).message },
+          'could not connect Zendesk; replies from it wait until it is connected',
+        );
+      }
+    }),
+  );
+  return secrets;
 }
 
 export async function startParley(options: ParleyOptions): Promise<RunningParley> {
@@ -119,12 +148,14 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
 
     let apiUrl: string | undefined;
     if (options.api !== false) {
+      const zendeskSecrets = await connectZendeskAccounts(options.loaded.config, log);
       const app = createApp({
         temporal: client,
         config: options.loaded.config,
         taskQueue: settings.taskQueue,
         log,
         metrics,
+        zendeskSecrets,
         ...(options.temporalMetricsPort
           ? { temporalMetricsUrl: `http://127.0.0.1:${options.temporalMetricsPort}/metrics` }
           : {}),

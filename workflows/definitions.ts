@@ -217,6 +217,7 @@ export const SENDER_ACTIVITIES = {
   webhook: 'deliverClientWebhooks',
   slack: 'postSlackMessages',
   helpscout: 'postHelpScoutThreads',
+  zendesk: 'commentOnZendeskTicket',
 } as const satisfies Record<string, keyof Activities>;
 export type OutboxKind = keyof typeof SENDER_ACTIVITIES;
 

@@ -1,0 +1,161 @@
+/**
+ * Parley's Zendesk setup, once per subdomain however many apps use it: a webhook to Parley and a trigger "public
+ * comment by an agent, on a ticket tagged parley, not made through the API" that calls it (URL targets are gone
+ * since 2024). Triggers that email the requester get `tags not include parley`, so Zendesk never emails Parley's
+ * users. Connecting again repairs all of it; removing undoes it.
+ */
+import { z } from 'zod';
+import type { ZendeskClient } from './client';
+
+export const WEBHOOK_NAME = 'Parley';
+export const TRIGGER_TITLE = 'Parley: agent replies on Parley tickets';
+export const EXCLUDE_PARLEY = { field: 'current_tags', operator: 'not_includes', value: 'parley' };
+
+/** What the webhook receives; the placeholders are rendered JSON-escaped by Zendesk. */
+const PAYLOAD = JSON.stringify({
+  ticket_id: '{{ticket.id}}',
+  external_id: '{{ticket.external_id}}',
+  comment_id: '{{ticket.latest_comment.id}}',
+  comment: '{{ticket.latest_comment.value}}',
+  public: '{{ticket.latest_comment.is_public}}',
+  author_id: '{{current_user.id}}',
+  author_name: '{{current_user.name}}',
+  author_email: '{{current_user.email}}',
+  author_photo: '{{current_user.photo_url}}',
+});
+
+const condition = z.looseObject({ field: z.string(), operator: z.string().optional(), value: z.unknown() });
+const trigger = z.looseObject({
+  id: z.number(),
+  title: z.string(),
+  active: z.boolean().optional(),
+  conditions: z.object({ all: z.array(condition).default([]), any: z.array(condition).default([]) }),
+  actions: z.array(z.looseObject({ field: z.string(), value: z.unknown() })),
+});
+type Trigger = z.infer<typeof trigger>;
+const triggerList = z.object({ triggers: z.array(trigger) });
+const webhookList = z.object({
+  webhooks: z.array(z.looseObject({ id: z.string(), name: z.string(), endpoint: z.string() })),
+});
+
+export function zendeskWebhookEndpoint(publicUrl: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/zendesk/webhook`;
+}
+
+const isExclusion = (c: z.infer<typeof condition>): boolean =>
+  c.field === EXCLUDE_PARLEY.field && c.operator === EXCLUDE_PARLEY.operator && c.value === EXCLUDE_PARLEY.value;
+
+/** A trigger that emails the requester (Zendesk's "Notify requester …" ones, or anyone's own). */
+function emailsRequester(t: Trigger): boolean {
+  return t.actions.some(
+    (a) =>
+      a.field === 'notification_user' &&
+      Array.isArray(a.value) &&
+      ['requester_id', 'requester_and_ccs'].includes(String(a.value[0])),
+  );
+}
+
+async function triggers(client: ZendeskClient): Promise<Trigger[]> {
+  return triggerList.parse((await client.request('GET', 'triggers.json')).body).triggers;
+}
+
+async function ourWebhooks(client: ZendeskClient, endpoint: string) {
+  const res = webhookList.parse(
+    (await client.request('GET', 'webhooks', { query: { 'filter[name_contains]': WEBHOOK_NAME } })).body,
+  );
+  return res.webhooks.filter((w) => w.endpoint === endpoint);
+}
+
+export interface ZendeskConnection {
+  webhookId: string;
+  triggerId: number;
+  signingSecret: string;
+  excludedFrom: string[];
+}
+
+export async function connectZendesk(client: ZendeskClient, publicUrl: string): Promise<ZendeskConnection> {
+  const endpoint = zendeskWebhookEndpoint(publicUrl);
+  const webhook = {
+    name: WEBHOOK_NAME,
+    endpoint,
+    http_method: 'POST',
+    request_format: 'json',
+    status: 'active',
+    subscriptions: ['conditional_ticket_events'],
+  };
+  const [existing, ...extra] = await ourWebhooks(client, endpoint);
+  for (const w of extra) await client.request('DELETE', `webhooks/${w.id}`);
+  let webhookId: string;
+  if (existing) {
+    await client.request('PATCH', `webhooks/${existing.id}`, { body: { webhook } });
+    webhookId = existing.id;
+  } else {
+    const created = z
+      .object({ webhook: z.object({ id: z.string() }) })
+      .parse((await client.request('POST', 'webhooks', { body: { webhook } })).body);
+    webhookId = created.webhook.id;
+  }
+  const secret = z
+    .object({ signing_secret: z.object({ secret: z.string() }) })
+    .parse((await client.request('GET', `webhooks/${webhookId}/signing_secret`)).body).signing_secret.secret;
+
+  const desired = {
+    title: TRIGGER_TITLE,
+    active: true,
+    conditions: {
+      all: [
+        { field: 'update_type', operator: 'is', value: 'Change' },
+        { field: 'comment_is_public', operator: 'is', value: 'true' },
+        { field: 'current_tags', operator: 'includes', value: 'parley' },
+        // Parley's own comments (the end user's messages) are made through the API: they must never echo back.
+        { field: 'current_via_id', operator: 'is_not', value: '5' },
+        { field: 'role', operator: 'is', value: 'agent' },
+      ],
+      any: [],
+    },
+    actions: [{ field: 'notification_webhook', value: [webhookId, PAYLOAD] }],
+  };
+  const all = await triggers(client);
+  const ours = all.filter((t) => t.title === TRIGGER_TITLE);
+  for (const t of ours.slice(1)) await client.request('DELETE', `triggers/${t.id}.json`);
+  let triggerId: number;
+  if (ours[0]) {
+    await client.request('PUT', `triggers/${ours[0].id}.json`, { body: { trigger: desired } });
+    triggerId = ours[0].id;
+  } else {
+    triggerId = z
+      .object({ trigger: z.object({ id: z.number() }) })
+      .parse((await client.request('POST', 'triggers.json', { body: { trigger: desired } })).body).trigger.id;
+  }
+
+  const excludedFrom: string[] = [];
+  for (const t of all) {
+    if (t.title === TRIGGER_TITLE || !emailsRequester(t) || t.conditions.all.some(isExclusion)) continue;
+    await client.request('PUT', `triggers/${t.id}.json`, {
+      body: { trigger: { conditions: { all: [...t.conditions.all, EXCLUDE_PARLEY], any: t.conditions.any } } },
+    });
+    excludedFrom.push(t.title);
+  }
+  return { webhookId, triggerId, signingSecret: secret, excludedFrom };
+}
+
+/** Restores the requester triggers and deletes Parley's trigger and webhook (call when the last app leaves). */
+export async function removeZendesk(client: ZendeskClient, publicUrl: string): Promise<{ restored: string[] }> {
+  const restored: string[] = [];
+  for (const t of await triggers(client)) {
+    if (t.title === TRIGGER_TITLE) {
+      await client.request('DELETE', `triggers/${t.id}.json`);
+      continue;
+    }
+    if (!t.conditions.all.some(isExclusion)) continue;
+    await client.request('PUT', `triggers/${t.id}.json`, {
+      body: {
+        trigger: { conditions: { all: t.conditions.all.filter((c) => !isExclusion(c)), any: t.conditions.any } },
+      },
+    });
+    restored.push(t.title);
+  }
+  for (const w of await ourWebhooks(client, zendeskWebhookEndpoint(publicUrl)))
+    await client.request('DELETE', `webhooks/${w.id}`);
+  return { restored };
+}
