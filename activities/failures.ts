@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { IntegrationError } from '../common/errors';
+import type { AppConfig, ParleyConfig } from '../common/config';
+import { IntegrationError, OutboxBatchError } from '../common/errors';
 import type { OutboxFailureDetails } from '../workflows/definitions';
 
 /**
@@ -13,6 +14,8 @@ export function toApplicationFailure(
   needsHistory = false,
 ): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
+  if (err instanceof OutboxBatchError)
+    return toApplicationFailure(err.cause, err.completed, err.refs, err.needsHistory);
   if (err instanceof IntegrationError) {
     const details: OutboxFailureDetails = { completed };
     if (refs) details.refs = refs;
@@ -33,4 +36,21 @@ export function toApplicationFailure(
     details: [{ completed }],
     cause: err instanceof Error ? err : undefined,
   });
+}
+
+/** The app of a batch, with the integration the outbox sends to, or a non-retryable `<system>_not_configured`. */
+export function appFor<K extends 'slack' | 'zendesk' | 'helpscout' | 'test'>(
+  config: ParleyConfig,
+  appId: string,
+  system: K,
+): AppConfig & { [P in K]-?: NonNullable<AppConfig[P]> } {
+  const app = config.apps.find((a) => a.id === appId);
+  if (!app?.[system]) {
+    throw toApplicationFailure(
+      new IntegrationError(`${system}_not_configured`, `app ${appId} has no ${system} integration any more`, {
+        retryable: false,
+      }),
+    );
+  }
+  return app as AppConfig & { [P in K]-?: NonNullable<AppConfig[P]> };
 }

@@ -21,6 +21,23 @@ export class IntegrationError extends Error {
   }
 }
 
+/**
+ * A batch that failed part-way: the error, how many items went out before it (the outbox does not send them
+ * again), references made meanwhile (a channel, a ticket), and whether the integration needs the recent history
+ * to go on (its conversation was lost).
+ */
+export class OutboxBatchError extends Error {
+  constructor(
+    override readonly cause: IntegrationError,
+    readonly completed = 0,
+    readonly refs?: Record<string, string>,
+    readonly needsHistory = false,
+  ) {
+    super(cause.message, { cause });
+    this.name = 'OutboxBatchError';
+  }
+}
+
 /** A rate limit: not retried by Temporal, the outbox waits `retryAfterMs` and sends what is pending as one batch. */
 export function rateLimited(system: string, retryAfterMs: number, cause?: unknown): IntegrationError {
   return new IntegrationError(`${system}_rate_limited`, `${system} rate limited; retry after ${retryAfterMs} ms`, {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { IntegrationError } from '../../common/errors';
+import { IntegrationError, OutboxBatchError } from '../../common/errors';
 import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
 import { displayName } from '../../workflows/definitions';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
@@ -33,17 +33,6 @@ export interface HelpScoutBatch {
   refs: Record<string, string>;
   items: OutboxItem[];
   recent?: ConversationMessage[];
-}
-
-export class HelpScoutBatchError extends Error {
-  constructor(
-    override readonly cause: IntegrationError,
-    readonly completed: number,
-    readonly refs: Record<string, string>,
-    readonly needsHistory = false,
-  ) {
-    super(cause.message, { cause });
-  }
 }
 
 const conversationList = z.object({
@@ -259,7 +248,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
             // The conversation's mailbox was deleted (or the conversation with it): carry on in a new one, with
             // the recent history, which the workflow sends when asked.
             if (!batch.recent) {
-              throw new HelpScoutBatchError(
+              throw new OutboxBatchError(
                 new IntegrationError('helpscout_conversation_gone', `Help Scout conversation ${conversation} is gone`, {
                   retryable: false,
                 }),
@@ -282,12 +271,12 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
         }
         return { refs, completed };
       } catch (err) {
-        if (err instanceof HelpScoutBatchError) throw err;
+        if (err instanceof OutboxBatchError) throw err;
         const e =
           err instanceof IntegrationError
             ? err
             : new IntegrationError('helpscout_error', String(err), { retryable: true, cause: err });
-        throw new HelpScoutBatchError(e, completed, refs);
+        throw new OutboxBatchError(e, completed, refs);
       }
     },
   };

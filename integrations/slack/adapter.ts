@@ -4,7 +4,7 @@
  * Every post carries message metadata with Parley's id, so a retry finds what was already posted.
  */
 import type { WebClient } from '@slack/web-api';
-import { IntegrationError } from '../../common/errors';
+import { IntegrationError, OutboxBatchError } from '../../common/errors';
 import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
 import type { SlackConfig } from './client';
 import { slackErrorCode, toSlackIntegrationError } from './errors';
@@ -31,17 +31,6 @@ export interface SlackBatchHooks {
   sleep(ms: number): Promise<void>;
   /** Minimum time between two posts in one channel (Slack allows about one a second). */
   postIntervalMs?: number;
-}
-
-/** Thrown with how many items went out before the failure, so the outbox does not send them again. */
-export class SlackBatchError extends Error {
-  constructor(
-    override readonly cause: IntegrationError,
-    readonly completed: number,
-    readonly refs: Record<string, string>,
-  ) {
-    super(cause.message, { cause });
-  }
 }
 
 interface SlackMessage {
@@ -316,7 +305,7 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
         }
         return { refs, completed };
       } catch (err) {
-        throw new SlackBatchError(toSlackIntegrationError(err), completed, refs);
+        throw new OutboxBatchError(toSlackIntegrationError(err), completed, refs);
       }
     },
   };

@@ -4,7 +4,7 @@
  * end user, replies from other integrations as a private note, a closed ticket answered by a follow-up ticket.
  */
 import { z } from 'zod';
-import { IntegrationError } from '../../common/errors';
+import { IntegrationError, OutboxBatchError } from '../../common/errors';
 import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
 import { displayName } from '../../workflows/definitions';
 import type { ZendeskClient } from './client';
@@ -16,15 +16,6 @@ export interface ZendeskBatch {
   profile: UserProfile;
   refs: Record<string, string>;
   items: OutboxItem[];
-}
-
-export class ZendeskBatchError extends Error {
-  constructor(
-    override readonly cause: IntegrationError,
-    readonly refs: Record<string, string>,
-  ) {
-    super(cause.message, { cause });
-  }
 }
 
 const userAnswer = z.object({ user: z.object({ id: z.number() }) });
@@ -162,7 +153,7 @@ export function createZendeskAdapter(client: ZendeskClient) {
                 cause: e,
               })
             : e;
-        throw new ZendeskBatchError(shown, refs);
+        throw new OutboxBatchError(shown, 0, refs);
       }
 
       async function comment(ticket: number, body: string, isPublic: boolean, author?: number): Promise<void> {
