@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { IntegrationError, OutboxBatchError } from '../../common/errors';
-import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
+import type { ConversationMessage, OutboxBatch, OutboxItem } from '../../workflows/definitions';
 import { displayName } from '../../workflows/definitions';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
 import { forgetMailbox, resolveMailboxId } from './mailbox';
@@ -24,16 +24,12 @@ export function customerEmail(appId: string, userId: string): string {
 /** Conversation type: `chat`, so agents answer in the chat composer and no email thread is implied. */
 export const CONVERSATION_TYPE = 'chat';
 
-export interface HelpScoutBatch {
-  appId: string;
+export type HelpScoutBatch = Pick<
+  OutboxBatch,
+  'appId' | 'userId' | 'conversationId' | 'profile' | 'refs' | 'items' | 'recent'
+> & {
   appName: string;
-  userId: string;
-  conversationId: string;
-  profile: UserProfile;
-  refs: Record<string, string>;
-  items: OutboxItem[];
-  recent?: ConversationMessage[];
-}
+};
 
 const conversationList = z.object({
   _embedded: z

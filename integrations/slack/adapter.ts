@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { IntegrationError, OutboxBatchError } from '../../common/errors';
-import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
+import type { OutboxBatch } from '../../workflows/definitions';
 import type { SlackConfig } from './client';
 import { slackErrorCode, toSlackIntegrationError } from './errors';
 import { channelHeader, dispatchText, mirroredReply, recentHistory, userLabel } from './format';
@@ -15,16 +15,10 @@ export const METADATA_MESSAGE = 'parley_message';
 export const METADATA_CHANNEL = 'parley_channel';
 export const METADATA_DISPATCH = 'parley_dispatch';
 
-export interface SlackBatch {
+/** An outbox batch as Slack needs it; `recent` is set when the conversation was reopened since the last send. */
+export type SlackBatch = Pick<OutboxBatch, 'userId' | 'conversationId' | 'profile' | 'refs' | 'items' | 'recent'> & {
   appName: string;
-  userId: string;
-  conversationId: string;
-  profile: UserProfile;
-  refs: Record<string, string>;
-  items: OutboxItem[];
-  /** Set when the conversation was reopened since the last send: a fresh channel gets these. */
-  recent?: ConversationMessage[];
-}
+};
 
 export interface SlackBatchHooks {
   heartbeat(): void;

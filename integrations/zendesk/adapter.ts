@@ -5,18 +5,11 @@
  */
 import { z } from 'zod';
 import { IntegrationError, OutboxBatchError } from '../../common/errors';
-import type { ConversationMessage, OutboxItem, UserProfile } from '../../workflows/definitions';
+import type { ConversationMessage, OutboxBatch } from '../../workflows/definitions';
 import { displayName } from '../../workflows/definitions';
 import type { ZendeskClient } from './client';
 
-export interface ZendeskBatch {
-  appId: string;
-  userId: string;
-  conversationId: string;
-  profile: UserProfile;
-  refs: Record<string, string>;
-  items: OutboxItem[];
-}
+export type ZendeskBatch = Pick<OutboxBatch, 'appId' | 'userId' | 'conversationId' | 'profile' | 'refs' | 'items'>;
 
 const userAnswer = z.object({ user: z.object({ id: z.number() }) });
 const ticketAnswer = z.object({ ticket: z.object({ id: z.number(), status: z.string() }) });
