@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { conversationWorkflowId } from '../common/ids';
 import { agentReply, conversationState } from './helpers/agent';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, waitForOutbox, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 import { startSlackEmulator, type SlackEmulator } from './emulators/slack';
@@ -271,15 +271,7 @@ describe('Slack: limits and faults', () => {
     slack.revokeToken();
     try {
       await say('tom', 'while revoked');
-      const box = await waitFor(
-        async () => {
-          const r = await api('GET', userPath('tom', '/conversation'));
-          return r.body.outboxes.find(
-            (b: { key: string; status: string }) => b.key === 'slack' && b.status === 'faulted',
-          );
-        },
-        { what: 'a faulted Slack outbox' },
-      );
+      const box = await waitForOutbox(api, 'acme', 'tom', 'slack', 'faulted');
       expect(box.fault.type).toBe('slack_auth_failed');
       expect(box.fault.message).toContain('token_revoked');
     } finally {

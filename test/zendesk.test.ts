@@ -7,7 +7,7 @@ import { conversationWorkflowId } from '../common/ids';
 import { TRIGGER_TITLE } from '../integrations/zendesk/connect';
 import { stripSignatures } from '../integrations/zendesk/strip';
 import { agentReply, conversationState } from './helpers/agent';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, waitForOutbox, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { freePort } from './helpers/ports';
 import { waitFor } from './helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
@@ -198,29 +198,13 @@ describe('Zendesk: limits and faults', () => {
     const ticket = await ticketOf('del');
     zd.deleteTicket(ticket);
     await api('POST', user('del', '/messages'), { text: 'd2' });
-    const box = await waitFor(
-      async () => {
-        const r = await api('GET', user('del', '/conversation'));
-        return r.body.outboxes.find(
-          (b: { key: string; status: string }) => b.key === 'zendesk' && b.status === 'faulted',
-        );
-      },
-      { timeoutMs: 20_000 },
-    );
+    const box = await waitForOutbox(api, 'zd', 'del', 'zendesk', 'faulted');
     expect(box.fault.type).toBe('zendesk_ticket_deleted');
     expect(box.pending).toBe(1);
 
     zd.failNext('/api/v2/users/create_or_update', { status: 401, body: { error: "Couldn't authenticate you" } });
     await api('POST', user('tok', '/messages'), { text: 't1' });
-    const auth = await waitFor(
-      async () => {
-        const r = await api('GET', user('tok', '/conversation'));
-        return r.body.outboxes.find(
-          (b: { key: string; status: string }) => b.key === 'zendesk' && b.status === 'faulted',
-        );
-      },
-      { timeoutMs: 20_000 },
-    );
+    const auth = await waitForOutbox(api, 'zd', 'tok', 'zendesk', 'faulted');
     expect(auth.fault.type).toBe('zendesk_auth_failed');
     await api('POST', user('tok', '/outboxes/resume'), { outbox: 'zendesk' });
     expect(publicComments(await ticketOf('tok')).map((c) => c.body)).toEqual(['t1']);

@@ -27,6 +27,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFaultQueue, readBody } from './http-util';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -413,12 +414,6 @@ interface Token {
   hits: { at: number; weight: number }[];
 }
 
-interface Fault {
-  pattern: string | RegExp;
-  answer: FaultAnswer;
-  remaining: number;
-}
-
 interface Reply {
   status: number;
   body?: unknown;
@@ -450,7 +445,7 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
   const webhooks = new Map<number, EmulatedWebhook>();
   const tagIds = new Map<string, number>();
   const tokens = new Map<string, Token>();
-  const faults: Fault[] = [];
+  const faults = createFaultQueue<FaultAnswer>();
   const calls: RecordedCall[] = [];
   const customerEmails: CustomerEmail[] = [];
   const deliveries: Delivery[] = [];
@@ -1317,26 +1312,6 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
 
   // --- HTTP server -----------------------------------------------------------------------------------------
 
-  const readBody = (req: http.IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-
-  const takeFault = (method: string, path: string): FaultAnswer | undefined => {
-    const i = faults.findIndex(
-      (f) =>
-        (f.answer.method === undefined || f.answer.method.toUpperCase() === method) &&
-        (typeof f.pattern === 'string' ? path.includes(f.pattern) : f.pattern.test(path)),
-    );
-    if (i < 0) return undefined;
-    const fault = faults[i] as Fault;
-    if (--fault.remaining <= 0) faults.splice(i, 1);
-    return fault.answer;
-  };
-
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -1384,7 +1359,7 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
       }
       call.body = raw === '' ? undefined : body;
 
-      const fault = takeFault(method, path);
+      const fault = faults.take(method, path);
       if (fault?.afterEffect) {
         try {
           route(method, path, url.searchParams, body);
@@ -1511,10 +1486,10 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
       for (const t of tokens.values()) t.expiresAt = Math.min(t.expiresAt, now);
     },
     failNext(pattern, answer, times = 1) {
-      faults.push({ pattern, answer, remaining: times });
+      faults.push(pattern, answer, times);
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
 
     agentReply: (conversationId, userId, text, opts = {}) => agentThread('reply', conversationId, userId, text, opts),

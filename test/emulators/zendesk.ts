@@ -57,6 +57,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFaultQueue, readBody } from './http-util';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -543,12 +544,6 @@ function standardTriggers(): Omit<EmulatedTrigger, 'id' | 'position' | 'created_
 // The emulator
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Fault {
-  pattern: string | RegExp;
-  answer: FaultAnswer;
-  remaining: number;
-}
-
 interface Idem {
   body: string;
   reply: Reply;
@@ -579,7 +574,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   const deliveries: Delivery[] = [];
   const requesterEmails: RequesterEmail[] = [];
   const warnings: string[] = [];
-  const faults: Fault[] = [];
+  const faults = createFaultQueue<FaultAnswer>();
   const pending = new Set<Promise<unknown>>();
   const accountHits: number[] = [];
   const ticketHits = new Map<string, number[]>();
@@ -1504,26 +1499,6 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
 
   // --- HTTP server -----------------------------------------------------------------------------------------
 
-  const readBody = (req: http.IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-
-  const takeFault = (method: string, path: string): FaultAnswer | undefined => {
-    const i = faults.findIndex(
-      (f) =>
-        (f.answer.method === undefined || f.answer.method.toUpperCase() === method) &&
-        (typeof f.pattern === 'string' ? path.includes(f.pattern) : f.pattern.test(path)),
-    );
-    if (i < 0) return undefined;
-    const fault = faults[i] as Fault;
-    if (--fault.remaining <= 0) faults.splice(i, 1);
-    return fault.answer;
-  };
-
   const dispatch = (
     req: http.IncomingMessage,
     method: string,
@@ -1580,7 +1555,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       }
       call.body = raw === '' ? undefined : body;
 
-      const fault = takeFault(method, path);
+      const fault = faults.take(method, path);
       if (fault?.afterEffect) {
         try {
           dispatch(req, method, path, url.searchParams, body);
@@ -1701,10 +1676,10 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     settle,
 
     failNext(pattern, answer, times = 1) {
-      faults.push({ pattern, answer, remaining: times });
+      faults.push(pattern, answer, times);
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
     async close() {
       await settle();

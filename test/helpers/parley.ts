@@ -1,5 +1,6 @@
 /** Builds a real Parley (worker + API) for a test file, against the run's dev server, on its own task queue. */
 import { randomBytes } from 'node:crypto';
+import { waitFor } from './wait';
 import type { EncryptionSettings } from '../../common/codec';
 import { configSchema, type ParleyConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
@@ -78,4 +79,22 @@ export function apiClient(baseUrl: string, key?: string) {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
+}
+
+/** Polls `GET …/conversation` until the user's outbox `key` is in `status`; returns that outbox as the API shows it. */
+export async function waitForOutbox(
+  call: ReturnType<typeof apiClient>,
+  appId: string,
+  userId: string,
+  key: string,
+  status: string,
+  timeoutMs = 20_000,
+) {
+  return waitFor(
+    async () => {
+      const r = await call('GET', `/v1/apps/${appId}/users/${encodeURIComponent(userId)}/conversation`);
+      return r.body.outboxes?.find((b: { key: string; status: string }) => b.key === key && b.status === status);
+    },
+    { timeoutMs, what: `the ${key} outbox ${status}` },
+  );
 }
