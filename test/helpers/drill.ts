@@ -75,11 +75,12 @@ export async function postUntilAccepted(
   key: string,
   path: string,
   body: { text: string; id: string },
-  options: { timeoutMs?: number; retryMs?: number } = {},
+  options: { timeoutMs?: number; retryMs?: number; onAttempt?: () => void } = {},
 ): Promise<number> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let failures = 0;
   for (;;) {
+    options.onAttempt?.();
     try {
       const res = await fetch(`${apiUrl}${path}`, {
         method: 'POST',
