@@ -39,7 +39,7 @@ export function toApplicationFailure(
 }
 
 /** The app of a batch, with the integration the outbox sends to, or a non-retryable `<system>_not_configured`. */
-export function appFor<K extends 'slack' | 'zendesk' | 'helpscout' | 'test'>(
+export function appFor<K extends 'slack' | 'zendesk' | 'helpscout' | 'email' | 'test'>(
   config: ParleyConfig,
   appId: string,
   system: K,

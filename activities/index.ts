@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import type { OutboxBatch, OutboxFailureDetails } from '../workflows/definitions';
+import { createEmailActivities, type WatchInboxInput } from './email';
 import { createHelpScoutActivities } from './helpscout';
 import { createZendeskActivities } from './zendesk';
 import { createSlackActivities } from './slack';
@@ -12,6 +14,8 @@ export interface ActivityDeps {
   config: ParleyConfig;
   fetch?: typeof fetch;
   metrics?: Metrics;
+  /** The worker's own Temporal client: the inbox watcher signals replies and finds conversations with it. */
+  temporal?: Client;
 }
 
 /** Counts what a send activity did: items out, relay latency, batch size, rate limits and failures. */
@@ -54,12 +58,15 @@ export function createActivities(deps: ActivityDeps) {
   const slack = createSlackActivities(deps);
   const helpscout = createHelpScoutActivities(deps);
   const zendesk = createZendeskActivities(deps);
+  const email = createEmailActivities(deps);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
     sendTestIntegrationBatch: instrumented(deps.metrics, (b) => test.sendTestIntegrationBatch(b)),
     postSlackMessages: instrumented(deps.metrics, (b) => slack.postSlackMessages(b)),
     postHelpScoutThreads: instrumented(deps.metrics, (b) => helpscout.postHelpScoutThreads(b)),
     commentOnZendeskTicket: instrumented(deps.metrics, (b) => zendesk.commentOnZendeskTicket(b)),
+    sendEmailNotifications: instrumented(deps.metrics, (b) => email.sendEmailNotifications(b)),
+    watchInbox: (input: WatchInboxInput) => email.watchInbox(input),
   };
 }
 

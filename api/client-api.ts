@@ -58,6 +58,8 @@ function policyFor(app: AppConfig, name: string): OutboxPolicy {
   if (name === 'zendesk' && app.zendesk) {
     return { batchWindowMs: 5000, budget: { max: app.zendesk.updatesPerTenMinutes, periodMs: 600_000 } };
   }
+  // Email: one mail per message, or one digest of whatever arrives within `digestSeconds` of the first.
+  if (name === 'email' && app.email) return { batchWindowMs: (app.email.digestSeconds ?? 0) * 1000 };
   return DEFAULT_POLICIES[name] ?? { batchWindowMs: 0 };
 }
 

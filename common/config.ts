@@ -59,9 +59,17 @@ const emailSchema = z.strictObject({
   teamAddresses: z.array(z.email()).min(1),
   allowedSenders: z.array(nonEmpty).min(1),
   replyAddress: z.email(),
-  digestSeconds: z.number().int().min(0).optional(),
+  digestSeconds: z.number().int().min(0).max(86_400).optional(),
   copyAgentReplies: z.boolean().default(false),
+  /**
+   * Signs the reply tokens. Default: derived from the app's first API key, so rotating that key retires the reply
+   * addresses of older mails (replies to them are still matched by `References`). Set it to keep them.
+   */
+  tokenSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How long one IMAP session of the inbox watcher lasts before the workflow starts the next (milliseconds). */
+  watchSessionMs: z.number().int().min(1000).max(3_600_000).default(600_000),
 });
+export type EmailConfig = z.infer<typeof emailSchema>;
 
 /**
  * Parley's own test integration: posts batches to an HTTP sink. Used by the test suite to exercise the

@@ -135,6 +135,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         taskQueue: settings.taskQueue,
         config: options.loaded.config,
         metrics,
+        log,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       });

@@ -1,4 +1,5 @@
 import type { PayloadCodec } from '@temporalio/common';
+import { Client } from '@temporalio/client';
 import http from 'node:http';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { dataConverterFor, encryptionSettings } from '../common/codec';
@@ -9,6 +10,7 @@ import { createMetrics, type Metrics } from '../common/metrics';
 import { createLogger, type Logger } from '../common/logger';
 import { installTemporalRuntime } from './runtime';
 import { connectionOptions, temporalSettings } from './temporal-env';
+import { ensureInboxes } from './inboxes';
 import { runProcess } from './process';
 
 export interface ParleyWorkerOptions {
@@ -21,6 +23,7 @@ export interface ParleyWorkerOptions {
   fetch?: typeof fetch;
   dataConverter?: { payloadCodecs: PayloadCodec[] };
   metrics?: Metrics;
+  log?: Logger;
 }
 
 export function workflowsPath(): string {
@@ -28,12 +31,19 @@ export function workflowsPath(): string {
 }
 
 export async function createParleyWorker(options: ParleyWorkerOptions): Promise<Worker> {
+  // The worker's own client, on its connection: the inbox watcher signals replies to conversations with it.
+  const temporal = new Client({
+    connection: options.connection,
+    namespace: options.namespace,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+  });
   const deps = {
     config: options.config,
+    temporal,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   };
-  return Worker.create({
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -43,6 +53,13 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     // Activities wait on vendors; a graceful stop lets the ones in flight finish.
     shutdownGraceTime: '10 seconds',
   });
+  await ensureInboxes(
+    temporal,
+    options.config,
+    options.taskQueue,
+    options.log ?? createLogger({ name: 'parley-worker' }),
+  );
+  return worker;
 }
 
 /**
@@ -87,6 +104,7 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     taskQueue: settings.taskQueue,
     config,
     metrics,
+    log,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
     ...(dataConverter ? { dataConverter } : {}),
   });

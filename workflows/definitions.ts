@@ -7,6 +7,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversation';
+export const INBOX_WORKFLOW_TYPE = 'inbox';
 
 // ── Search attributes (registered by the dev-server start, by compose, and checked at start) ──────────
 export const ParleyApp = defineSearchAttributeKey('ParleyApp', SearchAttributeType.KEYWORD);
@@ -15,6 +16,8 @@ export const ParleyStatus = defineSearchAttributeKey('ParleyStatus', SearchAttri
 export const SlackChannel = defineSearchAttributeKey('SlackChannel', SearchAttributeType.KEYWORD);
 export const ZendeskTicket = defineSearchAttributeKey('ZendeskTicket', SearchAttributeType.KEYWORD);
 export const HelpScoutConversation = defineSearchAttributeKey('HelpScoutConversation', SearchAttributeType.KEYWORD);
+/** The conversation's mail thread id (in its reply tokens and Message-IDs): how the inbox finds it. */
+export const EmailThread = defineSearchAttributeKey('EmailThread', SearchAttributeType.KEYWORD);
 export const ParleyIntegrations = defineSearchAttributeKey('ParleyIntegrations', SearchAttributeType.KEYWORD_LIST);
 
 /** Name → Temporal type, as `temporal operator search-attribute create` and the dev server's flag want them. */
@@ -25,6 +28,7 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList'> = {
   SlackChannel: 'Keyword',
   ZendeskTicket: 'Keyword',
   HelpScoutConversation: 'Keyword',
+  EmailThread: 'Keyword',
   ParleyIntegrations: 'KeywordList',
 };
 
@@ -218,8 +222,30 @@ export const SENDER_ACTIVITIES = {
   slack: 'postSlackMessages',
   helpscout: 'postHelpScoutThreads',
   zendesk: 'commentOnZendeskTicket',
+  email: 'sendEmailNotifications',
 } as const satisfies Record<string, keyof Activities>;
 export type OutboxKind = keyof typeof SENDER_ACTIVITIES;
+
+// ── The inbox watcher ─────────────────────────────────────────────────────────────────────────────────
+/** Where an app's inbox watcher is in its mailbox; carried by heartbeats within a session, by the workflow across. */
+export interface InboxCursor {
+  uidValidity?: string;
+  lastUid: number;
+  relayed: number;
+  ignored: number;
+}
+
+export interface InboxInput {
+  appId: string;
+  cursor?: InboxCursor;
+}
+
+export interface InboxState {
+  appId: string;
+  cursor: InboxCursor;
+  /** IMAP sessions completed by this run. */
+  sessions: number;
+}
 
 // ── Signals and queries ───────────────────────────────────────────────────────────────────────────────
 export const userMessageSignal = defineSignal<[UserMessageSignal]>('userMessage');
@@ -228,6 +254,7 @@ export const archiveSignal = defineSignal<[ArchiveSignal]>('archive');
 export const profileUpdateSignal = defineSignal<[ProfileUpdateSignal]>('profileUpdate');
 export const resumeOutboxSignal = defineSignal<[ResumeOutboxSignal]>('resumeOutbox');
 export const conversationQuery = defineQuery<ConversationState>('conversation');
+export const inboxQuery = defineQuery<InboxState>('inbox');
 
 export const WINDOW_SIZE = 100;
 export const SEEN_IDS = 1000;

@@ -12,7 +12,7 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { HelpScoutConversation, SENDER_ACTIVITIES, SlackChannel, ZendeskTicket, type OutboxKind } from './definitions';
+import { EmailThread, HelpScoutConversation, SENDER_ACTIVITIES, SlackChannel, ZendeskTicket, type OutboxKind } from './definitions';
 import type {
   ConversationState,
   OutboxBatch,
@@ -46,6 +46,7 @@ const SEARCHABLE_REFS = {
   slackChannelId: SlackChannel,
   zendeskTicketId: ZendeskTicket,
   helpscoutConversationId: HelpScoutConversation,
+  emailThread: EmailThread,
 } as const;
 
 /** How many recent messages a reopened conversation's fresh channel (or ticket) gets. */

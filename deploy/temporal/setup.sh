@@ -17,6 +17,7 @@ ParleyStatus:Keyword
 SlackChannel:Keyword
 ZendeskTicket:Keyword
 HelpScoutConversation:Keyword
+EmailThread:Keyword
 ParleyIntegrations:KeywordList
 "
 

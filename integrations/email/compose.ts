@@ -1,0 +1,205 @@
+/**
+ * The team's notification emails: one readable HTML + text mail per user message (or one per digest), with the
+ * user's profile and device, threaded per conversation (`Message-ID`, `In-Reply-To`, `References`, a subject that
+ * never changes) and a `Reply-To` that carries the conversation's signed token. Pure: no I/O.
+ *
+ * Everything the user controls (name, text, profile, device) is escaped for HTML and stripped of line breaks and
+ * control characters wherever it reaches a header, so it can inject neither headers nor markup.
+ */
+import type { ConversationMessage, JsonValue, OutboxItem, UserProfile } from '../../workflows/definitions';
+import { displayName } from '../../workflows/definitions';
+import {
+  domainOf,
+  emailThreadId,
+  notificationMessageId,
+  replyAddressWithToken,
+  replyToken,
+  threadRootMessageId,
+} from './token';
+
+/** Marks every mail Parley sends, so the inbox never reads its own notifications back (loop guard). */
+export const NOTIFICATION_HEADER = 'X-Parley-Notification';
+
+export interface NotificationContext {
+  appId: string;
+  appName: string;
+  userId: string;
+  conversationId: string;
+  profile: UserProfile;
+  /** `Name <address>` or an address. */
+  from: string;
+  teamAddresses: string[];
+  replyAddress: string;
+  tokenSecret: string;
+  /** The thread's subject and last Message-ID so far (the conversation's `refs`). */
+  subject?: string;
+  lastMessageId?: string;
+}
+
+export interface NotificationMail {
+  messageId: string;
+  from: string;
+  to: string[];
+  replyTo: string;
+  subject: string;
+  inReplyTo: string;
+  references: string[];
+  headers: Record<string, string>;
+  text: string;
+  html: string;
+}
+
+/** One header-safe line: no CR, LF or other control characters, whitespace collapsed, at most `max` characters. */
+export function headerSafe(value: string, max = 120): string {
+  const line = value
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+export function threadSubject(ctx: Pick<NotificationContext, 'appName' | 'profile' | 'userId'>): string {
+  const who = displayName(ctx.profile) ?? ctx.userId;
+  return headerSafe(`[${ctx.appName}] Conversation with ${who}`, 150);
+}
+
+function when(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function scalar(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function profileRows(ctx: NotificationContext): [string, string][] {
+  const p = ctx.profile;
+  const rows: [string, string][] = [];
+  const name = [p.givenName, p.surname].filter(Boolean).join(' ');
+  if (name) rows.push(['Name', name]);
+  if (p.email) rows.push(['Email', p.email]);
+  rows.push(['User id', ctx.userId]);
+  for (const [key, value] of Object.entries(p.properties ?? {})) rows.push([key, scalar(value)]);
+  return rows;
+}
+
+function deviceRows(profile: UserProfile, message?: ConversationMessage): [string, string][] {
+  const device = { ...(profile.device ?? {}) };
+  // A client may send device facts with each message (`metadata.device`); the newest win.
+  const fromMessage = message?.metadata?.device;
+  if (fromMessage && typeof fromMessage === 'object' && !Array.isArray(fromMessage)) Object.assign(device, fromMessage);
+  return Object.entries(device).map(([key, value]) => [key, scalar(value)]);
+}
+
+interface Entry {
+  heading: string;
+  text: string;
+}
+
+function entryFor(item: OutboxItem, who: string): Entry | undefined {
+  const m = item.message;
+  if (item.kind === 'conversation:archived') return { heading: 'The conversation was archived.', text: '' };
+  if (!m) return undefined;
+  if (item.kind === 'message:user') return { heading: `${who} wrote, ${when(m.at)}:`, text: m.text };
+  const agent = m.agent?.name ?? 'An agent';
+  return { heading: `${agent} replied${m.source ? ` from ${m.source}` : ''}, ${when(m.at)}:`, text: m.text };
+}
+
+function textBody(entries: Entry[], ctx: NotificationContext, device: [string, string][]): string {
+  const who = displayName(ctx.profile) ?? ctx.userId;
+  const lines: string[] = [];
+  for (const entry of entries) {
+    lines.push(entry.heading);
+    if (entry.text) lines.push('', ...entry.text.split(/\r?\n/).map((l) => `    ${l}`));
+    lines.push('');
+  }
+  lines.push(
+    `Reply to this email to answer ${who}: your reply goes to the app, without the quoted text or your signature.`,
+  );
+  lines.push('', 'User');
+  for (const [k, v] of profileRows(ctx)) lines.push(`  ${k}: ${v}`);
+  if (device.length) {
+    lines.push('', 'Device');
+    for (const [k, v] of device) lines.push(`  ${k}: ${v}`);
+  }
+  lines.push('', `Conversation: ${ctx.conversationId}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function table(rows: [string, string][]): string {
+  const cells = rows
+    .map(
+      ([k, v]) =>
+        `<tr><td style="color:#666;padding:2px 12px 2px 0;vertical-align:top">${escapeHtml(k)}</td><td style="padding:2px 0">${escapeHtml(v)}</td></tr>`,
+    )
+    .join('');
+  return `<table style="border-collapse:collapse;font-size:13px">${cells}</table>`;
+}
+
+function htmlBody(entries: Entry[], ctx: NotificationContext, device: [string, string][]): string {
+  const who = escapeHtml(displayName(ctx.profile) ?? ctx.userId);
+  const blocks = entries
+    .map((entry) => {
+      const text = entry.text
+        ? `<div style="white-space:pre-wrap;border-left:3px solid #4a90d9;padding:4px 12px;margin:4px 0 12px">${escapeHtml(entry.text)}</div>`
+        : '';
+      return `<p style="margin:12px 0 4px;color:#333"><strong>${escapeHtml(entry.heading)}</strong></p>${text}`;
+    })
+    .join('');
+  const deviceBlock = device.length ? `<h4 style="margin:16px 0 4px">Device</h4>${table(device)}` : '';
+  return [
+    '<!doctype html><html><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px">',
+    blocks,
+    `<p style="color:#666;font-size:12px">Reply to this email to answer ${who}: your reply goes to the app, without the quoted text or your signature.</p>`,
+    `<h4 style="margin:16px 0 4px">User</h4>${table(profileRows(ctx))}`,
+    deviceBlock,
+    `<p style="color:#999;font-size:11px">Conversation: ${escapeHtml(ctx.conversationId)}</p>`,
+    '</body></html>',
+  ].join('');
+}
+
+/**
+ * The mail for some items of one conversation (one item, or a digest). Its Message-ID derives from the first
+ * item's event id, so a retried send produces the very same mail.
+ */
+export function composeNotification(ctx: NotificationContext, items: OutboxItem[]): NotificationMail | undefined {
+  const who = displayName(ctx.profile) ?? ctx.userId;
+  const entries = items.map((item) => entryFor(item, who)).filter((e): e is Entry => e !== undefined);
+  const first = items[0];
+  if (!first || entries.length === 0) return undefined;
+  const domain = domainOf(ctx.replyAddress);
+  const thread = emailThreadId(ctx.conversationId);
+  const root = threadRootMessageId(thread, domain);
+  const messageId = notificationMessageId(thread, first.eventId.replace(/[^A-Za-z0-9_.-]/g, ''), domain);
+  const parent = ctx.lastMessageId ?? root;
+  const lastUserMessage = [...items].reverse().find((i) => i.kind === 'message:user')?.message;
+  const device = deviceRows(ctx.profile, lastUserMessage);
+  const subject = ctx.subject ?? threadSubject(ctx);
+  return {
+    messageId,
+    from: ctx.from,
+    to: ctx.teamAddresses,
+    replyTo: replyAddressWithToken(ctx.replyAddress, replyToken(ctx.tokenSecret, ctx.appId, ctx.conversationId)),
+    subject: ctx.lastMessageId ? `Re: ${subject}` : subject,
+    inReplyTo: parent,
+    references: parent === root ? [root] : [root, parent],
+    headers: {
+      [NOTIFICATION_HEADER]: headerSafe(`${ctx.appId}; ${thread}`),
+      // RFC 3834: automatic, so vacation responders stay quiet; Exchange's own switch for the same.
+      'Auto-Submitted': 'auto-generated',
+      'X-Auto-Response-Suppress': 'OOF, AutoReply',
+    },
+    text: textBody(entries, ctx, device),
+    html: htmlBody(entries, ctx, device),
+  };
+}
