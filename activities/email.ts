@@ -3,7 +3,7 @@
  * heart-beating IMAP session that relays agents' replies to their conversations.
  */
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { simpleParser } from 'mailparser';
@@ -233,6 +233,11 @@ export function createEmailActivities(deps: EmailDeps) {
           cursor.lastUid = 0;
         }
         cursor.uidValidity = validity;
+        if (!mailbox.permanentFlags?.has('\\*'))
+          log.warn('the mailbox does not keep custom keywords: Parley relies on its UID cursor and reply ids alone', {
+            app: app.id,
+            mailbox: email.imap.mailbox,
+          });
         const deadline = Date.now() + email.watchSessionMs;
         while (Date.now() < deadline && !ctx.cancellationSignal.aborted) {
           const found = await imap.search(
@@ -258,6 +263,9 @@ export function createEmailActivities(deps: EmailDeps) {
         if (imap.usable) await imap.logout().catch(() => imap.close());
         else imap.close();
       }
+      // Cancelled (the worker is stopping, the watcher was cancelled): the attempt fails, the cursor is in the
+      // last heartbeat, and the next attempt, wherever it runs, resumes there.
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new CancelledFailure('cancelled');
       return cursor;
     },
   };
