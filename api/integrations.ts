@@ -11,6 +11,7 @@ import { IntegrationError } from '../common/errors';
 import { createSlackClient } from '../integrations/slack/client';
 import { toSlackIntegrationError } from '../integrations/slack/errors';
 import { createTestSinkClient } from '../integrations/test/client';
+import { checkEmail } from '../integrations/email/client';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
 import { resolveMailboxId } from '../integrations/helpscout/mailbox';
 import { connectHelpScout, disconnectHelpScout } from '../integrations/helpscout/webhooks';
@@ -78,6 +79,9 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
       const mailbox = await resolveMailboxId(client, app.helpscout);
       await client.request('GET', `mailboxes/${mailbox}`);
       return { name, state: 'ok', message: `token granted; mailbox ${mailbox} reachable`, checkedAt };
+    }
+    if (name === 'email' && app.email) {
+      return { name, state: 'ok', message: await checkEmail(app.email), checkedAt };
     }
     if (name === 'test' && app.test) {
       await createTestSinkClient(app.test.url).listDelivered('connection-check');

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { conversationWorkflowId } from '../common/ids';
-import { tokenSecret } from '../integrations/email/client';
+import { checkEmail, tokenSecret } from '../integrations/email/client';
 import { replyAddressWithToken, replyToken } from '../integrations/email/token';
 import { fetchMails, rawMail, sendRawMail, type FetchedMail } from './helpers/mail';
 import { gmailReply, replyToOf, startEmailStack, waitForNotifications, type EmailStack } from './helpers/email-stack';
@@ -115,3 +115,18 @@ describe('Email: what the inbox ignores', () => {
     expect(stack.repliesFor('kim')[1]!.body.data.message?.text).toBe('One more thing: it is free.');
   });
 });
+
+describe('Email: checking the connection', () => {
+  it('reports the SMTP and IMAP logins and the keyword support, and names a bad password', async () => {
+    const res = await stack.api('POST', `/v1/apps/${stack.appId}/integrations/email/check`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'email', state: 'ok' });
+    expect(res.body.message).toContain('keeps keywords');
+
+    const email = stack.config.apps[0]!.email!;
+    await expect(checkEmail({ ...email, imap: { ...email.imap, pass: 'wrong' } })).rejects.toMatchObject({
+      code: 'email_auth_failed',
+    });
+  });
+});
+

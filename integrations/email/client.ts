@@ -71,3 +71,46 @@ export function smtpError(err: unknown): IntegrationError {
     return new IntegrationError('email_rejected', `SMTP ${e.responseCode}: ${text}`, { retryable: false, cause: err });
   return new IntegrationError('email_unavailable', `SMTP unavailable: ${text}`, { retryable: true, cause: err });
 }
+
+/**
+ * "Test connection" for an app's email: the SMTP login, then the IMAP login and mailbox, and whether that mailbox
+ * keeps Parley's keyword. Returns what it found; throws an IntegrationError naming the side that failed.
+ */
+export async function checkEmail(config: EmailConfig): Promise<string> {
+  const transport = smtpTransport(config);
+  try {
+    await transport.verify();
+  } catch (err) {
+    throw smtpError(err);
+  } finally {
+    transport.close();
+  }
+  const imap = imapClient(config);
+  imap.on('error', () => undefined);
+  try {
+    await imap.connect();
+  } catch (err) {
+    const e = err as { authenticationFailed?: boolean; message?: string };
+    if (e.authenticationFailed)
+      throw new IntegrationError('email_auth_failed', `IMAP refused the login: ${e.message ?? ''}`, {
+        retryable: false,
+        cause: err,
+      });
+    throw new IntegrationError('email_unavailable', `IMAP unavailable: ${e.message ?? String(err)}`, {
+      retryable: true,
+      cause: err,
+    });
+  }
+  try {
+    const mailbox = await imap.mailboxOpen(config.imap.mailbox, { readOnly: true }).catch((err: unknown) => {
+      throw new IntegrationError('email_rejected', `IMAP mailbox "${config.imap.mailbox}": ${(err as Error).message}`, {
+        retryable: false,
+        cause: err,
+      });
+    });
+    const keywords = mailbox.permanentFlags?.has('\\*') ? 'keeps keywords' : 'keeps NO keywords (UID cursor only)';
+    return `SMTP login ok; IMAP mailbox ${config.imap.mailbox} has ${mailbox.exists} mails and ${keywords}`;
+  } finally {
+    await imap.logout().catch(() => imap.close());
+  }
+}
