@@ -1,0 +1,53 @@
+/**
+ * Scores extractReply on the fixture corpora (test/fixtures/email-corpus.ts), next to the plain
+ * email-reply-parser library, so the extra rules can be judged by what they add.
+ */
+import { extractReply, parsePlain } from '../integrations/email/extract';
+import { type Corpus, corpusCases, failedChecks, readFixture, unscoredFixtures } from '../test/fixtures/email-corpus';
+
+const plain = (text: string): string => parsePlain(text).trimEnd();
+
+const corpora: Corpus[] = ['github-email_reply_parser', 'zapier-email-reply-parser'];
+const totals = { ours: 0, plain: 0, all: 0 };
+
+for (const corpus of corpora) {
+  const cases = corpusCases.filter((c) => c.corpus === corpus);
+  let ours = 0;
+  let base = 0;
+  console.log(`\n${corpus}`);
+  console.log(`${'fixture'.padEnd(50)} ${'extractReply'.padEnd(13)} plain library`);
+  for (const c of cases) {
+    const raw = readFixture(corpus, c.fixture);
+    const failures = failedChecks(extractReply({ text: raw }), c.checks, raw);
+    const plainPass = failedChecks(plain(raw), c.checks, raw).length === 0;
+    if (failures.length === 0) ours++;
+    if (plainPass) base++;
+    const known = c.knownFailure ? ` (known: ${c.knownFailure})` : '';
+    console.log(
+      `${c.fixture.padEnd(50)} ${(failures.length === 0 ? 'pass' : 'FAIL').padEnd(13)} ${plainPass ? 'pass' : 'fail'}${known}`,
+    );
+    for (const f of failures) console.log(`    - ${f}`);
+  }
+  console.log(`${corpus}: ${ours} of ${cases.length} (plain email-reply-parser: ${base} of ${cases.length})`);
+  for (const u of unscoredFixtures.filter((x) => x.corpus === corpus)) {
+    console.log(`  not scored: ${u.fixture}: ${u.reason}`);
+  }
+  totals.ours += ours;
+  totals.plain += base;
+  totals.all += cases.length;
+}
+
+const pathological = readFixture('github-email_reply_parser', 'pathological.txt');
+const t0 = performance.now();
+extractReply({ text: pathological });
+const ms = performance.now() - t0;
+const long = readFixture('github-email_reply_parser', 'email_long_quote.txt');
+const t1 = performance.now();
+extractReply({ text: long });
+const longMs = performance.now() - t1;
+
+console.log(
+  `\noverall: ${totals.ours} of ${totals.all} (plain email-reply-parser: ${totals.plain} of ${totals.all})` +
+    `\npathological.txt: ${ms.toFixed(1)} ms; email_long_quote.txt (${long.length} chars): ${longMs.toFixed(1)} ms` +
+    ' (the plain library is not timed on it: about 400 s)',
+);
