@@ -1,13 +1,4 @@
 import { extractReply, htmlToText } from '../integrations/email/extract';
-
-// Not a fake: the real email-reply-parser. jest (before Node 24.9) cannot load an ES module through its
-// require(), so the module comes from Node's own loader, which can (require(esm), Node >= 20.19).
-jest.mock('email-reply-parser', () => {
-  const { Module } = jest.requireActual<{ Module: { _load(request: string, parent: null, isMain: boolean): unknown } }>(
-    'node:module',
-  );
-  return Module._load(require.resolve('email-reply-parser'), null, false);
-});
 import { corpusCases, failedChecks, readFixture } from './fixtures/email-corpus';
 
 // The figure `npm run email:corpus` reports; a rule change that loses a case fails here.

@@ -4,7 +4,7 @@
  * is read from them; then the sender; then the conversation; then the text.
  */
 import type { AddressObject, ParsedMail } from 'mailparser';
-import { extractReply } from './_extract_tmp';
+import { extractReply } from './extract';
 import { NOTIFICATION_HEADER } from './compose';
 import { domainOf, threadIdFromMessageId, tokenFromAddresses } from './token';
 
