@@ -129,4 +129,3 @@ describe('Email: checking the connection', () => {
     });
   });
 });
-

@@ -12,7 +12,14 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { EmailThread, HelpScoutConversation, SENDER_ACTIVITIES, SlackChannel, ZendeskTicket, type OutboxKind } from './definitions';
+import {
+  EmailThread,
+  HelpScoutConversation,
+  SENDER_ACTIVITIES,
+  SlackChannel,
+  ZendeskTicket,
+  type OutboxKind,
+} from './definitions';
 import type {
   ConversationState,
   OutboxBatch,
