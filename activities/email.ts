@@ -232,6 +232,11 @@ export function createEmailActivities(deps: EmailDeps) {
           });
           cursor.lastUid = 0;
         }
+        if (cursor.uidValidity === undefined && mailbox.uidNext > 1) {
+          // The very first session: the mail already in the mailbox predates Parley and is left alone.
+          cursor.lastUid = mailbox.uidNext - 1;
+          log.info('inbox watcher starts after the mail already there', { app: app.id, fromUid: mailbox.uidNext });
+        }
         cursor.uidValidity = validity;
         if (!mailbox.permanentFlags?.has('\\*'))
           log.warn('the mailbox does not keep custom keywords: Parley relies on its UID cursor and reply ids alone', {

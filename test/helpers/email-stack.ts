@@ -29,15 +29,18 @@ export interface EmailStack {
   close(): Promise<void>;
 }
 
+/** The stack's mail users; every password is `<login>-pw`. */
+export const EMAIL_TEST_USERS = [
+  { login: 'team', password: 'team-pw', email: 'team@example.com' },
+  { login: 'support', password: 'support-pw', email: 'support@example.com' },
+  { login: 'parley', password: 'parley-pw', email: 'parley@example.com' },
+  { login: 'agent', password: 'agent-pw', email: 'agent@acme.com' },
+];
+
 export async function startEmailStack(
   options: { label?: string; email?: Record<string, unknown>; mail?: MailServer } = {},
 ): Promise<EmailStack> {
-  const users = [
-    { login: 'team', password: 'team-pw', email: 'team@example.com' },
-    { login: 'support', password: 'support-pw', email: 'support@example.com' },
-    { login: 'parley', password: 'parley-pw', email: 'parley@example.com' },
-    { login: 'agent', password: 'agent-pw', email: 'agent@acme.com' },
-  ];
+  const users = EMAIL_TEST_USERS;
   const mail = options.mail ?? (await startTestMailServer(users));
   const account = (login: string, port: number): MailAccount => ({
     host: mail.host,
