@@ -26,6 +26,32 @@ export interface ParleyWorkerOptions {
   log?: Logger;
 }
 
+/**
+ * Worker tuning from the environment; each unset variable keeps the Temporal SDK's default (see README
+ * "Performance"): PARLEY_WORKER_MAX_CACHED_WORKFLOWS (sticky cache; default ≈ 600 per GiB of heap above 200 MiB),
+ * PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (40), PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_POLLS (10),
+ * PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES (100), PARLEY_WORKER_WORKFLOW_THREADS (1).
+ */
+export function workerTuning(env: NodeJS.ProcessEnv = process.env) {
+  const int = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, not "${raw}"`);
+    return value;
+  };
+  const options = {
+    maxCachedWorkflows: int('PARLEY_WORKER_MAX_CACHED_WORKFLOWS'),
+    maxConcurrentWorkflowTaskExecutions: int('PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'),
+    maxConcurrentWorkflowTaskPolls: int('PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_POLLS'),
+    maxConcurrentActivityTaskExecutions: int('PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES'),
+    workflowThreadPoolSize: int('PARLEY_WORKER_WORKFLOW_THREADS'),
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<
+    Record<keyof typeof options, number>
+  >;
+}
+
 export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
@@ -52,6 +78,7 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     // Activities wait on vendors; a graceful stop lets the ones in flight finish.
     shutdownGraceTime: '10 seconds',
+    ...workerTuning(),
   });
   await ensureInboxes(
     temporal,
