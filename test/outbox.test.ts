@@ -199,10 +199,21 @@ describe('outboxes', () => {
     // are Temporal's retry, not Parley's cost, so they are left out of the count.
     const { EventType } = temporal.api.enums.v1;
     const retried = new Set([EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]);
+    // Counted once the history has settled (its last event a completed workflow task, the same twice in a row),
+    // so a task still in flight at either end does not shift the figure by one.
     const count = async () => {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const retries = events.filter((e) => retried.has(e.eventType ?? EventType.EVENT_TYPE_UNSPECIFIED)).length;
-      return events.length - 3 * retries;
+      let previous = -1;
+      return waitFor(
+        async () => {
+          const events = (await handle.fetchHistory()).events ?? [];
+          const last = events.at(-1)?.eventType;
+          const retries = events.filter((e) => retried.has(e.eventType ?? EventType.EVENT_TYPE_UNSPECIFIED)).length;
+          const settled = last === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && events.length === previous;
+          previous = events.length;
+          return settled ? events.length - 3 * retries : undefined;
+        },
+        { intervalMs: 200, what: 'a settled history' },
+      );
     };
     const start = await count();
     const n = 10;
