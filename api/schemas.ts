@@ -4,7 +4,12 @@ import { z } from 'zod';
 export const MAX_TEXT = 8000;
 
 export const appIdParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'not a valid app id');
-export const userIdParam = z.string().min(1).max(256, 'at most 256 characters');
+export const userIdParam = z
+  .string()
+  .min(1)
+  .max(256, 'at most 256 characters')
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
 const jsonRecord = z.record(z.string().max(200), z.json());
 

@@ -89,6 +89,8 @@ describe('client API input validation', () => {
     expectError(await acme('PUT', '/v1/apps/acme/users/u1', { email: 'not-an-email' }), 400, 'invalid_request');
     expectError(await acme('PUT', '/v1/apps/acme/users/u1', { nickname: 'x' }), 400, 'invalid_request');
     expectError(await acme('POST', messages('u'.repeat(300)), { text: 'hi' }), 400, 'invalid_user_id');
+    // A NUL (or any control character) in a user id would reach workflow ids, headers and mail subjects.
+    expectError(await acme('POST', messages('a%00b'), { text: 'hi' }), 400, 'invalid_user_id');
   });
 
   it('answers unknown routes with a JSON 404', async () => {
