@@ -5,7 +5,7 @@
  */
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { extractReply } from './extract';
-import { NOTIFICATION_HEADER } from './compose';
+import { headerSafe, NOTIFICATION_HEADER } from './compose';
 import { domainOf, threadIdFromMessageId, tokenFromAddresses } from './token';
 
 export type IgnoreReason =
@@ -128,12 +128,7 @@ function messageIds(value: string | string[] | undefined): string[] {
 
 /** The agent's name as the user sees it: the display name, else the address; one line, at most 80 characters. */
 function agentName(name: string, address: string): string {
-  const clean = name
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return (clean || address).slice(0, 80);
+  return headerSafe(name, 80) || address.slice(0, 80);
 }
 
 export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string): InboundDecision {
