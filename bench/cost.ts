@@ -9,23 +9,12 @@ import { startHelpScoutEmulator } from '../test/emulators/helpscout';
 import { startSlackEmulator } from '../test/emulators/slack';
 import { startTestSink } from '../test/emulators/test-sink';
 import { startZendeskEmulator } from '../test/emulators/zendesk';
+import { runsOf } from '../test/helpers/history';
 import { waitFor } from '../test/helpers/wait';
 import { startWebhookReceiver } from '../test/helpers/webhook-receiver';
-import { conversationQuery } from '../workflows/definitions';
+import { CONTINUE_AS_NEW_AT_EVENTS, conversationQuery } from '../workflows/definitions';
 import { pool, postJson, startStack, type Harness } from './harness';
 import { envNumber, num, printTable, workerSettings } from './report';
-
-/** Every run of a workflow id (continue-as-new chain), with its event count. */
-export async function runsOf(client: Client, workflowId: string): Promise<number[]> {
-  const runIds: string[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runIds.push(info.runId);
-  const counts: number[] = [];
-  for (const runId of runIds) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    counts.push(history.events?.length ?? 0);
-  }
-  return counts;
-}
 
 /** The conversation has sent everything it holds, on every outbox. */
 async function settled(client: Client, workflowId: string, messages: number): Promise<boolean> {
@@ -136,8 +125,8 @@ export async function cost(h: Harness): Promise<void> {
       [longRow],
       [
         'Temporal suggests continue-as-new at 4,096 events (dev-server default `limit.historyCount.suggestContinueAsNew`);',
-        'it warns at 10,240 and terminates at 51,200. Parley continues once no send is in flight, so a run ends a little',
-        'past the suggestion.',
+        `it warns at 10,240 and terminates at 51,200. Parley starts to drain at ${num(CONTINUE_AS_NEW_AT_EVENTS)} events and continues once`,
+        'no send is in flight.',
       ],
     );
 }

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -11,6 +12,7 @@ import {
 import {
   agentReplySignal,
   archiveSignal,
+  CONTINUE_AS_NEW_AT_EVENTS,
   conversationQuery,
   displayName,
   ParleyIntegrations,
@@ -28,6 +30,8 @@ import {
   type UserMessageSignal,
 } from './definitions';
 import { createOutboxRunner, newOutbox, outboxKind, WEBHOOK_POLICY } from './outbox';
+
+const CONTINUE_EARLY_PATCH = 'continue-as-new-before-suggestion';
 
 function initialState(input: ConversationInput): ConversationState {
   const now = new Date(Date.now()).toISOString();
@@ -49,7 +53,8 @@ function initialState(input: ConversationInput): ConversationState {
 
 /**
  * One conversation between an app user and the team. Never completes: an archived conversation idles until
- * the next user message reopens it. Continues-as-new when Temporal suggests it, carrying its whole state.
+ * the next user message reopens it. Continues-as-new at CONTINUE_AS_NEW_AT_EVENTS or when Temporal suggests it,
+ * carrying its whole state.
  */
 export async function conversation(input: ConversationInput): Promise<void> {
   const state = input.state ?? initialState(input);
@@ -160,7 +165,9 @@ export async function conversation(input: ConversationInput): Promise<void> {
   // Outboxes carried over from the previous run pick up where they were (deadlines are absolute).
   for (const key of Object.keys(state.outboxes)) outboxes.ensureRunning(key);
 
-  const limit = input.continueAsNewAfterEvents;
+  // Runs started by an older Parley waited for Temporal's suggestion only; replaying them must not end them earlier.
+  const early = patched(CONTINUE_EARLY_PATCH);
+  const limit = input.continueAsNewAfterEvents ?? (early ? CONTINUE_AS_NEW_AT_EVENTS : undefined);
   await condition(
     () => workflowInfo().continueAsNewSuggested || (limit !== undefined && workflowInfo().historyLength >= limit),
   );

@@ -174,6 +174,13 @@ export interface ConversationState {
   totalMessages: number;
 }
 
+/**
+ * Temporal suggests continue-as-new at 4,096 events (`limit.historyCount.suggestContinueAsNew`), but a run can only
+ * continue once its sends in flight have finished, and signals keep arriving meanwhile: at 20,000 messages in one
+ * conversation a run ended at 4,271 events when it waited for the suggestion. Starting the drain at 3,000 leaves over
+ * a thousand events of room, so a run stays under the suggestion. (The suggestion by history size still applies.)
+ */
+export const CONTINUE_AS_NEW_AT_EVENTS = 3_000;
 export interface ConversationInput {
   appId: string;
   userId: string;
@@ -181,7 +188,7 @@ export interface ConversationInput {
   appName?: string;
   /** Carried over by continue-as-new. */
   state?: ConversationState;
-  /** Tests lower this to force continue-as-new; otherwise Temporal's suggestion decides. */
+  /** Tests lower this to force continue-as-new; otherwise CONTINUE_AS_NEW_AT_EVENTS or Temporal's suggestion. */
   continueAsNewAfterEvents?: number;
 }
 
