@@ -23,6 +23,7 @@ import {
   type OutboxSendResult,
 } from '../workflows/definitions';
 import { appFor, toApplicationFailure } from './failures';
+import { pulse } from './pulse';
 
 /** The IMAP keyword Parley sets on every mail it has dealt with (relayed or ignored), instead of `\Seen`. */
 export const PROCESSED_KEYWORD = '$ParleyProcessed';
@@ -58,6 +59,7 @@ export function createEmailActivities(deps: EmailDeps) {
       };
       if (batch.refs.emailLastMessageId) refs.emailLastMessageId = batch.refs.emailLastMessageId;
       const transport = smtpTransport(email);
+      const heartbeat = pulse();
       const digest = (email.digestSeconds ?? 0) > 0;
       let completed = 0;
       try {
@@ -81,7 +83,7 @@ export function createEmailActivities(deps: EmailDeps) {
             wanted,
           );
           if (mail) {
-            Context.current().heartbeat();
+            heartbeat();
             try {
               await transport.sendMail({
                 from: mail.from,

@@ -1,15 +1,17 @@
-import { heartbeat, sleep } from '@temporalio/activity';
+import { sleep } from '@temporalio/activity';
 import type { ParleyConfig } from '../common/config';
 import { createSlackAdapter } from '../integrations/slack/adapter';
 import { createSlackClient } from '../integrations/slack/client';
 import type { OutboxBatch, OutboxSendResult } from '../workflows/definitions';
 import { appFor, toApplicationFailure } from './failures';
+import { pulse } from './pulse';
 
 export function createSlackActivities(deps: { config: ParleyConfig }) {
   return {
     /** Posts a batch into the user's Slack channel (creating and announcing it first when needed). */
     async postSlackMessages(batch: OutboxBatch): Promise<OutboxSendResult> {
       const app = appFor(deps.config, batch.appId, 'slack');
+      const heartbeat = pulse();
       const adapter = createSlackAdapter(createSlackClient(app.slack), app.slack, {
         heartbeat: () => heartbeat(),
         sleep: (ms) => sleep(ms),

@@ -1,14 +1,15 @@
-import { heartbeat } from '@temporalio/activity';
 import type { ParleyConfig } from '../common/config';
 import { IntegrationError } from '../common/errors';
 import { createTestSinkClient } from '../integrations/test/client';
 import type { OutboxBatch } from '../workflows/definitions';
 import { toApplicationFailure } from './failures';
+import { pulse } from './pulse';
 
 export function createTestIntegrationActivities(deps: { config: ParleyConfig; fetch?: typeof fetch }) {
   return {
     /** Sends a batch to the test sink, skipping what an earlier attempt already delivered. */
     async sendTestIntegrationBatch(batch: OutboxBatch): Promise<void> {
+      const heartbeat = pulse();
       try {
         const cfg = deps.config.apps.find((a) => a.id === batch.appId)?.test;
         if (!cfg)

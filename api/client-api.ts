@@ -7,6 +7,7 @@ import {
   conversationQuery,
   displayName,
   ParleyApp,
+  ParleyIntegrations,
   ParleyStatus,
   ParleyUser,
   profileUpdateSignal,
@@ -84,6 +85,13 @@ export function createClientApi(deps: ClientApiDeps): Router {
         { key: ParleyApp, value: app.id },
         { key: ParleyUser, value: userId },
         { key: ParleyStatus, value: 'active' },
+        // Set at the start, so a new conversation need not upsert it (one visibility write less per conversation).
+        {
+          key: ParleyIntegrations,
+          value: integrationTargets(app)
+            .map((t) => t.name)
+            .sort(),
+        },
       ],
       memo: {
         appId: app.id,

@@ -34,6 +34,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** `BENCH_DYNAMIC_CONFIG="system.enableActivityEagerExecution=true,…"`: dynamic config for the bench's dev server. */
+export function dynamicConfigFromEnv(raw: string | undefined): Record<string, string | number | boolean> {
+  const values: Record<string, string | number | boolean> = {};
+  for (const pair of (raw ?? '').split(',').filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i < 1) throw new Error(`BENCH_DYNAMIC_CONFIG: "${pair}" is not key=value`);
+    const value = pair.slice(i + 1);
+    values[pair.slice(0, i)] =
+      value === 'true' ? true : value === 'false' ? false : Number.isNaN(Number(value)) ? value : Number(value);
+  }
+  return values;
+}
+
 export async function startHarness(): Promise<Harness> {
   const cli = await findOrInstallTemporalCli(path.join(root, '.parley'), log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
@@ -44,6 +57,7 @@ export async function startHarness(): Promise<Harness> {
     port: await freePort(),
     uiPort: await freePort(),
     persist: process.env.BENCH_PERSIST === '1',
+    dynamicConfig: dynamicConfigFromEnv(process.env.BENCH_DYNAMIC_CONFIG),
     log,
   });
   const bundle = await bundleWorkflowCode({

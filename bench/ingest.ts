@@ -23,7 +23,7 @@ export interface Run {
 
 function sizes() {
   return {
-    conversations: envList('BENCH_CONVERSATIONS', [1, 100, 2000]),
+    conversations: envList('BENCH_CONVERSATIONS', [1, 100, 10_000]),
     messages: envNumber('BENCH_MESSAGES', 2000),
     concurrency: envNumber('BENCH_CONCURRENCY', 32),
   };

@@ -63,7 +63,10 @@ export function workerSettings(): Record<string, string> {
   const set = Object.entries(process.env).filter(
     ([k, v]) => k.startsWith('PARLEY_WORKER_') && k !== 'PARLEY_WORKER_METRICS_PORT' && v,
   ) as [string, string][];
-  return set.length ? Object.fromEntries(set) : { worker: 'defaults' };
+  const settings: Record<string, string> = set.length ? Object.fromEntries(set) : { worker: 'defaults' };
+  if (process.env.BENCH_DYNAMIC_CONFIG) settings.serverDynamicConfig = process.env.BENCH_DYNAMIC_CONFIG;
+  if (process.env.NODE_OPTIONS) settings.NODE_OPTIONS = process.env.NODE_OPTIONS;
+  return settings;
 }
 
 export function envNumber(name: string, fallback: number): number {

@@ -44,7 +44,8 @@ function initialState(input: ConversationInput): ConversationState {
     updatedAt: now,
     messages: [],
     seenIds: [],
-    integrations: [],
+    // The API sets ParleyIntegrations when it starts a conversation; the first message upserts it only if it differs.
+    integrations: [...(workflowInfo().typedSearchAttributes.get(ParleyIntegrations) ?? [])],
     outboxes: {},
     refs: {},
     totalMessages: 0,

@@ -1,0 +1,16 @@
+import { heartbeat } from '@temporalio/activity';
+
+/**
+ * How long a send runs before it heartbeats. Temporal's heartbeat timeout counts from the attempt's start, so a
+ * worker that dies in the first seconds is still noticed within the timeout without any heartbeat; but the SDK sends
+ * an attempt's first heartbeat at once, a server write for every send, and most sends finish in milliseconds.
+ */
+export const QUIET_START_MS = 5_000;
+
+/** A heartbeat for one activity attempt that stays silent for its first QUIET_START_MS. */
+export function pulse(quietMs = QUIET_START_MS): (details?: unknown) => void {
+  const started = Date.now();
+  return (details) => {
+    if (Date.now() - started >= quietMs) heartbeat(details);
+  };
+}
