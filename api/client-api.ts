@@ -4,6 +4,7 @@ import { enabledIntegrations, type AppConfig } from '../common/config';
 import { conversationWorkflowId, newMessageId } from '../common/ids';
 import {
   archiveSignal,
+  CONTINUE_AS_NEW_AT_EVENTS,
   conversationQuery,
   displayName,
   ParleyApp,
@@ -74,8 +75,12 @@ export function createClientApi(deps: ClientApiDeps): Router {
 
   /** Starts the user's conversation if needed, with the names a developer sees in the Temporal UI. */
   function startOptions(app: AppConfig, userId: string, profile?: UserProfile) {
-    const input: ConversationInput = { appId: app.id, userId, appName: app.name ?? app.id };
-    if (deps.continueAsNewAfterEvents !== undefined) input.continueAsNewAfterEvents = deps.continueAsNewAfterEvents;
+    const input: ConversationInput = {
+      appId: app.id,
+      userId,
+      appName: app.name ?? app.id,
+      continueAsNewAfterEvents: deps.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_AT_EVENTS,
+    };
     const who = (profile && displayName(profile)) ?? userId;
     return {
       workflowId: conversationWorkflowId(app.id, userId),

@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -12,7 +11,6 @@ import {
 import {
   agentReplySignal,
   archiveSignal,
-  CONTINUE_AS_NEW_AT_EVENTS,
   conversationQuery,
   displayName,
   ParleyIntegrations,
@@ -30,8 +28,6 @@ import {
   type UserMessageSignal,
 } from './definitions';
 import { createOutboxRunner, newOutbox, outboxKind, WEBHOOK_POLICY } from './outbox';
-
-const CONTINUE_EARLY_PATCH = 'continue-as-new-before-suggestion';
 
 function initialState(input: ConversationInput): ConversationState {
   const now = new Date(Date.now()).toISOString();
@@ -54,8 +50,8 @@ function initialState(input: ConversationInput): ConversationState {
 
 /**
  * One conversation between an app user and the team. Never completes: an archived conversation idles until
- * the next user message reopens it. Continues-as-new at CONTINUE_AS_NEW_AT_EVENTS or when Temporal suggests it,
- * carrying its whole state.
+ * the next user message reopens it. Continues-as-new at `input.continueAsNewAfterEvents` (the API starts every
+ * conversation with CONTINUE_AS_NEW_AT_EVENTS) or when Temporal suggests it, carrying its whole state.
  */
 export async function conversation(input: ConversationInput): Promise<void> {
   const state = input.state ?? initialState(input);
@@ -166,9 +162,7 @@ export async function conversation(input: ConversationInput): Promise<void> {
   // Outboxes carried over from the previous run pick up where they were (deadlines are absolute).
   for (const key of Object.keys(state.outboxes)) outboxes.ensureRunning(key);
 
-  // Runs started by an older Parley waited for Temporal's suggestion only; replaying them must not end them earlier.
-  const early = patched(CONTINUE_EARLY_PATCH);
-  const limit = input.continueAsNewAfterEvents ?? (early ? CONTINUE_AS_NEW_AT_EVENTS : undefined);
+  const limit = input.continueAsNewAfterEvents;
   await condition(
     () => workflowInfo().continueAsNewSuggested || (limit !== undefined && workflowInfo().historyLength >= limit),
   );

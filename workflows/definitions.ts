@@ -176,11 +176,13 @@ export interface ConversationState {
 
 /**
  * Temporal suggests continue-as-new at 4,096 events (`limit.historyCount.suggestContinueAsNew`), but a run can only
- * continue once its sends in flight have finished, and signals keep arriving meanwhile: at 20,000 messages in one
- * conversation a run ended at 4,271 events when it waited for the suggestion. Starting the drain at 3,000 leaves over
- * a thousand events of room, so a run stays under the suggestion. (The suggestion by history size still applies.)
+ * continue once its sends in flight have finished, and signals keep arriving meanwhile: under a flood of 400
+ * messages a second into one conversation a run ended at 4,271 events when it waited for the suggestion, and at 4,540
+ * when it started draining at 3,000. Draining from 2,048 leaves half the room. The API puts this limit in every
+ * conversation's input (runs carry it on), so conversations started by an older Parley replay unchanged.
  */
-export const CONTINUE_AS_NEW_AT_EVENTS = 3_000;
+export const CONTINUE_AS_NEW_AT_EVENTS = 2_048;
+
 export interface ConversationInput {
   appId: string;
   userId: string;
@@ -188,7 +190,7 @@ export interface ConversationInput {
   appName?: string;
   /** Carried over by continue-as-new. */
   state?: ConversationState;
-  /** Tests lower this to force continue-as-new; otherwise CONTINUE_AS_NEW_AT_EVENTS or Temporal's suggestion. */
+  /** Drain and continue-as-new at this history length (the API sets CONTINUE_AS_NEW_AT_EVENTS; tests lower it). */
   continueAsNewAfterEvents?: number;
 }
 
