@@ -27,6 +27,8 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     temporal,
     log,
     encryption: encryptionSettings(),
+    // A bundle built ahead of time (`npm run bundle:workflows -- <file>`, the container image) skips bundling at start.
+    ...(process.env.PARLEY_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.PARLEY_WORKFLOW_BUNDLE } } : {}),
     ...(process.env.PARLEY_SDK_METRICS_PORT
       ? { temporalMetricsPort: port(process.env.PARLEY_SDK_METRICS_PORT, 'PARLEY_SDK_METRICS_PORT', 0) }
       : {}),
