@@ -8,7 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { createLogger } from '../common/logger';
+import { databaseFile } from '../workers/dev-server';
+import { missingSearchAttributes } from '../workers/search-attributes';
+import { findOrInstallTemporalCli } from '../workers/temporal-cli';
 import { freePort, portInUse } from './helpers/ports';
+import { waitFor } from './helpers/wait';
 
 const root = path.resolve(__dirname, '..');
 const tsxLoader = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -105,6 +111,69 @@ describe('npm start', () => {
     }
     expect(await second.exited).toBe(0);
     expect(await portInUse(temporalPort)).toBe(false);
+  });
+
+  it('starts on the data of an older Parley whose namespace lacks a newer search attribute', async () => {
+    // An older Parley's database: the dev server registered only the search attributes it was given then.
+    const home = path.join(dir, 'older', '.parley');
+    fs.mkdirSync(home, { recursive: true });
+    const cli = await findOrInstallTemporalCli(home, createLogger({ level: 'error' }), {
+      TEMPORAL_CLI_PATH: env.TEMPORAL_CLI_PATH,
+    });
+    const port = await freePort();
+    const older = spawn(
+      cli.path,
+      [
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--namespace',
+        'default',
+      ].concat([
+        '--db-filename',
+        databaseFile(home, cli),
+        '--search-attribute',
+        'ParleyApp=Keyword',
+        '--log-level',
+        'error',
+      ]),
+      { stdio: 'ignore' },
+    );
+    const address = `127.0.0.1:${port}`;
+    try {
+      await waitFor(
+        async () => {
+          const connection = await Connection.connect({ address, connectTimeout: 1000 });
+          try {
+            return (await missingSearchAttributes(connection, 'default')).includes('EmailThread');
+          } finally {
+            await connection.close();
+          }
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: 'the older dev server' },
+      );
+    } finally {
+      older.kill('SIGTERM');
+      await new Promise((resolve) => (older.exitCode === null ? older.once('exit', resolve) : resolve(null)));
+    }
+
+    const upgraded = start(path.dirname(home), { ...env, PARLEY_HOME: home });
+    try {
+      await waitForOutput(upgraded, 'Parley is running');
+      const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+      try {
+        expect(await missingSearchAttributes(connection, 'default')).toEqual([]);
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      upgraded.child.kill('SIGTERM');
+    }
+    expect(await upgraded.exited).toBe(0);
   });
 
   it('refuses a wrong configuration with one message naming the file, the field and the problem', async () => {

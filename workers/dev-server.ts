@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { ensureSearchAttributes, missingSearchAttributes } from './search-attributes';
 import type { TemporalCli } from './temporal-cli';
 
 /** The server version the pinned CLI carries; another server version gets its own database file. */
@@ -79,6 +80,9 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** How long a started dev server gets to register Parley's search attributes itself. */
+const SEARCH_ATTRIBUTE_GRACE_MS = 3000;
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const { cli, home, log } = options;
   const ip = options.ip ?? '127.0.0.1';
@@ -121,17 +125,23 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     failure = `the Temporal dev server exited (${signal ?? code}) before it was ready:\n${output.trim()}`;
   });
   let lastError: string | undefined;
+  let namespaceSince: number | undefined;
   for (;;) {
     if (failure) throw new Error(failure);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace: 'default' });
-        const { customAttributes: keys } = await connection.operatorService.listSearchAttributes({
-          namespace: 'default',
-        });
-        if (Object.keys(SEARCH_ATTRIBUTES).every((name) => keys?.[name] !== undefined)) break;
-        lastError = 'search attributes not registered yet';
+        namespaceSince ??= Date.now();
+        const missing = await missingSearchAttributes(connection, 'default');
+        if (missing.length === 0) break;
+        lastError = `search attributes ${missing.join(', ')} not registered yet`;
+        // The CLI registers `--search-attribute`s only in a new database: data from an older Parley lacks the
+        // ones added since (EmailThread). Register them once the CLI has had its moment.
+        if (Date.now() - namespaceSince > SEARCH_ATTRIBUTE_GRACE_MS) {
+          await ensureSearchAttributes(connection, 'default', log);
+          break;
+        }
       } finally {
         await connection.close();
       }
