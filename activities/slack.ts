@@ -11,9 +11,8 @@ export function createSlackActivities(deps: { config: ParleyConfig }) {
     /** Posts a batch into the user's Slack channel (creating and announcing it first when needed). */
     async postSlackMessages(batch: OutboxBatch): Promise<OutboxSendResult> {
       const app = appFor(deps.config, batch.appId, 'slack');
-      const heartbeat = pulse();
       const adapter = createSlackAdapter(createSlackClient(app.slack), app.slack, {
-        heartbeat: () => heartbeat(),
+        heartbeat: pulse(),
         sleep: (ms) => sleep(ms),
       });
       try {

@@ -29,6 +29,19 @@ function sizes() {
   };
 }
 
+/** A run's row: size, rate, latency percentiles and errors. */
+function cells(r: Run): (string | number)[] {
+  return [
+    num(r.conversations),
+    num(r.requests),
+    num(r.perSecond),
+    ms(r.latency.p50),
+    ms(r.latency.p95),
+    ms(r.latency.p99),
+    r.errors,
+  ];
+}
+
 /** Drives `job` `total` times at `concurrency`, timing each call. */
 async function drive(
   conversations: number,
@@ -88,15 +101,7 @@ export async function baseline(h: Harness): Promise<Run[]> {
     '1. Baseline: raw Temporal signalWithStart of a trivial workflow',
     { concurrency, messagesPerRun: `max(${messages}, conversations)`, client: '@temporalio/client, one connection' },
     ['conversations', 'signalWithStart', 'per second', 'p50', 'p95', 'p99', 'errors'],
-    runs.map((r) => [
-      num(r.conversations),
-      num(r.requests),
-      num(r.perSecond),
-      ms(r.latency.p50),
-      ms(r.latency.p95),
-      ms(r.latency.p99),
-      r.errors,
-    ]),
+    runs.map(cells),
     ['The same dev server, the same run; a worker process runs the trivial workflow meanwhile.'],
   );
   return runs;
@@ -210,16 +215,7 @@ export async function ingestAndMemory(h: Harness, base: Run[] | undefined): Prom
     ['conversations', 'requests', 'accepted per second', 'p50', 'p95', 'p99', 'errors', 'ratio to baseline'],
     runs.map((r) => {
       const b = base?.find((x) => x.conversations === r.conversations);
-      return [
-        num(r.conversations),
-        num(r.requests),
-        num(r.perSecond),
-        ms(r.latency.p50),
-        ms(r.latency.p95),
-        ms(r.latency.p99),
-        r.errors,
-        b ? `${num((100 * r.perSecond) / b.perSecond)} %` : '–',
-      ];
+      return [...cells(r), b ? `${num((100 * r.perSecond) / b.perSecond)} %` : '–'];
     }),
     ['API and worker are separate processes (as `npm run api` / `npm run worker`); the load comes over HTTP.'],
   );

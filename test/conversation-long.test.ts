@@ -6,7 +6,7 @@ import { conversationWorkflowId } from '../common/ids';
 import { CONTINUE_AS_NEW_AT_EVENTS } from '../workflows/definitions';
 import { startTestSink, type TestSink } from './emulators/test-sink';
 import { runsOf } from './helpers/history';
-import { startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 
 /** Temporal's default `limit.historyCount.suggestContinueAsNew`. */
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 it(`continues-as-new before ${TEMPORAL_SUGGESTS_AT} events by default, losing and doubling nothing`, async () => {
   const user = 'chatty';
-  const url = `${parley.apiUrl}/v1/apps/${app}/users/${user}/messages`;
+  const call = apiClient(parley.apiUrl, key);
   let next = 0;
   const statuses: number[] = [];
   // Each client sends its next message once the last one was accepted, so its own messages have an order to keep.
@@ -42,13 +42,8 @@ it(`continues-as-new before ${TEMPORAL_SUGGESTS_AT} events by default, losing an
       while (next < MESSAGES) {
         const i = next++;
         lane.push(i);
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ text: `m${i}`, id: `long-${i}` }),
-        });
+        const res = await call('POST', `/v1/apps/${app}/users/${user}/messages`, { text: `m${i}`, id: `long-${i}` });
         statuses.push(res.status);
-        await res.arrayBuffer();
       }
     }),
   );

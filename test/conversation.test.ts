@@ -2,6 +2,7 @@
 import { conversationWorkflowId } from '../common/ids';
 import { conversationQuery } from '../workflows/definitions';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { runIdsOf } from './helpers/history';
 import { waitFor } from './helpers/wait';
 
 const key = testKey('conv');
@@ -114,14 +115,9 @@ describe('conversation workflow', () => {
       await smallApi('PUT', `/v1/apps/${app}/users/${user}`, { givenName: 'Lena' });
       for (let i = 1; i <= 25; i++) await smallApi('POST', path(user), { text: `n${i}`, id: `can-${i}` });
       const handle = small.client.workflow.getHandle(conversationWorkflowId(app, user));
-      await waitFor(
-        async () => {
-          let runs = 0;
-          for await (const _ of small.client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` })) runs++;
-          return runs > 1;
-        },
-        { what: 'a continued-as-new run' },
-      );
+      await waitFor(async () => (await runIdsOf(small.client, handle.workflowId)).length > 1, {
+        what: 'a continued-as-new run',
+      });
       // A repeated id from before the new run is still recognised.
       await smallApi('POST', path(user), { text: 'n1 again', id: 'can-1' });
       await smallApi('POST', path(user), { text: 'n26', id: 'can-26' });

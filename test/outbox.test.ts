@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { conversationWorkflowId } from '../common/ids';
 import { conversationState } from './helpers/agent';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { runIdsOf } from './helpers/history';
 import { waitFor } from './helpers/wait';
 import { startTestSink, type SinkItem, type TestSink } from './emulators/test-sink';
 
@@ -170,14 +171,7 @@ describe('outboxes', () => {
       const before = (await conversationState(small.client, 'plain', user)).outboxes.test?.holdUntil;
       for (let i = 2; i <= 8; i++) await call('POST', `/v1/apps/plain/users/${user}/messages`, { text: `c${i}` });
       const workflowId = conversationWorkflowId('plain', user);
-      await waitFor(
-        async () => {
-          let runs = 0;
-          for await (const _ of small.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
-          return runs > 1;
-        },
-        { what: 'continue-as-new' },
-      );
+      await waitFor(async () => (await runIdsOf(small.client, workflowId)).length > 1, { what: 'continue-as-new' });
       const carried = (await conversationState(small.client, 'plain', user)).outboxes.test;
       expect(carried?.holdUntil).toBe(before);
       expect(batchesOf('plain', user)).toEqual([]);
