@@ -1,0 +1,249 @@
+/**
+ * Parley's domain: what a conversation is made of (messages, profiles, outbox items and batches) and how it is
+ * shown to a team (names, source labels, mirrored replies, profiles, history). Imports nothing, so workflows,
+ * activities, integrations and the API all share it without pulling in Temporal or a vendor SDK.
+ *
+ * The renderers here return plain text or rows; each integration escapes them for where they land (Slack
+ * mrkdwn, HTML mail, a Zendesk comment).
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface UserProfile {
+  givenName?: string;
+  surname?: string;
+  email?: string;
+  avatarUrl?: string;
+  properties?: Record<string, JsonValue>;
+  device?: Record<string, JsonValue>;
+}
+
+export interface AgentInfo {
+  name: string;
+  email?: string;
+  avatarUrl?: string;
+}
+
+/** The systems a message can come from or go to. `test` is the sink's old name, still found in running state. */
+export type SourceName = 'slack' | 'zendesk' | 'helpscout' | 'email' | 'sink' | 'test' | 'api';
+
+export interface ConversationMessage {
+  id: string;
+  role: 'user' | 'agent';
+  text: string;
+  /** ISO 8601. */
+  at: string;
+  metadata?: Record<string, JsonValue>;
+  /** For agent replies: the system it came from (`slack`, `zendesk`, `helpscout`, `email`, `sink`). */
+  source?: string;
+  agent?: AgentInfo;
+}
+
+/** An agent's reply as an integration's inbound hands it to the conversation (the `agentReply` signal's payload). */
+export interface AgentReply {
+  /** `<system>:<the vendor's id of the reply>`: a redelivery carries the same id and is dropped. */
+  id: string;
+  source: string;
+  agent: AgentInfo;
+  text: string;
+  at: string;
+}
+
+// ── Outboxes ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** How an outbox paces its sends; each integration has defaults (its `policy.ts`), config may override. */
+export interface OutboxPolicy {
+  /** Items arriving within this window after the first pending one go out as one batch. */
+  batchWindowMs: number;
+  /** At most `max` sends per `periodMs`; more wait for the period to roll over. */
+  budget?: { max: number; periodMs: number };
+  /** First re-check of a faulted outbox; doubles up to `maxRecheckMs`. */
+  recheckMs?: number;
+  maxRecheckMs?: number;
+}
+
+export interface IntegrationTarget {
+  name: string;
+  policy: OutboxPolicy;
+}
+
+export type OutboxItemKind = 'message:user' | 'message:agent' | 'conversation:archived';
+
+/** One thing an outbox must send; carries a copy of the message so it survives the window. */
+export interface OutboxItem {
+  /** Stable across retries and continue-as-new: the webhook event id, the integration's dedupe key. */
+  eventId: string;
+  kind: OutboxItemKind;
+  message?: ConversationMessage;
+  /** Workflow time (epoch ms) it was queued; the batch window counts from the oldest pending item. */
+  enqueuedAt: number;
+}
+
+export type OutboxStatus = 'idle' | 'batching' | 'sending' | 'budget_wait' | 'rate_limited' | 'faulted';
+
+export interface OutboxFault {
+  type: string;
+  message: string;
+  since: string;
+  attempts: number;
+  /** Epoch ms of the next automatic re-check. */
+  nextCheckAt: number;
+}
+
+export interface OutboxState {
+  /** `sink`, `slack`, … or `webhook:<url>`. */
+  key: string;
+  policy: OutboxPolicy;
+  /** False once the integration left the app's config: nothing new is queued, what is pending still goes. */
+  enabled: boolean;
+  queue: OutboxItem[];
+  status: OutboxStatus;
+  /** Epoch ms until which a rate limit holds the outbox. */
+  holdUntil?: number;
+  fault?: OutboxFault;
+  /** Epoch ms of recent sends, for the budget. */
+  recentSends: number[];
+  delivered: number;
+  batches: number;
+  rateLimits: number;
+  /** The conversation was reopened since this outbox last sent (a fresh Slack channel needs the history). */
+  reopened?: boolean;
+}
+
+/** What an integration's send activity receives: a batch of consecutive items of one outbox. */
+export interface OutboxBatch {
+  /** Recent messages, sent only when the conversation was reopened since this outbox last sent. */
+  recent?: ConversationMessage[];
+  appId: string;
+  userId: string;
+  conversationId: string;
+  outbox: string;
+  profile: UserProfile;
+  refs: Record<string, string>;
+  items: OutboxItem[];
+}
+
+export interface OutboxSendResult {
+  /** References to remember (e.g. `slackChannelId`), merged into the conversation's `refs`. */
+  refs?: Record<string, string>;
+  /** The integration lost its conversation (a deleted mailbox) and needs the recent history to open another. */
+  needsHistory?: boolean;
+}
+
+/** Details of a failure from a send activity: a rate limit's wait, and how many items did go out first. */
+export interface OutboxFailureDetails {
+  retryAfterMs?: number;
+  completed?: number;
+  /** References made before the failure (a channel created), kept so the next try uses them. */
+  refs?: Record<string, string>;
+  /** The integration lost its conversation (a deleted mailbox) and needs the recent history to open another. */
+  needsHistory?: boolean;
+}
+
+/** `sink`, `slack`, `webhook` …: the part of an outbox key before `:`. */
+export function outboxKind(key: string): string {
+  const i = key.indexOf(':');
+  return i < 0 ? key : key.slice(0, i);
+}
+
+// ── Inbox ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Where an app's inbox watcher is in its mailbox; carried by heartbeats within a session, by the workflow across. */
+export interface InboxCursor {
+  uidValidity?: string;
+  lastUid: number;
+  relayed: number;
+  ignored: number;
+}
+
+// ── How the team sees it (plain text; each integration escapes for where it lands) ──────────────────────
+
+export function displayName(profile: UserProfile): string | undefined {
+  const name = [profile.givenName, profile.surname].filter(Boolean).join(' ').trim();
+  return name || profile.email || undefined;
+}
+
+/** The user as the team sees them: the name, else the email, else the user id. */
+export function userLabel(profile: UserProfile, userId: string): string {
+  return displayName(profile) ?? userId;
+}
+
+const SOURCE_LABELS: Record<SourceName, string> = {
+  slack: 'Slack',
+  zendesk: 'Zendesk',
+  helpscout: 'Help Scout',
+  email: 'email',
+  api: 'the API',
+  sink: 'the sink',
+  test: 'the sink',
+};
+
+/** A system's name as people read it (`Help Scout`, `email`), for `slack:command`-style sources too. */
+export function sourceLabel(source: string | undefined): string {
+  if (!source) return 'another integration';
+  const system = source.split(':')[0] ?? source;
+  return system in SOURCE_LABELS ? SOURCE_LABELS[system as SourceName] : source;
+}
+
+export function agentName(message: Pick<ConversationMessage, 'agent'>): string {
+  return message.agent?.name ?? 'An agent';
+}
+
+/** A reply from another integration, as the others show it: `↩ Ana via Zendesk: …`. */
+export function mirroredReply(message: Pick<ConversationMessage, 'agent' | 'source' | 'text'>): string {
+  return `↩ ${agentName(message)} via ${sourceLabel(message.source)}: ${message.text}`;
+}
+
+/** Said wherever an archive is mirrored. */
+export const ARCHIVED_TEXT = 'The conversation was archived in Parley.';
+
+export type Row = [label: string, value: string];
+
+function scalar(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The user's profile as rows: name, email, user id, then the app's properties. */
+export function profileRows(profile: UserProfile, userId: string): Row[] {
+  const rows: Row[] = [];
+  const name = [profile.givenName, profile.surname].filter(Boolean).join(' ');
+  if (name) rows.push(['Name', name]);
+  if (profile.email) rows.push(['Email', profile.email]);
+  rows.push(['User id', userId]);
+  for (const [key, value] of Object.entries(profile.properties ?? {})) rows.push([key, scalar(value)]);
+  return rows;
+}
+
+/** The user's device as rows; device facts a message carries (`metadata.device`) win over the profile's. */
+export function deviceRows(profile: UserProfile, message?: Pick<ConversationMessage, 'metadata'>): Row[] {
+  const device = { ...(profile.device ?? {}) };
+  const fromMessage = message?.metadata?.device;
+  if (fromMessage && typeof fromMessage === 'object' && !Array.isArray(fromMessage)) Object.assign(device, fromMessage);
+  return Object.entries(device).map(([key, value]) => [key, scalar(value)]);
+}
+
+/** Profile and device as plain lines (`Email: …`, `Device:` then `  key: value`). */
+export function profileText(profile: UserProfile, userId: string): string {
+  const lines = profileRows(profile, userId).map(([k, v]) => `${k}: ${v}`);
+  const device = deviceRows(profile);
+  if (device.length > 0) lines.push('Device:', ...device.map(([k, v]) => `  ${k}: ${v}`));
+  return lines.join('\n');
+}
+
+/** Who said a message of the history: the user's label, or `Ana (Zendesk)`. */
+export function speaker(message: ConversationMessage, profile: UserProfile, userId: string): string {
+  return message.role === 'user'
+    ? userLabel(profile, userId)
+    : `${message.agent?.name ?? 'Agent'} (${sourceLabel(message.source)})`;
+}
+
+/** The recent history as `{ who, text }` lines, oldest first. */
+export function historyLines(
+  messages: readonly ConversationMessage[],
+  profile: UserProfile,
+  userId: string,
+): { who: string; text: string }[] {
+  return messages.map((m) => ({ who: speaker(m, profile, userId), text: m.text }));
+}
+
+export const HISTORY_HEADING = 'Earlier in this conversation:';
