@@ -2,6 +2,26 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+/** `no-restricted-imports` patterns keeping a room out of others; type-only imports stay allowed where said. */
+const rooms = {
+  temporal: { group: ['@temporalio/*'], message: 'no Temporal here: this room knows nothing of workflows.' },
+  workflows: { group: ['**/workflows', '**/workflows/**'], message: 'workflows/ is not imported from here.' },
+  activities: { group: ['**/activities', '**/activities/**'], message: 'activities/ is not imported from here.' },
+  api: { group: ['**/api/**'], message: 'api/ is not imported from here.' },
+  integrations: { group: ['**/integrations/**'], message: 'integrations/ is not imported from here.' },
+  workers: { group: ['**/workers/**'], message: 'workers/ (entry points) is imported by nothing.' },
+};
+const keepOut = (...names) => [
+  'error',
+  {
+    patterns: names.map((n) => ({
+      ...rooms[n],
+      message: `${rooms[n].message} See docs/contributing/architecture.md.`,
+    })),
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', '.parley/**', 'node_modules/**', '*.config.js', '*.config.mjs'] },
@@ -18,8 +38,55 @@ export default tseslint.config(
     },
   },
   {
+    // Import hygiene everywhere: no cycles (types included), one import per module.
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })] },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-duplicates': ['error', { 'prefer-inline': true }],
+    },
+  },
+  // The rooms (docs/contributing/architecture.md): each imports only what its row in DESIGN.md's table says.
+  {
+    files: ['integrations/**/*.ts'],
+    rules: { 'no-restricted-imports': keepOut('temporal', 'workflows', 'activities', 'api', 'workers') },
+  },
+  {
+    files: ['common/**/*.ts'],
+    ignores: ['common/codec.ts'],
+    rules: {
+      'no-restricted-imports': keepOut('temporal', 'workflows', 'activities', 'api', 'integrations', 'workers'),
+    },
+  },
+  // The payload codec is Temporal's PayloadCodec: the one common/ file that speaks Temporal.
+  {
+    files: ['common/codec.ts'],
+    rules: { 'no-restricted-imports': keepOut('workflows', 'activities', 'api', 'integrations', 'workers') },
+  },
+  { files: ['activities/**/*.ts'], rules: { 'no-restricted-imports': keepOut('api', 'workers') } },
+  {
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { ...rooms.activities, message: 'api/ does not run activities.' },
+            { ...rooms.workers },
+            {
+              regex: '/workflows/(?!definitions$)',
+              allowTypeImports: true,
+              message: 'api/ takes signals, queries and search attributes from workflows/definitions only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O packages.
-    // Only the workflow SDK, Temporal's common types, and sibling workflow files; types may come from anywhere.
+    // Only the workflow SDK, Temporal's common types, sibling workflow files and the pure domain and outbox-policy
+    // modules; types may come from anywhere.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -27,10 +94,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!(@temporalio/workflow|@temporalio/common)$|\\./)',
+              regex: '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox))$|\\./)',
               allowTypeImports: true,
               message:
-                'workflows/ may import only @temporalio/workflow, @temporalio/common and ./ files (use `import type` for the rest).',
+                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox and ./ files (use `import type` for the rest).',
             },
           ],
         },

@@ -4,8 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CancelledFailure, Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { simpleParser } from 'mailparser';
 import type { ParleyConfig } from '../common/config';
 import { OutboxBatchError } from '../common/errors';
@@ -14,14 +13,9 @@ import { composeNotification, threadSubject } from '../integrations/email/compos
 import { imapClient, smtpError, smtpTransport, tokenSecret } from '../integrations/email/client';
 import { decide, type InboundDecision } from '../integrations/email/inbound';
 import { emailThreadId } from '../integrations/email/token';
-import { gravatarUrl } from '../integrations/slack/names';
-import {
-  agentReplySignal,
-  type InboxCursor,
-  type OutboxBatch,
-  type OutboxItem,
-  type OutboxSendResult,
-} from '../workflows/definitions';
+import { gravatarUrl } from '../common/text';
+import { agentReplySignal } from '../workflows/definitions';
+import { type InboxCursor, type OutboxBatch, type OutboxItem, type OutboxSendResult } from '../common/conversation';
 import { appFor, toApplicationFailure } from './failures';
 import { pulse } from './pulse';
 

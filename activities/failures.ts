@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import { IntegrationError, OutboxBatchError } from '../common/errors';
-import type { OutboxFailureDetails } from '../workflows/definitions';
+import { type OutboxFailureDetails } from '../common/conversation';
 
 /**
  * The one place an integration error becomes a Temporal failure: `type` = the error code, rate limits and
@@ -39,7 +39,7 @@ export function toApplicationFailure(
 }
 
 /** The app of a batch, with the integration the outbox sends to, or a non-retryable `<system>_not_configured`. */
-export function appFor<K extends 'slack' | 'zendesk' | 'helpscout' | 'email' | 'test'>(
+export function appFor<K extends 'slack' | 'zendesk' | 'helpscout' | 'email' | 'sink'>(
   config: ParleyConfig,
   appId: string,
   system: K,

@@ -1,7 +1,7 @@
 import type { ParleyConfig } from '../common/config';
 import { createHelpScoutAdapter } from '../integrations/helpscout/adapter';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
-import type { OutboxBatch, OutboxSendResult } from '../workflows/definitions';
+import { type OutboxBatch, type OutboxSendResult } from '../common/conversation';
 import { appFor, toApplicationFailure } from './failures';
 
 export function createHelpScoutActivities(deps: { config: ParleyConfig; fetch?: typeof fetch }) {

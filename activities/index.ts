@@ -2,12 +2,12 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
-import type { OutboxBatch, OutboxFailureDetails } from '../workflows/definitions';
+import { type OutboxBatch, type OutboxFailureDetails } from '../common/conversation';
 import { createEmailActivities, type WatchInboxInput } from './email';
 import { createHelpScoutActivities } from './helpscout';
 import { createZendeskActivities } from './zendesk';
 import { createSlackActivities } from './slack';
-import { createTestIntegrationActivities } from './test-integration';
+import { createSinkActivities } from './sink';
 import { createWebhookActivities } from './webhooks';
 
 export interface ActivityDeps {
@@ -54,14 +54,16 @@ function instrumented<R>(metrics: Metrics | undefined, send: (batch: OutboxBatch
 /** Every activity Parley's workers run, built from their dependencies (tests pass emulator URLs via config). */
 export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
-  const test = createTestIntegrationActivities(deps);
+  const sink = createSinkActivities(deps);
   const slack = createSlackActivities(deps);
   const helpscout = createHelpScoutActivities(deps);
   const zendesk = createZendeskActivities(deps);
   const email = createEmailActivities(deps);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
-    sendTestIntegrationBatch: instrumented(deps.metrics, (b) => test.sendTestIntegrationBatch(b)),
+    sendSinkBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
+    /** The sink's activity under its old name, for the `test` outboxes of conversations started before the rename. */
+    sendTestIntegrationBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
     postSlackMessages: instrumented(deps.metrics, (b) => slack.postSlackMessages(b)),
     postHelpScoutThreads: instrumented(deps.metrics, (b) => helpscout.postHelpScoutThreads(b)),
     commentOnZendeskTicket: instrumented(deps.metrics, (b) => zendesk.commentOnZendeskTicket(b)),

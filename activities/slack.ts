@@ -2,7 +2,7 @@ import { sleep } from '@temporalio/activity';
 import type { ParleyConfig } from '../common/config';
 import { createSlackAdapter } from '../integrations/slack/adapter';
 import { createSlackClient } from '../integrations/slack/client';
-import type { OutboxBatch, OutboxSendResult } from '../workflows/definitions';
+import { type OutboxBatch, type OutboxSendResult } from '../common/conversation';
 import { appFor, toApplicationFailure } from './failures';
 import { pulse } from './pulse';
 

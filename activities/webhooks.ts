@@ -3,7 +3,7 @@ import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import { IntegrationError } from '../common/errors';
 import { deliverWebhookEvent, type WebhookEvent, type WebhookEventType } from '../integrations/webhooks/deliver';
-import type { OutboxBatch, OutboxItem } from '../workflows/definitions';
+import { type OutboxBatch, type OutboxItem } from '../common/conversation';
 import { toApplicationFailure } from './failures';
 
 export function webhookEvent(batch: OutboxBatch, item: OutboxItem): WebhookEvent {

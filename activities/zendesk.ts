@@ -1,7 +1,7 @@
 import type { ParleyConfig } from '../common/config';
 import { createZendeskAdapter } from '../integrations/zendesk/adapter';
 import { createZendeskClient } from '../integrations/zendesk/client';
-import type { OutboxBatch, OutboxSendResult } from '../workflows/definitions';
+import { type OutboxBatch, type OutboxSendResult } from '../common/conversation';
 import { appFor, toApplicationFailure } from './failures';
 
 export function createZendeskActivities(deps: { config: ParleyConfig; fetch?: typeof fetch }) {

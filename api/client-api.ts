@@ -1,41 +1,30 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
-import { enabledIntegrations, type AppConfig } from '../common/config';
+import type { AppConfig } from '../common/config';
+import { integrationTargets } from '../integrations/policies';
 import { conversationWorkflowId, newMessageId } from '../common/ids';
 import {
   archiveSignal,
   CONTINUE_AS_NEW_AT_EVENTS,
   conversationQuery,
-  displayName,
   ParleyApp,
   ParleyIntegrations,
   ParleyStatus,
   ParleyUser,
   profileUpdateSignal,
   resumeOutboxSignal,
-  SENDER_ACTIVITIES,
   CONVERSATION_WORKFLOW_TYPE,
   userMessageSignal,
   type ConversationInput,
-  type ConversationMessage,
   type ConversationState,
-  type IntegrationTarget,
-  type OutboxPolicy,
   type UserMessageSignal,
-  type UserProfile,
 } from '../workflows/definitions';
+import { displayName, type ConversationMessage, type UserProfile } from '../common/conversation';
 import type { conversation } from '../workflows/conversation';
 import type { Metrics } from '../common/metrics';
 import { authedApp } from './auth';
 import { HttpError, parseOr400 } from './errors';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
-
-/** Each integration's outbox policy: Slack takes about one post a second per channel (a burst goes as one paced batch). */
-const DEFAULT_POLICIES: Record<string, OutboxPolicy> = {
-  slack: { batchWindowMs: 0, budget: { max: 1, periodMs: 1000 } },
-  test: { batchWindowMs: 0 },
-  helpscout: { batchWindowMs: 0 },
-};
 
 export interface ClientApiDeps {
   temporal: Client;
@@ -45,24 +34,6 @@ export interface ClientApiDeps {
   /** How long a query may take before the API answers 503. */
   queryTimeoutMs?: number;
   metrics?: Metrics;
-}
-
-/** The integrations of an app that Parley can send to, with their outbox policies, as the workflow wants them. */
-export function integrationTargets(app: AppConfig): IntegrationTarget[] {
-  return enabledIntegrations(app)
-    .filter((name) => name in SENDER_ACTIVITIES)
-    .map((name) => ({ name, policy: policyFor(app, name) }));
-}
-
-function policyFor(app: AppConfig, name: string): OutboxPolicy {
-  if (name === 'test' && app.test) return app.test.policy;
-  // Zendesk: user messages within 5 s become one comment; at most N updates per ticket per 10 minutes.
-  if (name === 'zendesk' && app.zendesk) {
-    return { batchWindowMs: 5000, budget: { max: app.zendesk.updatesPerTenMinutes, periodMs: 600_000 } };
-  }
-  // Email: one mail per message, or one digest of whatever arrives within `digestSeconds` of the first.
-  if (name === 'email' && app.email) return { batchWindowMs: (app.email.digestSeconds ?? 0) * 1000 };
-  return DEFAULT_POLICIES[name] ?? { batchWindowMs: 0 };
 }
 
 export function createClientApi(deps: ClientApiDeps): Router {

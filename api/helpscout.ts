@@ -4,17 +4,24 @@
  * Notes stay internal; a redelivery carries the same thread id and is dropped by the workflow.
  */
 import type { Client } from '@temporalio/client';
-import express, { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { ParleyConfig } from '../common/config';
+import type { AppConfig, ParleyConfig } from '../common/config';
+import { findConversation } from '../common/lookup';
 import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
-import { htmlToText } from '../integrations/helpscout/adapter';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
-import { helpScoutWebhookSecret, verifyHelpScoutSignature } from '../integrations/helpscout/signature';
-import { gravatarUrl } from '../integrations/slack/names';
+import {
+  HELPSCOUT_SIGNATURE_HEADER,
+  helpScoutWebhookSecret,
+  verifyHelpScoutSignature,
+} from '../integrations/helpscout/verify';
+import { gravatarUrl, htmlToText } from '../common/text';
 import { agentReplySignal } from '../workflows/definitions';
 import { HttpError, parseOr400 } from './errors';
+import { jsonOf, verifiedBody, verifiedRequest } from './inbound';
+
+type HelpScoutApp = AppConfig & { helpscout: NonNullable<AppConfig['helpscout']> };
 
 const person = z.looseObject({
   type: z.string().optional(),
@@ -47,20 +54,26 @@ export function createHelpScoutRouter(deps: {
   metrics?: Metrics;
 }): Router {
   const router = Router();
-  router.post('/webhook/:appId', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
-    const app = deps.config.apps.find((a) => a.id === req.params.appId && a.helpscout);
-    if (!app?.helpscout) throw new HttpError(404, 'app_not_found', 'no app with Help Scout here');
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const secret = helpScoutWebhookSecret(app.id, app.helpscout.clientSecret);
-    if (!verifyHelpScoutSignature(raw, req.get('x-helpscout-signature'), secret)) {
-      throw new HttpError(401, 'helpscout_signature_invalid', 'missing or wrong X-HelpScout-Signature');
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
-    }
+  const appOf = (req: Request): HelpScoutApp => {
+    const app = deps.config.apps.find((a): a is HelpScoutApp => a.id === req.params.appId && a.helpscout !== undefined);
+    if (!app) throw new HttpError(404, 'app_not_found', 'no app with Help Scout here');
+    return app;
+  };
+  const verified = verifiedBody<HelpScoutApp>({
+    limit: '2mb',
+    code: 'helpscout_signature_invalid',
+    header: 'X-HelpScout-Signature',
+    verify: (raw, req) => {
+      const app = appOf(req);
+      const secret = helpScoutWebhookSecret(app.id, app.helpscout.clientSecret);
+      const result = verifyHelpScoutSignature({ secret, body: raw, signature: req.get(HELPSCOUT_SIGNATURE_HEADER) });
+      return result.ok ? { ok: true, match: app } : result;
+    },
+  });
+
+  router.post('/webhook/:appId', ...verified, async (req, res) => {
+    const { raw, match: app } = verifiedRequest<HelpScoutApp>(res);
+    const json = jsonOf(raw);
     const event = req.get('x-helpscout-event') ?? '';
     const body = parseOr400(conversationBody, json);
     if (event !== 'convo.agent.reply.created') {
@@ -85,14 +98,7 @@ export function createHelpScoutRouter(deps: {
       .filter((t) => t.type === 'reply' && t.createdBy?.type !== 'customer')
       .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0];
     if (!reply) throw new HttpError(400, 'helpscout_no_reply', 'the webhook carries no reply thread');
-    let workflowId: string | undefined;
-    for await (const wf of deps.temporal.workflow.list({
-      query: `ParleyApp = "${app.id}" AND HelpScoutConversation = "${body.id}" AND ExecutionStatus = "Running"`,
-      pageSize: 1,
-    })) {
-      workflowId = wf.workflowId;
-      break;
-    }
+    const workflowId = await findConversation(deps.temporal, app.id, 'HelpScoutConversation', String(body.id));
     if (!workflowId) {
       deps.log.warn(
         { app: app.id, helpscoutConversation: body.id },

@@ -1,16 +1,15 @@
 /**
  * "Test connection": each configured integration's state, and a live check of its credentials
- * (Slack `auth.test`; the test integration's sink). Results are kept per process and shown by the listing.
+ * (Slack `auth.test`, the sink's URL, …). Results are kept per process and shown by the listing.
  */
 import { Router } from 'express';
-import type { AppConfig, ParleyConfig } from '../common/config';
+import { type AppConfig, type ParleyConfig, enabledIntegrations, type IntegrationName } from '../common/config';
 import { createZendeskClient } from '../integrations/zendesk/client';
 import { connectZendesk, removeZendesk } from '../integrations/zendesk/connect';
-import { enabledIntegrations, type IntegrationName } from '../common/config';
 import { IntegrationError } from '../common/errors';
 import { createSlackClient } from '../integrations/slack/client';
 import { toSlackIntegrationError } from '../integrations/slack/errors';
-import { createTestSinkClient } from '../integrations/test/client';
+import { createSinkClient } from '../integrations/sink/client';
 import { checkEmail } from '../integrations/email/client';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
 import { resolveMailboxId } from '../integrations/helpscout/mailbox';
@@ -83,9 +82,9 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
     if (name === 'email' && app.email) {
       return { name, state: 'ok', message: await checkEmail(app.email), checkedAt };
     }
-    if (name === 'test' && app.test) {
-      await createTestSinkClient(app.test.url).listDelivered('connection-check');
-      return { name, state: 'ok', message: 'test sink reachable', checkedAt };
+    if (name === 'sink' && app.sink) {
+      await createSinkClient(app.sink.url).listDelivered('connection-check');
+      return { name, state: 'ok', message: 'sink reachable', checkedAt };
     }
     return { name, state: 'not_supported', message: `Parley does not send to ${name} yet`, checkedAt };
   } catch (err) {

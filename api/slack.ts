@@ -3,18 +3,22 @@
  * parsed with zod (400), routed to its app (by signing secret, then workspace), then turned into a signal.
  */
 import type { Client } from '@temporalio/client';
-import express, { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import { findConversation } from '../common/lookup';
 import type { Metrics } from '../common/metrics';
+import type { VerifyRefusal } from '../common/signature';
 import { createSlackClient } from '../integrations/slack/client';
 import { slackErrorCode } from '../integrations/slack/errors';
 import { profileText, userLabel } from '../integrations/slack/format';
-import { gravatarUrl } from '../integrations/slack/names';
-import { verifySlackRequest } from '../integrations/slack/verify';
-import { agentReplySignal, archiveSignal, conversationQuery, type AgentInfo } from '../workflows/definitions';
+import { gravatarUrl } from '../common/text';
+import { verifySlackSignature } from '../integrations/slack/verify';
+import { agentReplySignal, archiveSignal, conversationQuery } from '../workflows/definitions';
+import { type AgentInfo } from '../common/conversation';
 import { HttpError, parseOr400 } from './errors';
+import { formOf, jsonOf, verifiedBody, verifiedRequest } from './inbound';
 
 type SlackApp = AppConfig & { slack: NonNullable<AppConfig['slack']> };
 
@@ -83,18 +87,26 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     return team;
   }
 
-  /** The apps whose signing secret signed this body; 401 when none did. */
-  function verified(req: Request): SlackApp[] {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const signature = req.get('x-slack-signature');
-    const timestamp = req.get('x-slack-request-timestamp');
-    const matches = apps.filter(
-      (app) => verifySlackRequest({ signingSecret: app.slack.signingSecret, body, signature, timestamp }).ok,
-    );
-    if (matches.length === 0)
-      throw new HttpError(401, 'slack_signature_invalid', 'missing, stale or wrong Slack signature');
-    return matches;
-  }
+  /** The apps whose signing secret signed this body (several apps may share one Slack app); 401 when none did. */
+  const verified = verifiedBody<SlackApp[]>({
+    limit: '1mb',
+    code: 'slack_signature_invalid',
+    header: 'X-Slack-Signature',
+    verify: (body, req) => {
+      const request = {
+        body,
+        signature: req.get('x-slack-signature'),
+        timestamp: req.get('x-slack-request-timestamp'),
+      };
+      let refusal: VerifyRefusal = 'missing';
+      const matches = apps.filter((app) => {
+        const result = verifySlackSignature({ ...request, secret: app.slack.signingSecret });
+        if (!result.ok) refusal = result.reason;
+        return result.ok;
+      });
+      return matches.length > 0 ? { ok: true, match: matches } : { ok: false, reason: refusal };
+    },
+  });
 
   /** Among the apps sharing a signing secret, the one installed in this workspace. */
   async function pick(candidates: SlackApp[], teamId: string): Promise<SlackApp | undefined> {
@@ -107,15 +119,10 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     return undefined;
   }
 
-  async function conversationFor(app: SlackApp, channelId: string): Promise<string | undefined> {
-    if (!/^[A-Z0-9]+$/.test(channelId)) return undefined;
-    for await (const wf of deps.temporal.workflow.list({
-      query: `ParleyApp = "${app.id}" AND SlackChannel = "${channelId}" AND ExecutionStatus = "Running"`,
-      pageSize: 1,
-    })) {
-      return wf.workflowId;
-    }
-    return undefined;
+  function conversationFor(app: SlackApp, channelId: string): Promise<string | undefined> {
+    return /^[A-Z0-9]+$/.test(channelId)
+      ? findConversation(deps.temporal, app.id, 'SlackChannel', channelId)
+      : Promise.resolve(undefined);
   }
 
   async function agentOf(app: SlackApp, userId: string): Promise<AgentInfo> {
@@ -132,11 +139,9 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
   }
 
-  const raw = express.raw({ type: () => true, limit: '1mb' });
-
-  router.post('/commands', raw, async (req, res) => {
-    const candidates = verified(req);
-    const form = Object.fromEntries(new URLSearchParams((req.body as Buffer).toString('utf8')));
+  router.post('/commands', ...verified, async (_req, res) => {
+    const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
+    const form = Object.fromEntries(formOf(raw));
     const cmd = parseOr400(commandSchema, form);
     const app = await pick(candidates, cmd.team_id);
     const notLinked = {
@@ -203,15 +208,9 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     );
   });
 
-  router.post('/events', raw, async (req, res) => {
-    const candidates = verified(req);
-    let json: unknown;
-    try {
-      json = JSON.parse((req.body as Buffer).toString('utf8'));
-    } catch {
-      throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
-    }
-    const body = parseOr400(eventSchema, json);
+  router.post('/events', ...verified, async (_req, res) => {
+    const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
+    const body = parseOr400(eventSchema, jsonOf(raw));
     if (body.type === 'url_verification') {
       res.json({ challenge: body.challenge });
       return;
@@ -226,9 +225,9 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     res.status(200).end();
   });
 
-  router.post('/interactions', raw, async (req, res) => {
-    const candidates = verified(req);
-    const form = new URLSearchParams((req.body as Buffer).toString('utf8'));
+  router.post('/interactions', ...verified, async (_req, res) => {
+    const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
+    const form = formOf(raw);
     let json: unknown;
     try {
       json = JSON.parse(form.get('payload') ?? '');

@@ -4,18 +4,24 @@
  * and by comment id in the workflow; the agent's signature is stripped before the reply reaches the user.
  */
 import type { Client } from '@temporalio/client';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import { CONVERSATION_ID_PREFIX } from '../common/ids';
 import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
-import { gravatarUrl } from '../integrations/slack/names';
+import { gravatarUrl } from '../common/text';
 import { createZendeskClient } from '../integrations/zendesk/client';
-import { verifyZendeskSignature } from '../integrations/zendesk/signature';
+import type { VerifyRefusal } from '../common/signature';
+import {
+  verifyZendeskSignature,
+  ZENDESK_SIGNATURE_HEADER,
+  ZENDESK_TIMESTAMP_HEADER,
+} from '../integrations/zendesk/verify';
 import { stripSignatures } from '../integrations/zendesk/strip';
 import { agentReplySignal } from '../workflows/definitions';
-import { HttpError, parseOr400 } from './errors';
+import { parseOr400 } from './errors';
+import { jsonOf, verifiedBody, verifiedRequest } from './inbound';
 
 const payload = z.object({
   ticket_id: z.string(),
@@ -45,26 +51,35 @@ export function createZendeskRouter(deps: {
   const router = Router();
   const seenInvocations: string[] = [];
 
-  router.post('/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const signature = req.get('x-zendesk-webhook-signature');
-    const timestamp = req.get('x-zendesk-webhook-signature-timestamp');
-    const source = [...deps.secrets.entries()].find(([, secret]) =>
-      verifyZendeskSignature(raw, signature, timestamp, secret),
-    )?.[0];
-    if (!source) throw new HttpError(401, 'zendesk_signature_invalid', 'missing or wrong X-Zendesk-Webhook-Signature');
+  const verified = verifiedBody<string>({
+    limit: '1mb',
+    code: 'zendesk_signature_invalid',
+    header: 'X-Zendesk-Webhook-Signature',
+    // The account whose signing secret signed the body.
+    verify: (raw, req) => {
+      const request = {
+        body: raw,
+        signature: req.get(ZENDESK_SIGNATURE_HEADER),
+        timestamp: req.get(ZENDESK_TIMESTAMP_HEADER),
+      };
+      let refusal: VerifyRefusal = 'missing';
+      for (const [url, secret] of deps.secrets) {
+        const result = verifyZendeskSignature({ ...request, secret });
+        if (result.ok) return { ok: true, match: url };
+        refusal = result.reason;
+      }
+      return { ok: false, reason: refusal };
+    },
+  });
+
+  router.post('/webhook', ...verified, async (req, res) => {
+    const { raw, match: source } = verifiedRequest<string>(res);
     const invocation = req.get('x-zendesk-webhook-invocation-id');
     if (invocation && seenInvocations.includes(invocation)) {
       res.status(200).json({ duplicate: invocation });
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
-    }
-    const body = parseOr400(payload, json);
+    const body = parseOr400(payload, jsonOf(raw));
     if (body.public !== 'true') {
       res.status(200).json({ ignored: 'private note' });
       return;

@@ -41,12 +41,12 @@ export async function cost(h: Harness): Promise<void> {
   const keyAll = `bench_${randomUUID().replace(/-/g, '')}`;
   const stack = await startStack(h, 'cost', {
     apps: [
-      { id: 'one', apiKeys: [keyOne], test: { url: sink.url } },
+      { id: 'one', apiKeys: [keyOne], sink: { url: sink.url } },
       {
         id: 'all',
         apiKeys: [keyAll],
         webhooks: [{ url: receiver.url, secret }],
-        test: { url: sink.url },
+        sink: { url: sink.url },
         slack: { botToken: slack.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl },
         zendesk: { url: zendesk.url, email: zendesk.email, apiToken: zendesk.apiToken },
         helpscout: { clientId: hs.clientId, clientSecret: hs.clientSecret, mailbox: 'Support', apiUrl: hs.apiUrl },

@@ -136,7 +136,7 @@ export async function ingestAndMemory(h: Harness, base: Run[] | undefined): Prom
   const { conversations, messages, concurrency } = sizes();
   const sink = await startTestSink();
   const key = `bench_${randomUUID().replace(/-/g, '')}`;
-  const stack = await startStack(h, 'ingest', { apps: [{ id: 'bench', apiKeys: [key], test: { url: sink.url } }] });
+  const stack = await startStack(h, 'ingest', { apps: [{ id: 'bench', apiKeys: [key], sink: { url: sink.url } }] });
   const runs: Run[] = [];
   const memory: (string | number)[][] = [];
   try {

@@ -72,24 +72,34 @@ const emailSchema = z.strictObject({
 export type EmailConfig = z.infer<typeof emailSchema>;
 
 /**
- * Parley's own test integration: posts batches to an HTTP sink. Used by the test suite to exercise the
- * outbox engine (batching, budget, rate limit, faults) the way the real integrations use it.
+ * The sink: Parley's shipped HTTP integration, posting batches to a URL. The tests and benches use it to exercise
+ * the outbox engine (batching, budget, rate limit, faults) the way the real integrations use it. `test:` is its
+ * old name, still read for one release.
  */
-const testIntegrationSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
+const sinkSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
+export type SinkConfig = z.infer<typeof sinkSchema>;
 
-export const appSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (at most 63 characters)'),
-  name: nonEmpty.optional(),
-  apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1),
-  webhooks: z.array(webhookSchema).default([]),
-  slack: slackSchema.optional(),
-  zendesk: zendeskSchema.optional(),
-  helpscout: helpscoutSchema.optional(),
-  email: emailSchema.optional(),
-  test: testIntegrationSchema.optional(),
-});
+export const appSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (at most 63 characters)'),
+    name: nonEmpty.optional(),
+    apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1),
+    webhooks: z.array(webhookSchema).default([]),
+    slack: slackSchema.optional(),
+    zendesk: zendeskSchema.optional(),
+    helpscout: helpscoutSchema.optional(),
+    email: emailSchema.optional(),
+    sink: sinkSchema.optional(),
+    /** The sink's old name (deprecated): read as `sink`. */
+    test: sinkSchema.optional(),
+  })
+  .superRefine((app, ctx) => {
+    if (app.sink && app.test)
+      ctx.addIssue({ code: 'custom', path: ['test'], message: '`test` is the old name of `sink`: keep only `sink`' });
+  })
+  .transform(({ test, ...app }) => (test && !app.sink ? { ...app, sink: test } : app));
 export type AppConfig = z.infer<typeof appSchema>;
 
 export const configSchema = z
@@ -127,7 +137,7 @@ export interface LoadedConfig {
 }
 
 /** Names of the integrations an app has configured, as the workflow's outboxes know them. */
-export const INTEGRATIONS = ['slack', 'zendesk', 'helpscout', 'email', 'test'] as const;
+export const INTEGRATIONS = ['slack', 'zendesk', 'helpscout', 'email', 'sink'] as const;
 export type IntegrationName = (typeof INTEGRATIONS)[number];
 
 export function enabledIntegrations(app: AppConfig): IntegrationName[] {

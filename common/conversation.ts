@@ -203,15 +203,24 @@ function scalar(value: JsonValue): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** The user's profile as rows: name, email, user id, then the app's properties. */
-export function profileRows(profile: UserProfile, userId: string): Row[] {
+/** Who the user is, as rows: name, email, user id. */
+export function userRows(profile: UserProfile, userId: string): Row[] {
   const rows: Row[] = [];
   const name = [profile.givenName, profile.surname].filter(Boolean).join(' ');
   if (name) rows.push(['Name', name]);
   if (profile.email) rows.push(['Email', profile.email]);
   rows.push(['User id', userId]);
-  for (const [key, value] of Object.entries(profile.properties ?? {})) rows.push([key, scalar(value)]);
   return rows;
+}
+
+/** The app's properties of the user (plan, account, …), as rows. */
+export function propertyRows(profile: UserProfile): Row[] {
+  return Object.entries(profile.properties ?? {}).map(([key, value]) => [key, scalar(value)]);
+}
+
+/** The user's profile as rows: name, email, user id, then the app's properties. */
+export function profileRows(profile: UserProfile, userId: string): Row[] {
+  return [...userRows(profile, userId), ...propertyRows(profile)];
 }
 
 /** The user's device as rows; device facts a message carries (`metadata.device`) win over the profile's. */

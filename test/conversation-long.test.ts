@@ -22,7 +22,7 @@ let parley: TestParley;
 beforeAll(async () => {
   sink = await startTestSink();
   parley = await startTestParley({
-    config: testConfig({ apps: [{ id: app, apiKeys: [key], test: { url: sink.url } }] }),
+    config: testConfig({ apps: [{ id: app, apiKeys: [key], sink: { url: sink.url } }] }),
   });
 });
 afterAll(async () => {

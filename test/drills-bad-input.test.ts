@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { conversationWorkflowId } from '../common/ids';
-import { helpScoutWebhookSecret } from '../integrations/helpscout/signature';
+import { helpScoutWebhookSecret } from '../integrations/helpscout/verify';
 import { expectClean, postUntilAccepted, reportDrill, tallyDrill } from './helpers/drill';
 import { startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   parley = await startTestParley({
     config: testConfig({
       apps: [
-        { id: 'good', apiKeys: [key], test: { url: sink.url } },
+        { id: 'good', apiKeys: [key], sink: { url: sink.url } },
         {
           id: 'other',
           apiKeys: [otherKey],

@@ -39,7 +39,7 @@ beforeAll(async () => {
   server = await startServer();
   const bundle = process.env.PARLEY_TEST_WORKFLOW_BUNDLE;
   parley = await startParley({
-    loaded: { config: testConfig({ apps: [{ id: 'restart', apiKeys: [key], test: { url: sink.url } }] }) },
+    loaded: { config: testConfig({ apps: [{ id: 'restart', apiKeys: [key], sink: { url: sink.url } }] }) },
     temporal: { address: server.address, namespace: 'default', taskQueue: 'drill-restart' },
     log,
     host: '127.0.0.1',

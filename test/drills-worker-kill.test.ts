@@ -38,7 +38,7 @@ beforeAll(async () => {
   sink = await startTestSink();
   receiver = await startWebhookReceiver(secret);
   const raw = {
-    apps: [{ id: 'crash', apiKeys: [key], webhooks: [{ url: receiver.url, secret }], test: { url: sink.url } }],
+    apps: [{ id: 'crash', apiKeys: [key], webhooks: [{ url: receiver.url, secret }], sink: { url: sink.url } }],
   };
   fs.writeFileSync(path.join(dir, 'parley.config.yaml'), JSON.stringify(raw));
   api = await startTestParley({ config: testConfig(raw), taskQueue, worker: false });

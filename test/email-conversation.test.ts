@@ -124,7 +124,7 @@ describe('Email: a whole conversation', () => {
     await agentReply(stack.parley.client, stack.appId, 'sam', 'slack-reply-1', 'Yes: 50% with a student id.', 'slack');
     const mails = await waitForNotifications(stack, 'sam', 2);
     const copy = mails.find((m) => m.parsed.text?.includes('50% with a student id'))!;
-    expect(copy.parsed.text).toContain('Ana Agent replied from slack');
+    expect(copy.parsed.text).toContain('Ana Agent replied via Slack');
     // It went to the client app too, once, and was not mailed back as a reply.
     await waitFor(() => stack.repliesFor('sam').length === 1);
   });

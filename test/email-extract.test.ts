@@ -1,4 +1,5 @@
-import { extractReply, htmlToText } from '../integrations/email/extract';
+import { extractReply } from '../integrations/email/extract';
+import { htmlToText } from '../common/text';
 import { corpusCases, failedChecks, readFixture } from './fixtures/email-corpus';
 
 // The figure `npm run email:corpus` reports; a rule change that loses a case fails here.
@@ -68,7 +69,9 @@ describe('extractReply', () => {
   });
 
   it('drops a plain <blockquote> in HTML and keeps paragraphs apart', () => {
-    expect(htmlToText('<p>One</p><p>Two<blockquote>quoted</blockquote></p><script>x()</script>')).toBe('One\n\nTwo');
+    expect(
+      htmlToText('<p>One</p><p>Two<blockquote>quoted</blockquote></p><script>x()</script>', { dropQuotes: true }),
+    ).toBe('One\n\nTwo');
   });
 
   it('prefers text over html, and uses html when text is blank', () => {

@@ -7,7 +7,7 @@ import {
   threadIdFromMessageId,
   tokenFromAddresses,
 } from '../integrations/email/token';
-import type { OutboxItem } from '../workflows/definitions';
+import { type OutboxItem } from '../common/conversation';
 
 const secret = 'a-secret-of-sixteen-or-more';
 const conversationId = 'conversation:acme:user-1';

@@ -3,7 +3,7 @@
  * mailboxes, conversations, threads, webhooks, 429s) and signed webhooks back from "Help Scout".
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { helpScoutWebhookSecret } from '../integrations/helpscout/signature';
+import { helpScoutWebhookSecret } from '../integrations/helpscout/verify';
 import { customerEmail } from '../integrations/helpscout/adapter';
 import { conversationState } from './helpers/agent';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';

@@ -17,7 +17,7 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver(secret);
   parley = await startTestParley({
     config: testConfig({
-      apps: [{ id: 'metrics', apiKeys: [key], webhooks: [{ url: receiver.url, secret }], test: { url: sink.url } }],
+      apps: [{ id: 'metrics', apiKeys: [key], webhooks: [{ url: receiver.url, secret }], sink: { url: sink.url } }],
     }),
   });
 });
@@ -52,7 +52,7 @@ it('counts requests, relayed messages, rate-limit waits and webhook deliveries',
   const text = await waitFor(async () => {
     const res = await fetch(`${parley.apiUrl}/metrics`);
     const body = await res.text();
-    return sample(body, 'parley_messages_relayed_total', { integration: 'test', direction: 'out' }) === 4
+    return sample(body, 'parley_messages_relayed_total', { integration: 'sink', direction: 'out' }) === 4
       ? body
       : undefined;
   });
@@ -61,9 +61,9 @@ it('counts requests, relayed messages, rate-limit waits and webhook deliveries',
   expect(sample(text, 'parley_http_requests_total', { route, method: 'POST', status: '400' })).toBe(1);
   expect(sample(text, 'parley_messages_relayed_total', { integration: 'api', direction: 'in' })).toBe(3);
   expect(sample(text, 'parley_messages_relayed_total', { integration: 'webhook', direction: 'out' })).toBe(1);
-  expect(sample(text, 'parley_rate_limit_waits_total', { integration: 'test' })).toBe(1);
-  expect(sample(text, 'parley_rate_limit_wait_seconds_total', { integration: 'test' })).toBe(1);
+  expect(sample(text, 'parley_rate_limit_waits_total', { integration: 'sink' })).toBe(1);
+  expect(sample(text, 'parley_rate_limit_wait_seconds_total', { integration: 'sink' })).toBe(1);
   expect(sample(text, 'parley_webhook_deliveries_total', { result: 'delivered' })).toBe(1);
-  expect(sample(text, 'parley_relay_latency_seconds_count', { integration: 'test' })).toBe(4);
+  expect(sample(text, 'parley_relay_latency_seconds_count', { integration: 'sink' })).toBe(4);
   expect(text).not.toContain('m1');
 });

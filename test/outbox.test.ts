@@ -15,7 +15,7 @@ let sink: TestSink;
 let parley: TestParley;
 
 function app(id: string, policy: Record<string, unknown>) {
-  return { id, apiKeys: [testKey(id)], test: { url: sink.url, policy } };
+  return { id, apiKeys: [testKey(id)], sink: { url: sink.url, policy } };
 }
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
   parley = await startTestParley({
     config: testConfig({
       apps: [
-        { id: 'plain', apiKeys: [key], test: { url: sink.url } },
+        { id: 'plain', apiKeys: [key], sink: { url: sink.url } },
         app('batchy', { batchWindowMs: 1500 }),
         app('budget', { batchWindowMs: 0, budget: { max: 2, periodMs: 4000 } }),
         app('manual', { batchWindowMs: 0, recheckMs: 600_000 }),
@@ -47,7 +47,7 @@ function as(appId: string) {
     },
     outbox: async (user: string) => {
       const res = await call('GET', `/v1/apps/${appId}/users/${user}/conversation`);
-      return res.body.outboxes?.find((b: { key: string }) => b.key === 'test');
+      return res.body.outboxes?.find((b: { key: string }) => b.key === 'sink');
     },
     resume: (user: string, outbox?: string) =>
       call('POST', `/v1/apps/${appId}/users/${user}/outboxes/resume`, outbox ? { outbox } : {}),
@@ -68,7 +68,7 @@ describe('outboxes', () => {
     await waitFor(
       async () => {
         for await (const wf of parley.client.workflow.list({
-          query: `ParleyApp = "plain" AND ParleyIntegrations = "test"`,
+          query: `ParleyApp = "plain" AND ParleyIntegrations = "sink"`,
         }))
           if (wf.workflowId === conversationWorkflowId('plain', 'u1')) return true;
         return false;
@@ -103,7 +103,7 @@ describe('outboxes', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(held.holdUntil));
     expect(batchesOf('plain', 'limited')).toEqual([['r1', 'r2', 'r3', 'r4']]);
     const state = await conversationState(parley.client, 'plain', 'limited');
-    expect(state.outboxes.test).toMatchObject({ rateLimits: 1, delivered: 4, batches: 1, queue: [] });
+    expect(state.outboxes.sink).toMatchObject({ rateLimits: 1, delivered: 4, batches: 1, queue: [] });
   });
 
   it('keep to the budget: past N sends per period the rest wait and go together', async () => {
@@ -130,14 +130,14 @@ describe('outboxes', () => {
         },
         { what: 'faulted' },
       );
-      expect(faulted.fault).toMatchObject({ type: 'test_rejected', attempts: 1 });
+      expect(faulted.fault).toMatchObject({ type: 'sink_rejected', attempts: 1 });
       expect(faulted.fault.message).toMatch(/403/);
       await a.post('f', 'f2');
       expect((await a.outbox('f')).pending).toBe(2);
     } finally {
       sink.setOutage(undefined);
     }
-    const resumed = await a.resume('f', 'test');
+    const resumed = await a.resume('f', 'sink');
     expect(resumed.status).toBe(202);
     await waitFor(() => batchesOf('manual', 'f').length === 1, { what: 'delivery after resume' });
     expect(batchesOf('manual', 'f')).toEqual([['f1', 'f2']]);
@@ -166,13 +166,13 @@ describe('outboxes', () => {
       sink.failNext({ status: 429, headers: { 'retry-after': '6' } });
       await call('POST', `/v1/apps/plain/users/${user}/messages`, { text: 'c1' });
       await waitFor(
-        async () => (await conversationState(small.client, 'plain', user)).outboxes.test?.status === 'rate_limited',
+        async () => (await conversationState(small.client, 'plain', user)).outboxes.sink?.status === 'rate_limited',
       );
-      const before = (await conversationState(small.client, 'plain', user)).outboxes.test?.holdUntil;
+      const before = (await conversationState(small.client, 'plain', user)).outboxes.sink?.holdUntil;
       for (let i = 2; i <= 8; i++) await call('POST', `/v1/apps/plain/users/${user}/messages`, { text: `c${i}` });
       const workflowId = conversationWorkflowId('plain', user);
       await waitFor(async () => (await runIdsOf(small.client, workflowId)).length > 1, { what: 'continue-as-new' });
-      const carried = (await conversationState(small.client, 'plain', user)).outboxes.test;
+      const carried = (await conversationState(small.client, 'plain', user)).outboxes.sink;
       expect(carried?.holdUntil).toBe(before);
       expect(batchesOf('plain', user)).toEqual([]);
       await waitFor(() => batchesOf('plain', user).length === 1, { timeoutMs: 20_000, what: 'the held batch' });

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import { channelName, gravatarUrl, randomWords, slugify } from '../integrations/slack/names';
-import { verifySlackRequest } from '../integrations/slack/verify';
+import { gravatarUrl } from '../common/text';
+import { channelName, randomWords, slugify } from '../integrations/slack/names';
+import { verifySlackSignature } from '../integrations/slack/verify';
 
 describe('Slack channel names', () => {
   it('follow Slack rules: lowercase, digits, - and _, accents folded, 80 characters', () => {
@@ -37,37 +38,39 @@ describe('Slack request verification', () => {
 
   it('accepts a fresh signature of the raw body', () => {
     expect(
-      verifySlackRequest({
-        signingSecret: secret,
+      verifySlackSignature({
+        secret,
         body,
         signature: sign(now),
         timestamp: String(now),
-        nowSeconds: now + 60,
+        nowMs: (now + 60) * 1000,
       }),
     ).toEqual({ ok: true });
   });
 
   it('refuses stale, tampered, foreign and missing signatures', () => {
-    const base = { signingSecret: secret, body, nowSeconds: now };
-    expect(verifySlackRequest({ ...base, signature: sign(now - 301), timestamp: String(now - 301) })).toEqual({
+    const base = { secret, body, nowMs: now * 1000 };
+    expect(verifySlackSignature({ ...base, signature: sign(now - 301), timestamp: String(now - 301) })).toEqual({
       ok: false,
       reason: 'stale',
     });
-    expect(verifySlackRequest({ ...base, body: `${body}&x=1`, signature: sign(now), timestamp: String(now) })).toEqual({
+    expect(
+      verifySlackSignature({ ...base, body: `${body}&x=1`, signature: sign(now), timestamp: String(now) }),
+    ).toEqual({
       ok: false,
       reason: 'mismatch',
     });
-    expect(verifySlackRequest({ ...base, signature: sign(now, body, 'other'), timestamp: String(now) })).toEqual({
+    expect(verifySlackSignature({ ...base, signature: sign(now, body, 'other'), timestamp: String(now) })).toEqual({
       ok: false,
       reason: 'mismatch',
     });
-    expect(verifySlackRequest({ ...base, signature: undefined, timestamp: String(now) })).toEqual({
+    expect(verifySlackSignature({ ...base, signature: undefined, timestamp: String(now) })).toEqual({
       ok: false,
       reason: 'missing',
     });
-    expect(verifySlackRequest({ ...base, signature: 'v1=abc', timestamp: String(now) })).toEqual({
+    expect(verifySlackSignature({ ...base, signature: 'v1=abc', timestamp: String(now) })).toEqual({
       ok: false,
-      reason: 'mismatch',
+      reason: 'malformed',
     });
   });
 });

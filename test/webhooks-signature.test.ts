@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { parseRetryAfter } from '../common/errors';
-import { signWebhookBody, verifyWebhookSignature } from '../integrations/webhooks/signature';
+import { signWebhookBody, verifyWebhookSignature } from '../integrations/webhooks/verify';
 
 const secret = 'whsec_0123456789abcdef';
 const body = JSON.stringify({ id: 'evt_1', type: 'message:agent' });
@@ -11,19 +11,25 @@ describe('webhook signatures', () => {
     const header = signWebhookBody(body, secret, now);
     const t = Math.floor(now / 1000);
     expect(header).toBe(`t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`);
-    expect(verifyWebhookSignature(body, header, secret, { now })).toBe(true);
-    expect(verifyWebhookSignature(Buffer.from(body), header, secret, { now: now + 299_000 })).toBe(true);
+    expect(verifyWebhookSignature({ body, signature: header, secret, nowMs: now }).ok).toBe(true);
+    expect(
+      verifyWebhookSignature({ body: Buffer.from(body), signature: header, secret, nowMs: now + 299_000 }).ok,
+    ).toBe(true);
   });
 
   it('refuses a changed body, another secret, a stale or future timestamp, and garbage', () => {
     const header = signWebhookBody(body, secret, now);
-    expect(verifyWebhookSignature(`${body} `, header, secret, { now })).toBe(false);
-    expect(verifyWebhookSignature(body, header, 'whsec_other_secret_value', { now })).toBe(false);
-    expect(verifyWebhookSignature(body, header, secret, { now: now + 301_000 })).toBe(false);
-    expect(verifyWebhookSignature(body, header, secret, { now: now - 301_000 })).toBe(false);
-    expect(verifyWebhookSignature(body, undefined, secret, { now })).toBe(false);
-    expect(verifyWebhookSignature(body, 't=abc,v1=00', secret, { now })).toBe(false);
-    expect(verifyWebhookSignature(body, header.replace(/v1=../, 'v1=zz'), secret, { now })).toBe(false);
+    expect(verifyWebhookSignature({ body: `${body} `, signature: header, secret, nowMs: now }).ok).toBe(false);
+    expect(verifyWebhookSignature({ body, signature: header, secret: 'whsec_other_secret_value', nowMs: now }).ok).toBe(
+      false,
+    );
+    expect(verifyWebhookSignature({ body, signature: header, secret, nowMs: now + 301_000 }).ok).toBe(false);
+    expect(verifyWebhookSignature({ body, signature: header, secret, nowMs: now - 301_000 }).ok).toBe(false);
+    expect(verifyWebhookSignature({ body, signature: undefined, secret, nowMs: now }).ok).toBe(false);
+    expect(verifyWebhookSignature({ body, signature: 't=abc,v1=00', secret, nowMs: now }).ok).toBe(false);
+    expect(verifyWebhookSignature({ body, signature: header.replace(/v1=../, 'v1=zz'), secret, nowMs: now }).ok).toBe(
+      false,
+    );
   });
 });
 

@@ -138,7 +138,7 @@ describe('Zendesk: tickets', () => {
     await waitFor(() => publicComments(ticket).some((c) => c.body === 'thank you'), { timeoutMs: 20_000 });
     const messages = (await api('GET', user('jane', '/messages'))).body.messages.map((m: { text: string }) => m.text);
     expect(messages.slice(-3)).toEqual(['Hi Jane, we are on it.', 'Also checked from Slack', 'thank you']);
-    expect(zd.ticket(ticket)?.comments.some((c) => !c.public && c.body.includes('↩ Ana Agent via slack'))).toBe(true);
+    expect(zd.ticket(ticket)?.comments.some((c) => !c.public && c.body.includes('↩ Ana Agent via Slack'))).toBe(true);
     expect(
       receiver.events().filter((d) => d.body.userId === 'jane' && d.body.data.message?.source === 'zendesk'),
     ).toHaveLength(1);

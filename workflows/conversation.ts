@@ -12,7 +12,6 @@ import {
   agentReplySignal,
   archiveSignal,
   conversationQuery,
-  displayName,
   ParleyIntegrations,
   ParleyStatus,
   profileUpdateSignal,
@@ -21,13 +20,18 @@ import {
   userMessageSignal,
   WINDOW_SIZE,
   type ConversationInput,
-  type ConversationMessage,
   type ConversationState,
-  type OutboxItem,
-  type OutboxItemKind,
   type UserMessageSignal,
 } from './definitions';
-import { createOutboxRunner, newOutbox, outboxKind, WEBHOOK_POLICY } from './outbox';
+import {
+  displayName,
+  outboxKind,
+  type ConversationMessage,
+  type OutboxItem,
+  type OutboxItemKind,
+} from '../common/conversation';
+import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
+import { createOutboxRunner, newOutbox } from './outbox';
 
 function initialState(input: ConversationInput): ConversationState {
   const now = new Date(Date.now()).toISOString();
@@ -81,7 +85,7 @@ export async function conversation(input: ConversationInput): Promise<void> {
   function applyTargets(msg: UserMessageSignal): void {
     const wanted = new Map<string, UserMessageSignal['integrations'][number]['policy']>();
     for (const target of msg.integrations) wanted.set(target.name, target.policy);
-    for (const url of msg.webhooks) wanted.set(`webhook:${url}`, WEBHOOK_POLICY);
+    for (const url of msg.webhooks) wanted.set(`webhook:${url}`, CLIENT_WEBHOOK_POLICY);
     for (const box of Object.values(state.outboxes)) box.enabled = wanted.has(box.key);
     for (const [key, policy] of wanted) {
       const box = state.outboxes[key];

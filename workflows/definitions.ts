@@ -1,10 +1,19 @@
 /**
- * Every signal, query, search attribute and payload type of Parley's workflows, shared by the workflows,
- * the API and the integrations. Workflow-safe: imports only Temporal's workflow and common packages.
+ * The workflows' contract with the API and the worker: workflow types, search attributes, signals, queries, and the
+ * workflows' input and state. Workflow-safe: imports only Temporal's workflow and common packages and the domain
+ * module (common/conversation.ts), which holds the message, profile and outbox types.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type {
+  AgentReply,
+  ConversationMessage,
+  InboxCursor,
+  IntegrationTarget,
+  JsonValue,
+  OutboxState,
+  UserProfile,
+} from '../common/conversation';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversation';
 export const INBOX_WORKFLOW_TYPE = 'inbox';
@@ -32,52 +41,7 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList'> = {
   ParleyIntegrations: 'KeywordList',
 };
 
-// ── Payloads ──────────────────────────────────────────────────────────────────────────────────────────
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-export interface UserProfile {
-  givenName?: string;
-  surname?: string;
-  email?: string;
-  avatarUrl?: string;
-  properties?: Record<string, JsonValue>;
-  device?: Record<string, JsonValue>;
-}
-
-export interface AgentInfo {
-  name: string;
-  email?: string;
-  avatarUrl?: string;
-}
-
-export interface ConversationMessage {
-  id: string;
-  role: 'user' | 'agent';
-  text: string;
-  /** ISO 8601. */
-  at: string;
-  metadata?: Record<string, JsonValue>;
-  /** For agent replies: the system it came from (`slack`, `zendesk`, `helpscout`, `email`, `test`). */
-  source?: string;
-  agent?: AgentInfo;
-}
-
-/** How an outbox paces its sends; each integration has defaults, config may override. */
-export interface OutboxPolicy {
-  /** Items arriving within this window after the first pending one go out as one batch. */
-  batchWindowMs: number;
-  /** At most `max` sends per `periodMs`; more wait for the period to roll over. */
-  budget?: { max: number; periodMs: number };
-  /** First re-check of a faulted outbox; doubles up to `maxRecheckMs`. */
-  recheckMs?: number;
-  maxRecheckMs?: number;
-}
-
-export interface IntegrationTarget {
-  name: string;
-  policy: OutboxPolicy;
-}
-
+// ── Signal payloads (the domain types they carry are in common/conversation.ts) ───────────────────────
 export interface UserMessageSignal {
   /** The client's idempotency key, else one the API made; a repeated id is ignored. */
   id: string;
@@ -90,13 +54,8 @@ export interface UserMessageSignal {
   webhooks: string[];
 }
 
-export interface AgentReplySignal {
-  id: string;
-  source: string;
-  agent: AgentInfo;
-  text: string;
-  at: string;
-}
+/** An agent's reply, from Slack, Zendesk, Help Scout or email. */
+export type AgentReplySignal = AgentReply;
 
 export interface ArchiveSignal {
   source: string;
@@ -109,49 +68,6 @@ export interface ProfileUpdateSignal {
 export interface ResumeOutboxSignal {
   /** One outbox (`slack`, `webhook:https://…`), or every paused one when absent. */
   outbox?: string;
-}
-
-export type OutboxItemKind = 'message:user' | 'message:agent' | 'conversation:archived';
-
-/** One thing an outbox must send; carries a copy of the message so it survives the window. */
-export interface OutboxItem {
-  /** Stable across retries and continue-as-new: the webhook event id, the integration's dedupe key. */
-  eventId: string;
-  kind: OutboxItemKind;
-  message?: ConversationMessage;
-  /** Workflow time (epoch ms) it was queued; the batch window counts from the oldest pending item. */
-  enqueuedAt: number;
-}
-
-export type OutboxStatus = 'idle' | 'batching' | 'sending' | 'budget_wait' | 'rate_limited' | 'faulted';
-
-export interface OutboxFault {
-  type: string;
-  message: string;
-  since: string;
-  attempts: number;
-  /** Epoch ms of the next automatic re-check. */
-  nextCheckAt: number;
-}
-
-export interface OutboxState {
-  /** `test`, `slack`, … or `webhook:<url>`. */
-  key: string;
-  policy: OutboxPolicy;
-  /** False once the integration left the app's config: nothing new is queued, what is pending still goes. */
-  enabled: boolean;
-  queue: OutboxItem[];
-  status: OutboxStatus;
-  /** Epoch ms until which a rate limit holds the outbox. */
-  holdUntil?: number;
-  fault?: OutboxFault;
-  /** Epoch ms of recent sends, for the budget. */
-  recentSends: number[];
-  delivered: number;
-  batches: number;
-  rateLimits: number;
-  /** The conversation was reopened since this outbox last sent (a fresh Slack channel needs the history). */
-  reopened?: boolean;
 }
 
 export interface ConversationState {
@@ -194,56 +110,7 @@ export interface ConversationInput {
   continueAsNewAfterEvents?: number;
 }
 
-/** What an integration's send activity receives: a batch of consecutive items of one outbox. */
-export interface OutboxBatch {
-  /** Recent messages, sent only when the conversation was reopened since this outbox last sent. */
-  recent?: ConversationMessage[];
-  appId: string;
-  userId: string;
-  conversationId: string;
-  outbox: string;
-  profile: UserProfile;
-  refs: Record<string, string>;
-  items: OutboxItem[];
-}
-
-export interface OutboxSendResult {
-  /** References to remember (e.g. `slackChannel`), merged into the conversation's `refs`. */
-  refs?: Record<string, string>;
-  /** The integration lost its conversation (a deleted mailbox) and needs the recent history to open another. */
-  needsHistory?: boolean;
-}
-
-/** Details of a failure from a send activity: a rate limit's wait, and how many items did go out first. */
-export interface OutboxFailureDetails {
-  retryAfterMs?: number;
-  completed?: number;
-  /** References made before the failure (a channel created), kept so the next try uses them. */
-  refs?: Record<string, string>;
-  /** The integration lost its conversation (a deleted mailbox) and needs the recent history to open another. */
-  needsHistory?: boolean;
-}
-
-/** The activity that sends for each kind of outbox (the part of its key before `:`). */
-export const SENDER_ACTIVITIES = {
-  test: 'sendTestIntegrationBatch',
-  webhook: 'deliverClientWebhooks',
-  slack: 'postSlackMessages',
-  helpscout: 'postHelpScoutThreads',
-  zendesk: 'commentOnZendeskTicket',
-  email: 'sendEmailNotifications',
-} as const satisfies Record<string, keyof Activities>;
-export type OutboxKind = keyof typeof SENDER_ACTIVITIES;
-
 // ── The inbox watcher ─────────────────────────────────────────────────────────────────────────────────
-/** Where an app's inbox watcher is in its mailbox; carried by heartbeats within a session, by the workflow across. */
-export interface InboxCursor {
-  uidValidity?: string;
-  lastUid: number;
-  relayed: number;
-  ignored: number;
-}
-
 export interface InboxInput {
   appId: string;
   cursor?: InboxCursor;
@@ -267,8 +134,3 @@ export const inboxQuery = defineQuery<InboxState>('inbox');
 
 export const WINDOW_SIZE = 100;
 export const SEEN_IDS = 1000;
-
-export function displayName(profile: UserProfile): string | undefined {
-  const name = [profile.givenName, profile.surname].filter(Boolean).join(' ').trim();
-  return name || profile.email || undefined;
-}

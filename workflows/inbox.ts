@@ -1,7 +1,8 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { continueAsNew, proxyActivities, type ActivityOptions, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { inboxQuery, type InboxCursor, type InboxInput } from './definitions';
+import { inboxQuery, type InboxInput } from './definitions';
+import { type InboxCursor } from '../common/conversation';
 
 const INBOX_OPTIONS: ActivityOptions = {
   // One IMAP session lasts `email.watchSessionMs` (10 minutes by default, at most an hour).

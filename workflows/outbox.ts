@@ -13,28 +13,38 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  EmailThread,
-  HelpScoutConversation,
-  SENDER_ACTIVITIES,
-  SlackChannel,
-  ZendeskTicket,
-  type OutboxKind,
-} from './definitions';
-import type {
-  ConversationState,
-  OutboxBatch,
-  OutboxFailureDetails,
-  OutboxItem,
-  OutboxPolicy,
-  OutboxSendResult,
-  OutboxState,
-} from './definitions';
+  outboxKind,
+  type OutboxBatch,
+  type OutboxFailureDetails,
+  type OutboxItem,
+  type OutboxPolicy,
+  type OutboxSendResult,
+  type OutboxState,
+} from '../common/conversation';
+import {
+  applySendFailure,
+  batchDeadline,
+  batchSize,
+  budgetDeadline,
+  holdDeadline,
+  sendsInPeriod,
+} from '../common/outbox';
+import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
-export const MAX_BATCH = 50;
-const DEFAULT_RECHECK_MS = 60_000;
-const DEFAULT_MAX_RECHECK_MS = 3_600_000;
-
-export const WEBHOOK_POLICY: OutboxPolicy = { batchWindowMs: 0 };
+/**
+ * The activity that sends for each kind of outbox (the part of its key before `:`). `test` is the sink's old name:
+ * outboxes of conversations started before the rename keep it, and their activity type, so they replay unchanged.
+ */
+export const SENDER_ACTIVITIES = {
+  sink: 'sendSinkBatch',
+  test: 'sendTestIntegrationBatch',
+  webhook: 'deliverClientWebhooks',
+  slack: 'postSlackMessages',
+  helpscout: 'postHelpScoutThreads',
+  zendesk: 'commentOnZendeskTicket',
+  email: 'sendEmailNotifications',
+} as const satisfies Record<string, keyof Activities>;
+export type OutboxKind = keyof typeof SENDER_ACTIVITIES;
 
 const SEND_OPTIONS = {
   // One call sends a batch, heartbeating before each vendor request (each times out within 10 s), so a
@@ -58,11 +68,6 @@ const SEARCHABLE_REFS = {
 
 /** How many recent messages a reopened conversation's fresh channel (or ticket) gets. */
 const RECENT_ON_REOPEN = 10;
-
-export function outboxKind(key: string): string {
-  const i = key.indexOf(':');
-  return i < 0 ? key : key.slice(0, i);
-}
 
 export function newOutbox(key: string, policy: OutboxPolicy): OutboxState {
   return {
@@ -137,41 +142,14 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as
       OutboxFailureDetails | undefined;
     applyRefs(details?.refs);
-    const completed = Math.min(details?.completed ?? 0, box.queue.length);
-    if (completed > 0) {
-      box.queue.splice(0, completed);
-      box.delivered += completed;
-    }
-    if (details?.needsHistory && !box.reopened) {
-      // Send again at once, this time with the recent messages for the new conversation.
-      box.reopened = true;
-      box.status = 'idle';
-      return;
-    }
     const type =
       cause instanceof ApplicationFailure
         ? (cause.type ?? 'ApplicationFailure')
         : cause instanceof TimeoutFailure
           ? 'timeout'
           : 'unknown';
-    if (type.endsWith('_rate_limited')) {
-      box.rateLimits += 1;
-      box.holdUntil = Date.now() + Math.max(0, details?.retryAfterMs ?? 1000);
-      box.status = 'rate_limited';
-      return;
-    }
-    // A permanent fault (revoked token, deleted mailbox, retries exhausted): pause visibly, keep everything.
-    const attempts = (box.fault?.attempts ?? 0) + 1;
-    const first = box.policy.recheckMs ?? DEFAULT_RECHECK_MS;
-    const max = box.policy.maxRecheckMs ?? DEFAULT_MAX_RECHECK_MS;
-    box.fault = {
-      type,
-      message: cause instanceof Error ? cause.message : String(cause),
-      since: box.fault?.since ?? new Date(Date.now()).toISOString(),
-      attempts,
-      nextCheckAt: Date.now() + Math.min(max, first * 2 ** (attempts - 1)),
-    };
-    box.status = 'faulted';
+    const message = cause instanceof Error ? cause.message : String(cause);
+    applySendFailure(box, { type, message, ...(details ? { details } : {}) }, Date.now());
   }
 
   async function run(key: string): Promise<void> {
@@ -181,12 +159,15 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
       if (box.queue.length === 0 || draining) box.status = box.fault ? 'faulted' : 'idle';
       await condition(() => box.queue.length > 0 && !draining);
 
+      // The waits of common/outbox.ts's policy, in its order. Each block is entered and awaited exactly as before the
+      // policy moved there: a wait already over still passes through `sleepUntil` (no timer), so running
+      // conversations replay unchanged.
       if (box.holdUntil !== undefined) {
         const until = box.holdUntil;
         box.status = 'rate_limited';
         await sleepUntil(until, () => box.holdUntil !== until);
         if (draining) continue;
-        if (box.holdUntil === until && Date.now() < until) continue;
+        if (box.holdUntil === until && holdDeadline(box, Date.now()) !== undefined) continue;
         box.holdUntil = undefined;
       }
       if (box.fault) {
@@ -196,24 +177,24 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
         if (draining) continue;
         // Either resumed (fault cleared) or time for the re-check: try again below.
       }
-      const oldest = box.queue[0];
-      if (oldest && box.policy.batchWindowMs > 0) {
+      const window = batchDeadline(box);
+      if (window !== undefined) {
         box.status = 'batching';
-        await sleepUntil(oldest.enqueuedAt + box.policy.batchWindowMs, () => false);
+        await sleepUntil(window, () => false);
         if (draining) continue;
       }
       const budget = box.policy.budget;
       if (budget) {
-        box.recentSends = box.recentSends.filter((t) => t > Date.now() - budget.periodMs);
-        const first = box.recentSends[0];
-        if (box.recentSends.length >= budget.max && first !== undefined) {
+        box.recentSends = sendsInPeriod(box.recentSends, budget.periodMs, Date.now());
+        const spent = budgetDeadline(box.policy, box.recentSends);
+        if (spent !== undefined) {
           box.status = 'budget_wait';
-          await sleepUntil(first + budget.periodMs, () => false);
+          await sleepUntil(spent, () => false);
           continue;
         }
       }
 
-      const items = box.queue.slice(0, MAX_BATCH);
+      const items = box.queue.slice(0, batchSize(box));
       box.status = 'sending';
       inFlight += 1;
       try {

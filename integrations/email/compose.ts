@@ -6,8 +6,17 @@
  * Everything the user controls (name, text, profile, device) is escaped for HTML and stripped of line breaks and
  * control characters wherever it reaches a header, so it can inject neither headers nor markup.
  */
-import type { ConversationMessage, JsonValue, OutboxItem, UserProfile } from '../../workflows/definitions';
-import { displayName } from '../../workflows/definitions';
+import {
+  agentName,
+  deviceRows,
+  displayName,
+  profileRows,
+  sourceLabel,
+  type OutboxItem,
+  type Row,
+  type UserProfile,
+} from '../../common/conversation';
+import { escapeHtml } from '../../common/text';
 import {
   domainOf,
   emailThreadId,
@@ -59,15 +68,6 @@ export function headerSafe(value: string, max = 120): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
 export function threadSubject(ctx: Pick<NotificationContext, 'appName' | 'profile' | 'userId'>): string {
   const who = displayName(ctx.profile) ?? ctx.userId;
   return headerSafe(`[${ctx.appName}] Conversation with ${who}`, 150);
@@ -76,29 +76,6 @@ export function threadSubject(ctx: Pick<NotificationContext, 'appName' | 'profil
 function when(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-function scalar(value: JsonValue): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function profileRows(ctx: NotificationContext): [string, string][] {
-  const p = ctx.profile;
-  const rows: [string, string][] = [];
-  const name = [p.givenName, p.surname].filter(Boolean).join(' ');
-  if (name) rows.push(['Name', name]);
-  if (p.email) rows.push(['Email', p.email]);
-  rows.push(['User id', ctx.userId]);
-  for (const [key, value] of Object.entries(p.properties ?? {})) rows.push([key, scalar(value)]);
-  return rows;
-}
-
-function deviceRows(profile: UserProfile, message?: ConversationMessage): [string, string][] {
-  const device = { ...(profile.device ?? {}) };
-  // A client may send device facts with each message (`metadata.device`); the newest win.
-  const fromMessage = message?.metadata?.device;
-  if (fromMessage && typeof fromMessage === 'object' && !Array.isArray(fromMessage)) Object.assign(device, fromMessage);
-  return Object.entries(device).map(([key, value]) => [key, scalar(value)]);
 }
 
 interface Entry {
@@ -111,11 +88,10 @@ function entryFor(item: OutboxItem, who: string): Entry | undefined {
   if (item.kind === 'conversation:archived') return { heading: 'The conversation was archived.', text: '' };
   if (!m) return undefined;
   if (item.kind === 'message:user') return { heading: `${who} wrote, ${when(m.at)}:`, text: m.text };
-  const agent = m.agent?.name ?? 'An agent';
-  return { heading: `${agent} replied${m.source ? ` from ${m.source}` : ''}, ${when(m.at)}:`, text: m.text };
+  return { heading: `${agentName(m)} replied via ${sourceLabel(m.source)}, ${when(m.at)}:`, text: m.text };
 }
 
-function textBody(entries: Entry[], ctx: NotificationContext, device: [string, string][]): string {
+function textBody(entries: Entry[], ctx: NotificationContext, device: Row[]): string {
   const who = displayName(ctx.profile) ?? ctx.userId;
   const lines: string[] = [];
   for (const entry of entries) {
@@ -127,7 +103,7 @@ function textBody(entries: Entry[], ctx: NotificationContext, device: [string, s
     `Reply to this email to answer ${who}: your reply goes to the app, without the quoted text or your signature.`,
   );
   lines.push('', 'User');
-  for (const [k, v] of profileRows(ctx)) lines.push(`  ${k}: ${v}`);
+  for (const [k, v] of profileRows(ctx.profile, ctx.userId)) lines.push(`  ${k}: ${v}`);
   if (device.length) {
     lines.push('', 'Device');
     for (const [k, v] of device) lines.push(`  ${k}: ${v}`);
@@ -136,7 +112,7 @@ function textBody(entries: Entry[], ctx: NotificationContext, device: [string, s
   return `${lines.join('\n')}\n`;
 }
 
-function table(rows: [string, string][]): string {
+function table(rows: Row[]): string {
   const cells = rows
     .map(
       ([k, v]) =>
@@ -146,7 +122,7 @@ function table(rows: [string, string][]): string {
   return `<table style="border-collapse:collapse;font-size:13px">${cells}</table>`;
 }
 
-function htmlBody(entries: Entry[], ctx: NotificationContext, device: [string, string][]): string {
+function htmlBody(entries: Entry[], ctx: NotificationContext, device: Row[]): string {
   const who = escapeHtml(displayName(ctx.profile) ?? ctx.userId);
   const blocks = entries
     .map((entry) => {
@@ -161,7 +137,7 @@ function htmlBody(entries: Entry[], ctx: NotificationContext, device: [string, s
     '<!doctype html><html><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px">',
     blocks,
     `<p style="color:#666;font-size:12px">Reply to this email to answer ${who}: your reply goes to the app, without the quoted text or your signature.</p>`,
-    `<h4 style="margin:16px 0 4px">User</h4>${table(profileRows(ctx))}`,
+    `<h4 style="margin:16px 0 4px">User</h4>${table(profileRows(ctx.profile, ctx.userId))}`,
     deviceBlock,
     `<p style="color:#999;font-size:11px">Conversation: ${escapeHtml(ctx.conversationId)}</p>`,
     '</body></html>',

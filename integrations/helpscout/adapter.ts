@@ -6,8 +6,19 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { IntegrationError, OutboxBatchError } from '../../common/errors';
-import type { ConversationMessage, OutboxBatch, OutboxItem } from '../../workflows/definitions';
-import { displayName } from '../../workflows/definitions';
+import {
+  ARCHIVED_TEXT,
+  displayName,
+  HISTORY_HEADING,
+  historyLines,
+  mirroredReply,
+  profileText,
+  userLabel,
+  type ConversationMessage,
+  type OutboxBatch,
+  type OutboxItem,
+} from '../../common/conversation';
+import { htmlToText, textToHtml } from '../../common/text';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
 import { forgetMailbox, resolveMailboxId } from './mailbox';
 
@@ -52,23 +63,6 @@ const threadList = z.object({
     .optional(),
 });
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const toHtml = (text: string): string => escapeHtml(text).replace(/\n/g, '<br>');
-/** The plain text of a thread body, to compare with what Parley sent. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div)>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
-}
-
 export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScoutConfig) {
   const configuredMailbox = (): Promise<number> => resolveMailboxId(client, config);
 
@@ -103,15 +97,11 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
   }
 
   function profileNote(batch: HelpScoutBatch): string {
-    const lines = [
-      `Conversation with ${displayName(batch.profile) ?? batch.userId} from ${batch.appName} (Parley ${batch.conversationId}).`,
-    ];
-    if (batch.profile.email) lines.push(`Email: ${batch.profile.email}`);
-    for (const [k, v] of Object.entries({ ...(batch.profile.properties ?? {}), ...(batch.profile.device ?? {}) })) {
-      lines.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    }
-    lines.push('Reply here: Parley relays your reply to the user in the app; Help Scout never emails them.');
-    return lines.join('\n');
+    return [
+      `Conversation with ${userLabel(batch.profile, batch.userId)} from ${batch.appName} (Parley ${batch.conversationId}).`,
+      profileText(batch.profile, batch.userId),
+      'Reply here: Parley relays your reply to the user in the app; Help Scout never emails them.',
+    ].join('\n');
   }
 
   async function open(
@@ -133,7 +123,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
       threads.push({
         type: 'customer',
         customer: { email: customerEmail(batch.appId, batch.userId) },
-        text: toHtml(first.text),
+        text: textToHtml(first.text),
       });
     const create = (mailbox: number) =>
       client.request('POST', 'conversations', {
@@ -164,14 +154,15 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     refs.helpscoutMailboxId = String(mailboxId);
     const note =
       history && history.length > 0
-        ? `${profileNote(batch)}\n\nEarlier in this conversation (its previous Help Scout mailbox is gone):\n${history
-            .map(
-              (m) =>
-                `${m.role === 'user' ? 'User' : `${m.agent?.name ?? 'Agent'} (${m.source ?? 'agent'})`}: ${m.text}`,
-            )
+        ? `${profileNote(batch)}\n\n${HISTORY_HEADING} (its previous Help Scout mailbox is gone)\n${historyLines(
+            history,
+            batch.profile,
+            batch.userId,
+          )
+            .map(({ who, text }) => `${who}: ${text}`)
             .join('\n')}`
         : profileNote(batch);
-    await client.request('POST', `conversations/${id}/notes`, { body: { text: toHtml(note) } });
+    await client.request('POST', `conversations/${id}/notes`, { body: { text: textToHtml(note) } });
     return id;
   }
 
@@ -186,7 +177,8 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     const done = new Set<string>();
     for (const item of items) {
       if (item.kind !== 'message:user' || !item.message) continue;
-      const at = pool.indexOf(item.message.text.trim());
+      // Both sides through the same html→text, so whitespace and entities compare alike.
+      const at = pool.indexOf(htmlToText(textToHtml(item.message.text)));
       if (at < 0) break;
       pool.splice(0, at + 1);
       done.add(item.eventId);
@@ -228,12 +220,10 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
               : `conversations/${conversation}/notes`;
           const body =
             item.kind === 'message:user' && message
-              ? { customer: { email: customerEmail(batch.appId, batch.userId) }, text: toHtml(message.text) }
+              ? { customer: { email: customerEmail(batch.appId, batch.userId) }, text: textToHtml(message.text) }
               : {
-                  text: toHtml(
-                    item.kind === 'conversation:archived'
-                      ? 'The conversation was archived in Parley.'
-                      : `↩ ${message?.agent?.name ?? 'An agent'} via ${message?.source ?? 'another integration'}: ${message?.text ?? ''}`,
+                  text: textToHtml(
+                    item.kind === 'conversation:archived' || !message ? ARCHIVED_TEXT : mirroredReply(message),
                   ),
                 };
           try {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
 import { resolveMailboxId } from './mailbox';
-import { helpScoutWebhookSecret } from './signature';
+import { helpScoutWebhookSecret } from './verify';
 
 export const HELPSCOUT_EVENTS = ['convo.agent.reply.created'];
 

@@ -5,11 +5,12 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { IntegrationError, OutboxBatchError } from '../../common/errors';
-import type { OutboxBatch } from '../../workflows/definitions';
+import { type OutboxBatch } from '../../common/conversation';
 import type { SlackConfig } from './client';
 import { slackErrorCode, toSlackIntegrationError } from './errors';
 import { channelHeader, dispatchText, mirroredReply, recentHistory, userLabel } from './format';
-import { channelName, gravatarUrl, randomWords } from './names';
+import { gravatarUrl } from '../../common/text';
+import { channelName, randomWords } from './names';
 
 export const METADATA_MESSAGE = 'parley_message';
 export const METADATA_CHANNEL = 'parley_channel';

@@ -1,22 +1,20 @@
-import type { ConversationMessage, UserProfile } from '../../workflows/definitions';
-import { displayName } from '../../workflows/definitions';
+/**
+ * Slack's rendering of the shared renderers (common/conversation.ts): the same words every integration uses,
+ * laid out in mrkdwn.
+ */
+import {
+  HISTORY_HEADING,
+  historyLines,
+  mirroredReply as mirroredReplyText,
+  deviceRows,
+  propertyRows,
+  userLabel,
+  userRows,
+  type ConversationMessage,
+  type UserProfile,
+} from '../../common/conversation';
 
-export const SOURCE_LABELS: Record<string, string> = {
-  slack: 'Slack',
-  zendesk: 'Zendesk',
-  helpscout: 'Help Scout',
-  email: 'email',
-  api: 'the API',
-  test: 'the test integration',
-};
-
-export function sourceLabel(source: string | undefined): string {
-  return (source && SOURCE_LABELS[source.split(':')[0] ?? source]) ?? source ?? 'another integration';
-}
-
-export function userLabel(profile: UserProfile, userId: string): string {
-  return displayName(profile) ?? userId;
-}
+export { userLabel };
 
 export function channelHeader(profile: UserProfile, userId: string, appName: string): string {
   const who = userLabel(profile, userId);
@@ -42,30 +40,24 @@ export function dispatchText(
 }
 
 export function mirroredReply(message: ConversationMessage): string {
-  return `↩ ${message.agent?.name ?? 'An agent'} via ${sourceLabel(message.source)}: ${message.text}`;
+  return mirroredReplyText(message);
 }
 
 export function recentHistory(messages: ConversationMessage[], profile: UserProfile, userId: string): string {
-  const lines = messages.map((m) => {
-    const who =
-      m.role === 'user' ? userLabel(profile, userId) : `${m.agent?.name ?? 'Agent'} (${sourceLabel(m.source)})`;
-    return `> *${who}*: ${m.text.replace(/\n/g, '\n> ')}`;
-  });
-  return [':scroll: Earlier in this conversation:', ...lines].join('\n');
+  const lines = historyLines(messages, profile, userId).map(
+    ({ who, text }) => `> *${who}*: ${text.replace(/\n/g, '\n> ')}`,
+  );
+  return [`:scroll: ${HISTORY_HEADING}`, ...lines].join('\n');
 }
 
 export function profileText(profile: UserProfile, userId: string): string {
-  const lines = [`*${userLabel(profile, userId)}*`, `User id: ${userId}`];
-  if (profile.email) lines.push(`Email: ${profile.email}`);
-  for (const [title, record] of [
-    ['Properties', profile.properties],
-    ['Device', profile.device],
+  const lines = [`*${userLabel(profile, userId)}*`];
+  for (const [k, v] of userRows(profile, userId)) if (k !== 'Name') lines.push(`${k}: ${v}`);
+  for (const [title, rows] of [
+    ['Properties', propertyRows(profile)],
+    ['Device', deviceRows(profile)],
   ] as const) {
-    if (record && Object.keys(record).length > 0) {
-      lines.push(`${title}:`);
-      for (const [k, v] of Object.entries(record))
-        lines.push(`  • ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    }
+    if (rows.length > 0) lines.push(`${title}:`, ...rows.map(([k, v]) => `  • ${k}: ${v}`));
   }
   return lines.join('\n');
 }

@@ -78,9 +78,3 @@ export function channelName(profile: NameSource, seed: string, suffix?: number):
   const room = MAX_NAME - CHANNEL_PREFIX.length - tail.length;
   return `${CHANNEL_PREFIX}${base.slice(0, room).replace(/[-_]+$/, '')}${tail}`;
 }
-
-/** Gravatar's address for an email (SHA-256 of the trimmed, lowercased address); identicon when unknown. */
-export function gravatarUrl(email: string, size = 192): string {
-  const hash = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-  return `https://www.gravatar.com/avatar/${hash}?s=${size}&d=identicon`;
-}

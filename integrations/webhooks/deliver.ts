@@ -1,5 +1,5 @@
 import { IntegrationError, parseRetryAfter, rateLimited } from '../../common/errors';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhookBody } from './signature';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhookBody } from './verify';
 
 export type WebhookEventType = 'message:agent' | 'conversation:archived';
 

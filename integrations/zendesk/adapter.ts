@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { IntegrationError, OutboxBatchError } from '../../common/errors';
-import type { ConversationMessage, OutboxBatch } from '../../workflows/definitions';
-import { displayName } from '../../workflows/definitions';
+import { displayName, mirroredReply, type ConversationMessage, type OutboxBatch } from '../../common/conversation';
 import type { ZendeskClient } from './client';
 
 export type ZendeskBatch = Pick<OutboxBatch, 'appId' | 'userId' | 'conversationId' | 'profile' | 'refs' | 'items'>;
@@ -104,10 +103,7 @@ export function createZendeskAdapter(client: ZendeskClient) {
           .map((i) => i.message as ConversationMessage);
         const notes = batch.items
           .filter((i) => i.kind === 'message:agent' && i.message)
-          .map(
-            (i) =>
-              `↩ ${i.message?.agent?.name ?? 'An agent'} via ${i.message?.source ?? 'another integration'}: ${i.message?.text ?? ''}`,
-          );
+          .map((i) => mirroredReply(i.message as ConversationMessage));
         const since = Math.min(...batch.items.map((i) => i.enqueuedAt)) - 60_000;
         const requester = refs.zendeskUserId ? Number(refs.zendeskUserId) : await endUser(batch);
         refs.zendeskUserId = String(requester);

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature } from '../../integrations/webhooks/signature';
+import { verifyWebhookSignature } from '../../integrations/webhooks/verify';
 
 export interface Delivery {
   eventId: string;
@@ -46,11 +46,11 @@ export async function startWebhookReceiver(secret: string, port = 0): Promise<We
         return;
       }
       const raw = Buffer.concat(chunks);
-      const signatureValid = verifyWebhookSignature(
-        raw,
-        req.headers['x-parley-signature'] as string | undefined,
+      const signatureValid = verifyWebhookSignature({
+        body: raw,
+        signature: req.headers['x-parley-signature'] as string | undefined,
         secret,
-      );
+      }).ok;
       const body = JSON.parse(raw.toString()) as Delivery['body'];
       deliveries.push({ eventId: String(req.headers['x-parley-event-id']), signatureValid, body });
       res.writeHead(signatureValid ? 200 : 401);

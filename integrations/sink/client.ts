@@ -1,23 +1,24 @@
 /**
- * Parley's test integration: a minimal "vendor" reached over HTTP, used by the test suite to drive the
- * outbox engine exactly as the real integrations do (check-before-post, rate limits, faults).
+ * The sink: a minimal "vendor" reached over HTTP, used by the tests and benches to drive the outbox engine exactly
+ * as the real integrations do (check-before-post, rate limits, faults).
  */
-import { IntegrationError, parseRetryAfter, rateLimited } from '../../common/errors';
+import { integrationError, parseRetryAfter, rateLimited } from '../../common/errors';
+import type { SinkErrorCode } from './errors';
 
-export interface TestSinkItem {
+export interface SinkItem {
   eventId: string;
   kind: string;
   text?: string;
   messageId?: string;
 }
 
-export interface TestSinkClient {
+export interface SinkClient {
   /** Event ids the sink already holds for a conversation: a retry skips them. */
   listDelivered(conversationId: string): Promise<string[]>;
-  postBatch(conversationId: string, items: TestSinkItem[]): Promise<void>;
+  postBatch(conversationId: string, items: SinkItem[]): Promise<void>;
 }
 
-export function createTestSinkClient(baseUrl: string, doFetch: typeof fetch = fetch): TestSinkClient {
+export function createSinkClient(baseUrl: string, doFetch: typeof fetch = fetch): SinkClient {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
 
   async function call(path: string, init?: RequestInit): Promise<unknown> {
@@ -25,17 +26,19 @@ export function createTestSinkClient(baseUrl: string, doFetch: typeof fetch = fe
     try {
       res = await doFetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new IntegrationError('test_unreachable', `test sink unreachable: ${(err as Error).message}`, {
+      throw integrationError<SinkErrorCode>('sink_unreachable', `sink unreachable: ${(err as Error).message}`, {
         retryable: true,
         cause: err,
       });
     }
     const text = await res.text();
-    if (res.status === 429) throw rateLimited('test', parseRetryAfter(res.headers.get('retry-after')) ?? 1000);
+    if (res.status === 429) throw rateLimited('sink', parseRetryAfter(res.headers.get('retry-after')) ?? 1000);
     if (res.status >= 500)
-      throw new IntegrationError('test_unavailable', `test sink answered ${res.status}`, { retryable: true });
+      throw integrationError<SinkErrorCode>('sink_unavailable', `sink answered ${res.status}`, { retryable: true });
     if (!res.ok)
-      throw new IntegrationError('test_rejected', `test sink answered ${res.status}: ${text}`, { retryable: false });
+      throw integrationError<SinkErrorCode>('sink_rejected', `sink answered ${res.status}: ${text}`, {
+        retryable: false,
+      });
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
