@@ -115,15 +115,11 @@ export function rateLimited<S extends string>(
   retryAfterMs: number,
   cause?: unknown,
 ): CodedError<`${S}_rate_limited`> {
-  return integrationError(
-    `${system}_rate_limited`,
-    `${system} rate limited; retry after ${retryAfterMs} ms`,
-    {
-      retryable: false,
-      retryAfterMs,
-      cause,
-    },
-  );
+  return integrationError(`${system}_rate_limited`, `${system} rate limited; retry after ${retryAfterMs} ms`, {
+    retryable: false,
+    retryAfterMs,
+    cause,
+  });
 }
 
 /** Parses an HTTP `Retry-After` header (seconds or HTTP date) into milliseconds. */
