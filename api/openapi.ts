@@ -1,37 +1,139 @@
+/**
+ * The OpenAPI 3.1 document of the client API (`GET /openapi.json`), built by zod-openapi from the zod schemas in
+ * ./schemas.ts: the ones that validate requests, and the response shapes checked against the domain types.
+ * Adding a route to the API means adding it to `paths` here; test/unit/api/openapi.test.ts fails until you do.
+ */
 import { z } from 'zod';
 import {
+  createDocument,
+  type oas31,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiResponsesObject,
+} from 'zod-openapi';
+import {
   acceptedMessage,
+  acceptedProfile,
+  appIdParam,
+  archived,
   conversationSummary,
   errorBody,
+  health,
+  helpScoutConnection,
+  helpScoutRemoval,
+  integrationCheck,
+  integrationList,
+  integrationNameParam,
   messageList,
   postMessageBody,
   profileBody,
+  readiness,
   resumeBody,
+  resumed,
+  userIdParam,
+  zendeskConnection,
+  zendeskRemoval,
 } from './schemas';
 
-/** The OpenAPI 3.1 document of the client API, generated from the same zod schemas that validate requests. */
-export function openApiDocument(publicUrl?: string): Record<string, unknown> {
-  // Every schema with a `.meta({id})` lands in the global registry; naming them here keeps them imported.
-  void [postMessageBody, profileBody, resumeBody, acceptedMessage, messageList, conversationSummary, errorBody];
-  const defs = z.toJSONSchema(z.globalRegistry, {
-    target: 'draft-2020-12',
-    uri: (id) => `#/components/schemas/${id}`,
-  }).schemas;
-  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-  const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
-  const errors = {
-    '400': { description: 'Invalid input', ...json('Error') },
-    '401': { description: 'Missing or wrong API key', ...json('Error') },
-    '403': { description: "Another app's key", ...json('Error') },
-    '404': { description: 'Unknown app or conversation', ...json('Error') },
-    '413': { description: 'Body over the limit', ...json('Error') },
-  };
-  const params = [
-    { name: 'appId', in: 'path', required: true, schema: { type: 'string' } },
-    { name: 'userId', in: 'path', required: true, schema: { type: 'string', maxLength: 256 } },
-  ];
-  const user = '/v1/apps/{appId}/users/{userId}';
+/** Each error code the client API answers (`{error: {code, message}}`), with its status. */
+const ERROR_CODES = {
+  invalid_json: 400,
+  invalid_request: 400,
+  invalid_user_id: 400,
+  public_url_missing: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  app_not_found: 404,
+  conversation_not_found: 404,
+  integration_not_configured: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unsupported_encoding: 415,
+  internal_error: 500,
+  'zendesk_<state>': 502,
+  'helpscout_<state>': 502,
+  temporal_unavailable: 503,
+} as const;
+type ErrorCode = keyof typeof ERROR_CODES;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Missing or wrong API key',
+  403: "Another app's key",
+  404: 'Not found',
+  413: 'Body over the limit',
+  415: 'Body not JSON',
+  500: "Parley's own fault (logged)",
+  502: 'The vendor refused or could not be reached',
+  503: 'Temporal could not answer in time; try again',
+};
+
+/** Every `/v1` route: the key is checked first, and any route can fail on Parley's side. */
+const V1_ERRORS: ErrorCode[] = ['unauthorized', 'forbidden', 'app_not_found', 'internal_error'];
+/** Routes that read a JSON body (every POST and PUT under `/v1`, see app.ts). */
+const BODY_ERRORS: ErrorCode[] = [
+  'invalid_json',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unsupported_encoding',
+];
+
+function json(schema: z.ZodType) {
+  return { content: { 'application/json': { schema } } };
+}
+
+/** The error responses of a route, one per status, naming the codes it can answer with. */
+function errorResponses(codes: ErrorCode[]): ZodOpenApiResponsesObject {
+  const unique = [...new Set(codes)];
+  const statuses = [...new Set(unique.map((code) => ERROR_CODES[code]))].sort((x, y) => x - y);
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const named = unique.filter((code) => ERROR_CODES[code] === status).map((code) => `\`${code}\``);
+      return [status, { description: `${STATUS_TEXT[status]}: ${named.join(', ')}`, ...json(errorBody) }];
+    }),
+  );
+}
+
+interface Route {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  /** The path parameters, by name. */
+  params: z.ZodObject;
+  body?: { schema: z.ZodType; required: boolean };
+  ok: { status: 200 | 202; description: string; schema: z.ZodType };
+  errors?: ErrorCode[];
+}
+
+/** One `/v1` operation: Bearer key, path parameters, an optional JSON body and every answer it can give. */
+function v1({ params, body, ok, errors = [], ...rest }: Route): ZodOpenApiOperationObject {
   return {
+    ...rest,
+    requestParams: { path: params },
+    ...(body ? { requestBody: { required: body.required, ...json(body.schema) } } : {}),
+    responses: {
+      [ok.status]: { description: ok.description, ...json(ok.schema) },
+      ...errorResponses([...V1_ERRORS, ...(body ? BODY_ERRORS : []), ...errors]),
+    },
+  };
+}
+
+const userPath = z.object({ appId: appIdParam, userId: userIdParam });
+const appPath = z.object({ appId: appIdParam });
+const user = '/v1/apps/{appId}/users/{userId}';
+const integrations = '/v1/apps/{appId}/integrations';
+const USER_ERRORS: ErrorCode[] = ['invalid_user_id'];
+const CONVERSATIONS = ['Conversations'];
+const INTEGRATIONS = ['Integrations'];
+
+/** Connect and remove call the vendor with the app's credentials and Parley's public URL. */
+const vendorErrors = (vendor: 'zendesk' | 'helpscout'): ErrorCode[] => [
+  'public_url_missing',
+  'integration_not_configured',
+  `${vendor}_<state>`,
+];
+
+export function openApiDocument(publicUrl?: string): oas31.OpenAPIObject {
+  return createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Parley client API',
@@ -39,51 +141,159 @@ export function openApiDocument(publicUrl?: string): Record<string, unknown> {
       description: 'Post end users’ messages; replies come back by webhook.',
     },
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
-    components: { schemas: defs, securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "The app's API key." } } },
     security: [{ apiKey: [] }],
+    tags: [
+      { name: 'Conversations', description: "An end user's conversation with the team." },
+      { name: 'Integrations', description: "The app's integrations: state, live checks, connecting." },
+      { name: 'Health', description: 'For load balancers and orchestrators; no key needed.' },
+    ],
     paths: {
       [`${user}/messages`]: {
-        parameters: params,
-        post: {
+        post: v1({
+          operationId: 'postMessage',
           summary: 'Post a user message (starts or reopens the conversation)',
-          requestBody: { required: true, ...json('PostMessage') },
-          responses: { '202': { description: 'Accepted', ...json('AcceptedMessage') }, ...errors },
-        },
-        get: {
+          tags: CONVERSATIONS,
+          params: userPath,
+          body: { schema: postMessageBody, required: true },
+          ok: { status: 202, description: 'Accepted', schema: acceptedMessage },
+          errors: [...USER_ERRORS, 'invalid_request'],
+        }),
+        get: v1({
+          operationId: 'listMessages',
           summary: 'The last 100 messages, oldest first',
-          responses: { '200': { description: 'The window', ...json('MessageList') }, ...errors },
-        },
+          tags: CONVERSATIONS,
+          params: userPath,
+          ok: { status: 200, description: 'The window', schema: messageList },
+          errors: [...USER_ERRORS, 'conversation_not_found', 'temporal_unavailable'],
+        }),
       },
       [user]: {
-        parameters: params,
-        put: {
-          summary: "Set the user's profile",
-          requestBody: { required: true, ...json('UserProfile') },
-          responses: { '202': { description: 'Accepted' }, ...errors },
-        },
+        put: v1({
+          operationId: 'setProfile',
+          summary: "Set the user's profile (starts the conversation if needed)",
+          tags: CONVERSATIONS,
+          params: userPath,
+          body: { schema: profileBody, required: true },
+          ok: { status: 202, description: 'Accepted', schema: acceptedProfile },
+          errors: [...USER_ERRORS, 'invalid_request'],
+        }),
       },
       [`${user}/conversation`]: {
-        parameters: params,
-        get: {
+        get: v1({
+          operationId: 'getConversation',
           summary: 'Status, profile and outboxes',
-          responses: { '200': { description: 'OK', ...json('Conversation') }, ...errors },
-        },
+          tags: CONVERSATIONS,
+          params: userPath,
+          ok: { status: 200, description: 'OK', schema: conversationSummary },
+          errors: [...USER_ERRORS, 'conversation_not_found', 'temporal_unavailable'],
+        }),
       },
       [`${user}/archive`]: {
-        parameters: params,
-        post: {
+        post: v1({
+          operationId: 'archiveConversation',
           summary: 'Archive the conversation (the next message reopens it)',
-          responses: { '202': { description: 'Accepted' }, ...errors },
-        },
+          tags: CONVERSATIONS,
+          params: userPath,
+          ok: { status: 202, description: 'Accepted', schema: archived },
+          errors: [...USER_ERRORS, ...BODY_ERRORS, 'conversation_not_found'],
+        }),
       },
       [`${user}/outboxes/resume`]: {
-        parameters: params,
-        post: {
+        post: v1({
+          operationId: 'resumeOutboxes',
           summary: 'Resume a paused outbox now (all when none is named)',
-          requestBody: { required: false, ...json('ResumeOutbox') },
-          responses: { '202': { description: 'Accepted' }, ...errors },
+          tags: CONVERSATIONS,
+          params: userPath,
+          body: { schema: resumeBody, required: false },
+          ok: { status: 202, description: 'Accepted', schema: resumed },
+          errors: [...USER_ERRORS, 'invalid_request', 'conversation_not_found'],
+        }),
+      },
+      [integrations]: {
+        get: v1({
+          operationId: 'listIntegrations',
+          summary: "Each configured integration's state (checked once, then the last check's result)",
+          tags: INTEGRATIONS,
+          params: appPath,
+          ok: { status: 200, description: 'OK', schema: integrationList },
+        }),
+      },
+      [`${integrations}/{name}/check`]: {
+        post: v1({
+          operationId: 'checkIntegration',
+          summary: "Test the integration's connection now",
+          tags: INTEGRATIONS,
+          params: appPath.extend({ name: integrationNameParam }),
+          ok: {
+            status: 200,
+            description: 'The check (a failed check is a 200 with its state)',
+            schema: integrationCheck,
+          },
+          errors: [...BODY_ERRORS, 'integration_not_configured'],
+        }),
+      },
+      [`${integrations}/zendesk/connect`]: {
+        post: v1({
+          operationId: 'connectZendesk',
+          summary: "Create or repair Parley's webhook and trigger in Zendesk",
+          tags: INTEGRATIONS,
+          params: appPath,
+          ok: { status: 200, description: 'Connected', schema: zendeskConnection },
+          errors: [...BODY_ERRORS, ...vendorErrors('zendesk')],
+        }),
+      },
+      [`${integrations}/zendesk`]: {
+        delete: v1({
+          operationId: 'removeZendesk',
+          summary: "Remove Parley's webhook and trigger from Zendesk (kept while another app uses the account)",
+          tags: INTEGRATIONS,
+          params: appPath,
+          ok: { status: 200, description: 'Removed, or still used', schema: zendeskRemoval },
+          errors: vendorErrors('zendesk'),
+        }),
+      },
+      [`${integrations}/helpscout/connect`]: {
+        post: v1({
+          operationId: 'connectHelpScout',
+          summary: "Create or repair Parley's webhook in Help Scout",
+          tags: INTEGRATIONS,
+          params: appPath,
+          ok: { status: 200, description: 'Connected', schema: helpScoutConnection },
+          errors: [...BODY_ERRORS, ...vendorErrors('helpscout')],
+        }),
+      },
+      [`${integrations}/helpscout`]: {
+        delete: v1({
+          operationId: 'removeHelpScout',
+          summary: "Remove Parley's webhooks from Help Scout",
+          tags: INTEGRATIONS,
+          params: appPath,
+          ok: { status: 200, description: 'Removed', schema: helpScoutRemoval },
+          errors: vendorErrors('helpscout'),
+        }),
+      },
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          summary: 'The process lives',
+          tags: ['Health'],
+          security: [],
+          responses: { '200': { description: 'OK', ...json(health) } },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readiness',
+          summary: 'Temporal reached, search attributes present, a worker polling',
+          tags: ['Health'],
+          security: [],
+          responses: {
+            '200': { description: 'Ready', ...json(readiness) },
+            '503': { description: 'Not ready: see `checks`', ...json(readiness) },
+          },
         },
       },
     },
-  };
+  });
 }

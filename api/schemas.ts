@@ -1,17 +1,78 @@
-/** The client API's shapes, in zod: validation and the OpenAPI document come from the same source. */
+/**
+ * The client API's shapes, in zod: request validation and the OpenAPI document (api/openapi.ts) come from the same
+ * schemas. A `.meta({ id })` makes a schema a named component of the document.
+ *
+ * Shapes that mirror a domain type are checked against it at compile time (`mirrors<T>()`), so the API's answers and
+ * the code that builds them cannot drift apart.
+ */
 import { z } from 'zod';
+import type { ZendeskConnection, removeZendesk } from '../integrations/zendesk/connect';
+import type { connectHelpScout } from '../integrations/helpscout/webhooks';
+import type { ConversationState } from '../workflows/definitions';
+import type {
+  AgentInfo,
+  ConversationMessage,
+  JsonValue,
+  OutboxFault,
+  OutboxStatus,
+  UserProfile,
+} from '../common/conversation';
+import { appSchema, INTEGRATIONS } from '../common/config';
+import type { ReadinessCheck } from './health';
+import type { IntegrationCheck, IntegrationState } from './integrations';
+
+/** True when A and B have the same keys and each is assignable to the other. */
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [keyof A] extends [keyof B]
+      ? [keyof B] extends [keyof A]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+
+/** Returns the schema unchanged; `tsc` refuses it unless its output is exactly `T`. */
+const mirrors =
+  <T>() =>
+  <S extends z.ZodType>(schema: S, ..._check: Same<z.output<S>, T> extends true ? [] : ['the schema does not match']) =>
+    schema;
 
 export const MAX_TEXT = 8000;
 
-export const appIdParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'not a valid app id');
+// ── Path parameters ───────────────────────────────────────────────────────────────────────────────────
+
+/** The config's own rule for app ids, so the document's pattern is the one `parley.config.yaml` is held to. */
+export const appIdParam = appSchema.shape.id.meta({
+  description: 'The app id as configured (`apps[].id`).',
+  param: { id: 'AppId' },
+});
 export const userIdParam = z
   .string()
   .min(1)
   .max(256, 'at most 256 characters')
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+  .meta({ description: "Your app's id for the end user.", param: { id: 'UserId' } });
+export const integrationNameParam = z
+  .enum(INTEGRATIONS)
+  .meta({ description: 'One of the integrations the app has configured.', param: { id: 'IntegrationName' } });
 
-const jsonRecord = z.record(z.string().max(200), z.json());
+// ── Shared pieces ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Any JSON value (what `z.json()` accepts), named so its recursion is a `$ref` to itself. */
+export const jsonValue: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+  )
+  .meta({ id: 'JsonValue' });
+
+const jsonRecord = mirrors<Record<string, JsonValue>>()(
+  z.record(z.string().max(200), jsonValue).meta({ id: 'JsonObject', description: 'Keys of at most 200 characters.' }),
+);
+const isoTime = z.string().describe('ISO 8601');
+
+// ── Request bodies ────────────────────────────────────────────────────────────────────────────────────
 
 export const postMessageBody = z
   .strictObject({
@@ -25,69 +86,168 @@ export const postMessageBody = z
   })
   .meta({ id: 'PostMessage' });
 
-export const profileBody = z
-  .strictObject({
-    givenName: z.string().trim().max(200).optional(),
-    surname: z.string().trim().max(200).optional(),
-    email: z.email().optional(),
-    avatarUrl: z.url({ protocol: /^https?$/ }).optional(),
-    properties: jsonRecord.optional(),
-    device: jsonRecord.optional(),
-  })
-  .meta({ id: 'UserProfile' });
+/** A request body and, as the API shows it back, a response's `profile`. */
+export const profileBody = mirrors<UserProfile>()(
+  z
+    .strictObject({
+      givenName: z.string().trim().max(200).optional(),
+      surname: z.string().trim().max(200).optional(),
+      email: z.email().optional(),
+      avatarUrl: z.url({ protocol: /^https?$/ }).optional(),
+      properties: jsonRecord.optional(),
+      device: jsonRecord.optional(),
+    })
+    .meta({ id: 'UserProfile' }),
+);
 
 export const resumeBody = z
-  .strictObject({ outbox: z.string().min(1).max(2100).optional() })
+  .strictObject({
+    outbox: z
+      .string()
+      .min(1)
+      .max(2100)
+      .optional()
+      .describe('An outbox key (`slack`, `webhook:<url>`, …); all when none.'),
+  })
   .meta({ id: 'ResumeOutbox' });
 
-export const agentSchema = z.object({
-  name: z.string(),
-  email: z.string().optional(),
-  avatarUrl: z.string().optional(),
-});
+// ── Responses ─────────────────────────────────────────────────────────────────────────────────────────
 
-export const messageSchema = z
-  .object({
-    id: z.string(),
-    role: z.enum(['user', 'agent']),
-    text: z.string(),
-    at: z.string().describe('ISO 8601'),
-    metadata: jsonRecord.optional(),
-    source: z.string().optional(),
-    agent: agentSchema.optional(),
-  })
-  .meta({ id: 'Message' });
+export const agentSchema = mirrors<AgentInfo>()(
+  z.object({ name: z.string(), email: z.string().optional(), avatarUrl: z.string().optional() }).meta({ id: 'Agent' }),
+);
+
+export const messageSchema = mirrors<ConversationMessage>()(
+  z
+    .object({
+      id: z.string(),
+      role: z.enum(['user', 'agent']),
+      text: z.string(),
+      at: isoTime,
+      metadata: jsonRecord.optional(),
+      source: z.string().optional().describe('For agent replies: the system it came from (`slack`, `zendesk`, …).'),
+      agent: agentSchema.optional(),
+    })
+    .meta({ id: 'Message' }),
+);
+
+const conversationStatus = mirrors<ConversationState['status']>()(z.enum(['active', 'archived']));
 
 export const acceptedMessage = z
   .object({ message: messageSchema, conversationId: z.string() })
   .meta({ id: 'AcceptedMessage' });
 export const messageList = z
-  .object({ conversationId: z.string(), status: z.enum(['active', 'archived']), messages: z.array(messageSchema) })
-  .meta({ id: 'MessageList' });
+  .object({ conversationId: z.string(), status: conversationStatus, messages: z.array(messageSchema) })
+  .meta({ id: 'MessageList', description: 'The last 100 messages, oldest first.' });
+export const acceptedProfile = z
+  .object({ profile: profileBody, conversationId: z.string() })
+  .meta({ id: 'AcceptedProfile' });
+export const archived = z
+  .object({ conversationId: z.string(), status: z.literal('archived') })
+  .meta({ id: 'Archived' });
+export const resumed = z
+  .object({ conversationId: z.string(), resumed: z.string().describe('The outbox named, or `all`.') })
+  .meta({ id: 'Resumed' });
 
-export const outboxSummary = z.object({
-  key: z.string(),
-  enabled: z.boolean(),
-  status: z.string(),
-  pending: z.number(),
-  delivered: z.number(),
-  holdUntil: z.string().optional(),
-  fault: z
-    .object({ type: z.string(), message: z.string(), since: z.string(), attempts: z.number(), nextCheckAt: z.string() })
-    .optional(),
-});
+export const outboxStatus = mirrors<OutboxStatus>()(
+  z.enum(['idle', 'batching', 'sending', 'budget_wait', 'rate_limited', 'faulted']).meta({ id: 'OutboxStatus' }),
+);
+
+/** The workflow's fault, with its epoch-ms re-check time shown as ISO 8601. */
+const outboxFault = mirrors<Omit<OutboxFault, 'nextCheckAt'> & { nextCheckAt: string }>()(
+  z.object({ type: z.string(), message: z.string(), since: isoTime, attempts: z.int(), nextCheckAt: isoTime }),
+);
+
+export const outboxSummary = z
+  .object({
+    key: z.string().describe('`slack`, `zendesk`, … or `webhook:<url>`.'),
+    enabled: z.boolean(),
+    status: outboxStatus,
+    pending: z.int(),
+    delivered: z.int(),
+    holdUntil: isoTime.optional(),
+    fault: outboxFault.optional(),
+  })
+  .meta({ id: 'Outbox' });
 
 export const conversationSummary = z
   .object({
     conversationId: z.string(),
-    status: z.enum(['active', 'archived']),
+    status: conversationStatus,
     profile: profileBody,
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    totalMessages: z.number(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    totalMessages: z.int(),
     integrations: z.array(z.string()),
     outboxes: z.array(outboxSummary),
   })
   .meta({ id: 'Conversation' });
 
-export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });
+const integrationState = mirrors<IntegrationState>()(
+  z.enum(['ok', 'rate_limited', 'auth_failed', 'unreachable', 'error', 'not_supported']),
+);
+export const integrationCheck = mirrors<IntegrationCheck>()(
+  z
+    .object({
+      name: z.string(),
+      state: integrationState,
+      message: z.string(),
+      checkedAt: isoTime,
+      rateLimitedUntil: isoTime.optional(),
+    })
+    .meta({ id: 'IntegrationCheck' }),
+);
+export const integrationList = z.object({ integrations: z.array(integrationCheck) }).meta({ id: 'IntegrationList' });
+
+/** What connecting Zendesk shows: the connection without its signing secret. */
+export const zendeskConnection = mirrors<Omit<ZendeskConnection, 'signingSecret'>>()(
+  z
+    .object({
+      webhookId: z.string(),
+      triggerId: z.int(),
+      excludedFrom: z.array(z.string()).describe('Triggers Parley added a condition to, so they skip its tickets.'),
+    })
+    .meta({ id: 'ZendeskConnection' }),
+);
+export const zendeskRemoval = z
+  .union([
+    z.object({
+      removed: z.literal(false),
+      stillUsedBy: z.array(z.string()).describe('Other apps on the same Zendesk account.'),
+    }),
+    mirrors<{ removed: true } & Awaited<ReturnType<typeof removeZendesk>>>()(
+      z.object({ removed: z.literal(true), restored: z.array(z.string()) }),
+    ),
+  ])
+  .meta({ id: 'ZendeskRemoval' });
+export const helpScoutConnection = mirrors<Awaited<ReturnType<typeof connectHelpScout>>>()(
+  z
+    .object({
+      webhookId: z.int(),
+      url: z.string(),
+      events: z.array(z.string()),
+      mailboxId: z.int(),
+      repaired: z.boolean().describe('True when an existing webhook was updated rather than created.'),
+    })
+    .meta({ id: 'HelpScoutConnection' }),
+);
+export const helpScoutRemoval = z.object({ removedWebhooks: z.int() }).meta({ id: 'HelpScoutRemoval' });
+
+export const health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+export const readiness = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: mirrors<ReadinessCheck['checks']>()(
+      z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+    ),
+  })
+  .meta({ id: 'Readiness' });
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable and machine-readable: `invalid_request`, `conversation_not_found`, …'),
+      message: z.string().describe('For people: says what was wrong.'),
+    }),
+  })
+  .meta({ id: 'Error' });
