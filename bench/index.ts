@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- figure …]`: Parley's figures, each a markdown table with the machine and the settings.
- * Figures: baseline, ingest (with memory), relay, cost, batching, startup. Sizes: see README "Performance".
+ * Figures: baseline, ingest (with memory), relay, cost, batching, startup. Sizes: see docs/contributing/performance.md.
  */
 import { startHarness } from './harness';
 import { batching } from './batching';

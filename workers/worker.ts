@@ -26,8 +26,8 @@ export interface ParleyWorkerOptions {
 }
 
 /**
- * Worker tuning from the environment; each unset variable keeps the Temporal SDK's default (see README
- * "Performance"): PARLEY_WORKER_MAX_CACHED_WORKFLOWS (sticky cache; default ≈ 600 per GiB of heap above 200 MiB),
+ * Worker tuning from the environment; each unset variable keeps the Temporal SDK's default (see
+ * docs/operate/worker-tuning.md): PARLEY_WORKER_MAX_CACHED_WORKFLOWS (sticky cache; default ≈ 600 per GiB of heap above 200 MiB),
  * PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (40), PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_POLLS (10),
  * PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES (100), PARLEY_WORKER_WORKFLOW_THREADS (1).
  */
