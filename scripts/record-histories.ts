@@ -411,7 +411,7 @@ function parseArgs(argv: string[]): { names: string[]; tag?: string; overwrite: 
     const arg = argv[i] as string;
     if (arg === '--overwrite') overwrite = true;
     else if (arg === '--tag') tag = argv[++i];
-    else if (arg in SCENARIOS) names.push(arg);
+    else if (Object.hasOwn(SCENARIOS, arg)) names.push(arg);
     else throw new Error(`unknown argument "${arg}" (scenarios: ${Object.keys(SCENARIOS).join(', ')})`);
   }
   if (tag !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(tag)) throw new Error('--tag takes a name like v2');
@@ -439,8 +439,9 @@ async function main(): Promise<void> {
     persist: false,
     log,
   });
-  const connection = await Connection.connect({ address: server.address });
+  let connection: Connection | undefined;
   try {
+    connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection, namespace: 'default' });
     // The helpers in test/helpers find the server and the bundle (today's workflows/) as they do under jest.
     const bundle = await bundleWorkflowCode({
@@ -460,7 +461,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    await connection.close();
+    await connection?.close();
     await server.stop();
     fs.rmSync(runDir, { recursive: true, force: true });
   }
@@ -468,6 +469,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().then(
+    // Whatever a helper left open (a keep-alive socket, the SDK's native runtime) must not keep a finished run alive.
     () => process.exit(0),
     (err: unknown) => {
       process.stderr.write(`record-histories: ${(err as Error).stack ?? String(err)}\n`);
