@@ -17,7 +17,7 @@ import type {
   OutboxStatus,
   UserProfile,
 } from '../common/conversation';
-import { appSchema, INTEGRATIONS } from '../common/config';
+import { appIdSchema, INTEGRATIONS } from '../common/config';
 import type { ReadinessCheck } from './health';
 import type { IntegrationCheck, IntegrationState } from './integrations';
 
@@ -43,7 +43,7 @@ export const MAX_TEXT = 8000;
 // ── Path parameters ───────────────────────────────────────────────────────────────────────────────────
 
 /** The config's own rule for app ids, so the document's pattern is the one `parley.config.yaml` is held to. */
-export const appIdParam = appSchema.shape.id.meta({
+export const appIdParam = appIdSchema.meta({
   description: 'The app id as configured (`apps[].id`).',
   param: { id: 'AppId' },
 });

@@ -79,11 +79,14 @@ export type EmailConfig = z.infer<typeof emailSchema>;
 const sinkSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
 export type SinkConfig = z.infer<typeof sinkSchema>;
 
+/** An app id: in workflow ids, search attributes and URLs. */
+export const appIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (at most 63 characters)');
+
 export const appSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (at most 63 characters)'),
+    id: appIdSchema,
     name: nonEmpty.optional(),
     apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1),
     webhooks: z.array(webhookSchema).default([]),

@@ -148,7 +148,7 @@ async function everySignal(keep: Keep): Promise<void> {
           apiKeys: [key],
           webhooks: [{ url: receiver.url, secret }],
           // A permanent fault re-checks only after ten minutes, so the resume below is what clears it.
-          test: { url: sink.url, policy: { batchWindowMs: 0, recheckMs: 600_000 } },
+          sink: { url: sink.url, policy: { batchWindowMs: 0, recheckMs: 600_000 } },
           slack: {
             botToken: slack.botToken,
             signingSecret: slack.signingSecret,
@@ -211,7 +211,7 @@ async function everySignal(keep: Keep): Promise<void> {
     } finally {
       sink.setOutage(undefined);
     }
-    await expectStatus(api('POST', userPath('/outboxes/resume'), { outbox: 'test' }));
+    await expectStatus(api('POST', userPath('/outboxes/resume'), { outbox: 'sink' }));
     await waitFor(() => sinkTexts(sink, workflowId).some((b) => b.join() === 'four,five'), { what: 'after resume' });
 
     progress('every-signal: a profile change of the display name, archive, reopen');
@@ -258,7 +258,7 @@ async function continued(keep: Keep): Promise<void> {
   const key = testKey('replay');
   const appId = 'replay-can';
   const parley = await startTestParley({
-    config: testConfig({ apps: [{ id: appId, name: 'Replay', apiKeys: [key], test: { url: sink.url } }] }),
+    config: testConfig({ apps: [{ id: appId, name: 'Replay', apiKeys: [key], sink: { url: sink.url } }] }),
     continueAsNewAfterEvents: 20,
   });
   try {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createApp } from '../../../api/app';
 import { openApiDocument } from '../../../api/openapi';
 import { jsonValue, userIdParam } from '../../../api/schemas';
-import { appSchema, configSchema } from '../../../common/config';
+import { appIdSchema, configSchema } from '../../../common/config';
 import { createLogger } from '../../../common/logger';
 import type { Validator as ValidatorClass } from '@seriousme/openapi-schema-validator' with {
   'resolution-mode': 'import',
@@ -125,7 +125,7 @@ describe('the OpenAPI document', () => {
 
   it('holds appId to the pattern the config holds app ids to, and userId to what the API accepts', () => {
     // What the config validates app ids with, as zod itself renders it.
-    const configPattern = z.toJSONSchema(appSchema.shape.id).pattern;
+    const configPattern = z.toJSONSchema(appIdSchema).pattern;
     expect(configPattern).toBe('^[a-z0-9][a-z0-9_-]{0,62}$');
     for (const [path, item] of Object.entries(doc.paths as Json)) {
       if (!path.startsWith('/v1/')) continue;
@@ -144,7 +144,7 @@ describe('the OpenAPI document', () => {
     // The pattern accepts and refuses what the config does.
     const pattern = new RegExp(deref({ $ref: '#/components/parameters/AppId' }).schema.pattern as string);
     for (const id of ['acme', 'a', 'acme-2_b', 'x'.repeat(63), 'Acme', '-acme', 'a b', 'x'.repeat(64), '']) {
-      expect([id, pattern.test(id)]).toEqual([id, appSchema.shape.id.safeParse(id).success]);
+      expect([id, pattern.test(id)]).toEqual([id, appIdSchema.safeParse(id).success]);
     }
     expect(userIdParam.safeParse('x'.repeat(257)).success).toBe(false);
   });
