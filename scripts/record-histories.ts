@@ -173,7 +173,7 @@ async function everySignal(keep: Keep): Promise<void> {
     const say = (text: string) =>
       expectStatus(api('POST', userPath('/messages'), { text, id: `replay-${text.replace(/\W+/g, '-')}` }));
     const slackTexts = (channel: string) => slack.messages(channel).map((m) => m.text ?? '');
-    const testOutbox = async () => (await conversationState(parley.client, workflowId)).outboxes.test;
+    const testOutbox = async () => (await conversationState(parley.client, workflowId)).outboxes.sink;
 
     progress('every-signal: profile, first message');
     await expectStatus(api('PUT', userPath(), { givenName: 'Jane', surname: 'Doe', email: 'jane@example.com' }));
@@ -274,7 +274,7 @@ async function continued(keep: Keep): Promise<void> {
     sink.failNext({ status: 429, headers: { 'retry-after': '6' } });
     await say('c1');
     await waitFor(
-      async () => (await conversationState(parley.client, workflowId)).outboxes.test?.status === 'rate_limited',
+      async () => (await conversationState(parley.client, workflowId)).outboxes.sink?.status === 'rate_limited',
     );
     for (let i = 2; i <= 8; i++) await say(`c${i}`);
     await waitFor(async () => (await runIdsOf(parley.client, workflowId)).length > 1, { what: 'continue-as-new' });

@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { History } from '@temporalio/common/lib/proto-utils';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 
 const DIR = path.resolve(__dirname, '..', '..', 'fixtures', 'histories');
