@@ -1,5 +1,5 @@
-import { extractReply, htmlToText } from '../integrations/email/extract';
-import { corpusCases, failedChecks, readFixture } from './fixtures/email-corpus';
+import { extractReply, htmlToText } from '../../../../integrations/email/extract';
+import { corpusCases, failedChecks, readFixture } from '../../../fixtures/email-corpus';
 
 // The figure `npm run email:corpus` reports; a rule change that loses a case fails here.
 const REPORTED_PASSES = 36;

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { channelName, gravatarUrl, randomWords, slugify } from '../integrations/slack/names';
-import { verifySlackRequest } from '../integrations/slack/verify';
+import { channelName, gravatarUrl, randomWords, slugify } from '../../../../integrations/slack/names';
+import { verifySlackRequest } from '../../../../integrations/slack/verify';
 
 describe('Slack channel names', () => {
   it('follow Slack rules: lowercase, digits, - and _, accents folded, 80 characters', () => {
