@@ -8,7 +8,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createLogger } from '../../common/logger';
 import { startDevServer, type DevServer } from '../../workers/dev-server';
-import { findOrInstallTemporalCli } from '../../workers/temporal-cli';
+import { findOrInstallTemporalCli, findOrInstallTestServer } from '../../workers/temporal-cli';
 import { freePort } from './ports';
 
 declare global {
@@ -19,6 +19,8 @@ export default async function globalSetup(): Promise<void> {
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'test-setup' });
   // The CLI is installed where `npm start` keeps it, so CI provisions it exactly as a user's start does.
   const cli = await findOrInstallTemporalCli(path.resolve('.parley'), log);
+  // And the time-skipping test server (test/helpers/time-skipping.ts), installed the same way.
+  await findOrInstallTestServer(path.resolve('.parley'), log);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-test-'));
   const port = await freePort();
   const server = await startDevServer({ cli, home: runDir, port, uiPort: await freePort(), persist: false, log });

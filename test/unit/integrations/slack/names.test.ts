@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import { gravatarUrl } from '../common/text';
-import { channelName, randomWords, slugify } from '../integrations/slack/names';
-import { verifySlackSignature } from '../integrations/slack/verify';
+import { gravatarUrl } from '../../../../common/text';
+import { channelName, randomWords, slugify } from '../../../../integrations/slack/names';
+import { verifySlackSignature } from '../../../../integrations/slack/verify';
 
 describe('Slack channel names', () => {
   it('follow Slack rules: lowercase, digits, - and _, accents folded, 80 characters', () => {

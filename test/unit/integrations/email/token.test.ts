@@ -1,13 +1,13 @@
 /** Reply tokens and notification mails, as pure functions: unforgeable, threaded, and safe from injection. */
-import { composeNotification, headerSafe } from '../integrations/email/compose';
+import { composeNotification, headerSafe } from '../../../../integrations/email/compose';
 import {
   emailThreadId,
   replyAddressWithToken,
   replyToken,
   threadIdFromMessageId,
   tokenFromAddresses,
-} from '../integrations/email/token';
-import { type OutboxItem } from '../common/conversation';
+} from '../../../../integrations/email/token';
+import type { OutboxItem } from '../../../../common/conversation';
 
 const secret = 'a-secret-of-sixteen-or-more';
 const conversationId = 'conversation:acme:user-1';

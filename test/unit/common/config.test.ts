@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { demoApiKey, enabledIntegrations, loadConfig, parseConfig } from '../common/config';
-import { ConfigError } from '../common/errors';
+import { demoApiKey, enabledIntegrations, loadConfig, parseConfig } from '../../../common/config';
+import { ConfigError } from '../../../common/errors';
 
 const valid = `
 server: { publicUrl: https://parley.example.com }
@@ -80,7 +80,7 @@ describe('configuration', () => {
 
 describe('parley.config.example.yaml', () => {
   it('is a valid configuration', () => {
-    const text = fs.readFileSync(path.join(__dirname, '..', 'parley.config.example.yaml'), 'utf8');
+    const text = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'parley.config.example.yaml'), 'utf8');
     const config = parseConfig(text, 'parley.config.example.yaml', {
       ACME_API_KEY: 'acme-key-0123456789abcdef',
       ACME_WEBHOOK_SECRET: 'whsec-0123456789abcdef',

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { parseRetryAfter } from '../common/errors';
-import { signWebhookBody, verifyWebhookSignature } from '../integrations/webhooks/verify';
+import { parseRetryAfter } from '../../../../common/errors';
+import { signWebhookBody, verifyWebhookSignature } from '../../../../integrations/webhooks/verify';
 
 const secret = 'whsec_0123456789abcdef';
 const body = JSON.stringify({ id: 'evt_1', type: 'message:agent' });

@@ -1,6 +1,6 @@
-import { extractReply } from '../integrations/email/extract';
-import { htmlToText } from '../common/text';
-import { corpusCases, failedChecks, readFixture } from './fixtures/email-corpus';
+import { htmlToText } from '../../../../common/text';
+import { extractReply } from '../../../../integrations/email/extract';
+import { corpusCases, failedChecks, readFixture } from '../../../fixtures/email-corpus';
 
 // The figure `npm run email:corpus` reports; a rule change that loses a case fails here.
 const REPORTED_PASSES = 36;
