@@ -137,6 +137,19 @@ export interface LoadedConfig {
   file?: string;
   /** Set when the demo app is in use: its key, printed at start as a ready-to-paste curl. */
   demoKey?: string;
+  /** Deprecated settings the file uses, each with what to write instead; logged at start. */
+  warnings?: string[];
+}
+
+/** Settings that still work but are going away, named with what replaces them. */
+export function configWarnings(config: ParleyConfig, raw: unknown): string[] {
+  const apps = (raw as { apps?: unknown[] } | null)?.apps;
+  if (!Array.isArray(apps)) return [];
+  return config.apps.flatMap((app, i) =>
+    apps[i] && typeof apps[i] === 'object' && 'test' in apps[i]
+      ? [`apps[${i}].test (${app.id}) is the old name of apps[${i}].sink: rename it; \`test:\` goes in a later release`]
+      : [],
+  );
 }
 
 /** Names of the integrations an app has configured, as the workflow's outboxes know them. */
@@ -220,9 +233,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && explicit === undefined) {
       const key = demoApiKey(parleyHome(env));
-      return { config: configSchema.parse({ apps: [{ id: 'demo', name: 'Demo', apiKeys: [key] }] }), demoKey: key };
+      return {
+        config: configSchema.parse({ apps: [{ id: 'demo', name: 'Demo', apiKeys: [key] }] }),
+        demoKey: key,
+        warnings: [],
+      };
     }
     throw new ConfigError(`${file}: cannot read the configuration file: ${(err as Error).message}`);
   }
-  return { config: parseConfig(text, file, env), file };
+  const config = parseConfig(text, file, env);
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch {
+    raw = undefined; // parseConfig accepted it, so this does not happen
+  }
+  return { config, file, warnings: configWarnings(config, raw) };
 }

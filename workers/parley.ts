@@ -94,6 +94,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
     cleanups.length = 0;
   };
 
+  for (const warning of options.loaded.warnings ?? []) log.warn({ file: options.loaded.file }, `config: ${warning}`);
   try {
     let address = settings.address;
     let devServer: DevServer | undefined;

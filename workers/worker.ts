@@ -99,7 +99,8 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     throw new Error(
       'TEMPORAL_ADDRESS is not set: `npm run worker` joins a running Temporal (use `npm start` for the all-in-one)',
     );
-  const { config } = loadConfig();
+  const { config, file, warnings = [] } = loadConfig();
+  for (const warning of warnings) log.warn({ file }, `config: ${warning}`);
   const metricsPort = Number(process.env.PARLEY_WORKER_METRICS_PORT ?? 9464);
   installTemporalRuntime(log, { metricsBindAddress: `127.0.0.1:${metricsPort + 1}` });
   const metrics = createMetrics();

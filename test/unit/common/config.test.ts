@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { demoApiKey, enabledIntegrations, loadConfig, parseConfig } from '../../../common/config';
+import { configWarnings, demoApiKey, enabledIntegrations, loadConfig, parseConfig } from '../../../common/config';
 import { ConfigError } from '../../../common/errors';
 
 const valid = `
@@ -28,6 +28,20 @@ describe('configuration', () => {
     expect(app.slack?.dispatchChannel).toBe('general');
     expect(app.slack?.apiUrl).toBe('https://slack.com/api/');
     expect(enabledIntegrations(app)).toEqual(['slack']);
+  });
+
+  it('reads the sink under its old name `test:` for one release, and refuses both at once', () => {
+    const sink = (key: string) =>
+      `apps:\n  - id: acme\n    apiKeys: [ acme-key-0123456789abcdef ]\n    ${key}: { url: http://127.0.0.1:9/ }\n`;
+    const old = parseConfig(sink('test'), 'parley.config.yaml', {}).apps[0]!;
+    expect(old.sink).toEqual({ url: 'http://127.0.0.1:9/', policy: { batchWindowMs: 0 } });
+    expect(enabledIntegrations(old)).toEqual(['sink']);
+    expect(parseConfig(sink('sink'), 'parley.config.yaml', {}).apps[0]!.sink?.url).toBe('http://127.0.0.1:9/');
+    expect(configWarnings(parseConfig(sink('test'), 'p.yaml', {}), { apps: [{ test: {} }] })).toEqual([
+      'apps[0].test (acme) is the old name of apps[0].sink: rename it; `test:` goes in a later release',
+    ]);
+    const both = `${sink('sink')}    test: { url: http://127.0.0.1:9/ }\n`;
+    expect(() => parseConfig(both, 'p.yaml', {})).toThrow(/apps\[0\]\.test: `test` is the old name of `sink`/);
   });
 
   it('names the file, the field and the problem in one message', () => {
