@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import { type OutboxBatch, type OutboxFailureDetails } from '../common/conversation';
-import { createEmailActivities, type WatchInboxInput } from './email';
+import { createEmailActivities, type WatchEmailInboxInput } from './email';
 import { createHelpScoutActivities } from './helpscout';
 import { createZendeskActivities } from './zendesk';
 import { createSlackActivities } from './slack';
@@ -59,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
   const helpscout = createHelpScoutActivities(deps);
   const zendesk = createZendeskActivities(deps);
   const email = createEmailActivities(deps);
+  const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
     sendSinkBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
@@ -68,7 +69,12 @@ export function createActivities(deps: ActivityDeps) {
     postHelpScoutThreads: instrumented(deps.metrics, (b) => helpscout.postHelpScoutThreads(b)),
     commentOnZendeskTicket: instrumented(deps.metrics, (b) => zendesk.commentOnZendeskTicket(b)),
     sendEmailNotifications: instrumented(deps.metrics, (b) => email.sendEmailNotifications(b)),
-    watchInbox: (input: WatchInboxInput) => email.watchInbox(input),
+    watchEmailInbox,
+    /**
+     * The inbox session under its old name: a session scheduled before the rename still runs as `watchInbox`, and
+     * watchers whose history predates it go on scheduling it (workflows/inbox.ts's `patched`). Keep it registered.
+     */
+    watchInbox: watchEmailInbox,
   };
 }
 

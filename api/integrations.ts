@@ -10,7 +10,7 @@ import { IntegrationError } from '../common/errors';
 import { createSlackClient } from '../integrations/slack/client';
 import { toSlackIntegrationError } from '../integrations/slack/errors';
 import { createSinkClient } from '../integrations/sink/client';
-import { checkEmail } from '../integrations/email/client';
+import { checkEmail } from '../integrations/email/connect';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
 import { resolveMailboxId } from '../integrations/helpscout/mailbox';
 import { connectHelpScout, disconnectHelpScout } from '../integrations/helpscout/webhooks';

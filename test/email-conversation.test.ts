@@ -7,7 +7,7 @@ import { gmailReply, replyToOf, startEmailStack, waitForNotifications, type Emai
 import { waitFor } from './helpers/wait';
 import { agentReply } from './helpers/agent';
 import { emailThreadId } from '../integrations/email/token';
-import { conversationWorkflowId } from '../common/ids';
+import { conversationWorkflowId, inboxWorkflowId } from '../common/ids';
 
 let stack: EmailStack;
 
@@ -127,5 +127,15 @@ describe('Email: a whole conversation', () => {
     expect(copy.parsed.text).toContain('Ana Agent replied via Slack');
     // It went to the client app too, once, and was not mailed back as a reply.
     await waitFor(() => stack.repliesFor('sam').length === 1);
+  });
+
+  it('runs a new watcher’s IMAP sessions as `watchEmailInbox`, not the old `watchInbox`', async () => {
+    const history = await stack.parley.client.workflow.getHandle(inboxWorkflowId(stack.appId)).fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((e) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name ? [name] : [];
+    });
+    expect(scheduled.length).toBeGreaterThan(0);
+    expect(new Set(scheduled)).toEqual(new Set(['watchEmailInbox']));
   });
 });

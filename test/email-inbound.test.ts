@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { conversationWorkflowId } from '../common/ids';
-import { checkEmail, tokenSecret } from '../integrations/email/client';
+import { tokenSecret } from '../integrations/email/client';
+import { checkEmail } from '../integrations/email/connect';
 import { replyAddressWithToken, replyToken } from '../integrations/email/token';
 import { fetchMails, rawMail, sendRawMail, type FetchedMail } from './helpers/mail';
 import { gmailReply, replyToOf, startEmailStack, waitForNotifications, type EmailStack } from './helpers/email-stack';

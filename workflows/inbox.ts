@@ -1,5 +1,12 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { continueAsNew, proxyActivities, type ActivityOptions, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  patched,
+  proxyActivities,
+  type ActivityOptions,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { inboxQuery, type InboxInput } from './definitions';
 import { type InboxCursor } from '../common/conversation';
@@ -18,7 +25,7 @@ const INBOX_OPTIONS: ActivityOptions = {
   },
 };
 
-const { watchInbox } = proxyActivities<Activities>(INBOX_OPTIONS);
+const { watchEmailInbox, watchInbox } = proxyActivities<Activities>(INBOX_OPTIONS);
 
 /** Sessions per run before continue-as-new: each costs three events, so history stays small. */
 const SESSIONS_PER_RUN = 200;
@@ -33,7 +40,9 @@ export async function inbox(input: InboxInput): Promise<void> {
   setHandler(inboxQuery, () => ({ appId: input.appId, cursor, sessions }));
   while (sessions < SESSIONS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
     try {
-      cursor = await watchInbox.executeWithOptions(
+      // The activity was `watchInbox` before its rename; histories that scheduled it replay only with that name.
+      const watch = patched('watch-email-inbox') ? watchEmailInbox : watchInbox;
+      cursor = await watch.executeWithOptions(
         {
           ...INBOX_OPTIONS,
           summary: `IMAP session for ${input.appId} from UID ${cursor.lastUid + 1}`,

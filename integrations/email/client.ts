@@ -1,14 +1,13 @@
 /**
- * SMTP and IMAP connections for one app's `email` config, and SMTP failures as Parley's error codes. Nodemailer
- * does not retry by itself; Temporal does.
+ * SMTP and IMAP connections for one app's `email` config, and the key its reply tokens are signed with.
+ * Nodemailer and ImapFlow do not retry by themselves; Temporal does.
  */
 import { createHmac } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { AppConfig, EmailConfig } from '../../common/config';
-import { IntegrationError } from '../../common/errors';
 
-export function smtpTransport(config: EmailConfig) {
+export function createSmtpTransport(config: EmailConfig) {
   const { smtp } = config;
   return nodemailer.createTransport({
     host: smtp.host,
@@ -23,7 +22,7 @@ export function smtpTransport(config: EmailConfig) {
   });
 }
 
-export function imapClient(config: EmailConfig): ImapFlow {
+export function createImapClient(config: EmailConfig): ImapFlow {
   const { imap } = config;
   return new ImapFlow({
     host: imap.host,
@@ -46,71 +45,4 @@ export function tokenSecret(app: Pick<AppConfig, 'id' | 'apiKeys'> & { email: Em
   return createHmac('sha256', app.apiKeys[0] ?? app.id)
     .update(`parley-email-token:${app.id}`)
     .digest('hex');
-}
-
-interface SmtpLikeError {
-  code?: string;
-  responseCode?: number;
-  response?: string;
-  message?: string;
-}
-
-/**
- * 4xx answers and lost connections are transient (Temporal retries them); 5xx answers mean the server will not
- * take this mail as it is — bad credentials, a refused recipient — and fault the outbox until someone looks.
- */
-export function smtpError(err: unknown): IntegrationError {
-  const e = (err ?? {}) as SmtpLikeError;
-  const text = (e.response ?? e.message ?? String(err)).slice(0, 300);
-  if (e.code === 'EAUTH')
-    return new IntegrationError('email_auth_failed', `SMTP refused the login: ${text}`, {
-      retryable: false,
-      cause: err,
-    });
-  if (typeof e.responseCode === 'number' && e.responseCode >= 500)
-    return new IntegrationError('email_rejected', `SMTP ${e.responseCode}: ${text}`, { retryable: false, cause: err });
-  return new IntegrationError('email_unavailable', `SMTP unavailable: ${text}`, { retryable: true, cause: err });
-}
-
-/**
- * "Test connection" for an app's email: the SMTP login, then the IMAP login and mailbox, and whether that mailbox
- * keeps Parley's keyword. Returns what it found; throws an IntegrationError naming the side that failed.
- */
-export async function checkEmail(config: EmailConfig): Promise<string> {
-  const transport = smtpTransport(config);
-  try {
-    await transport.verify();
-  } catch (err) {
-    throw smtpError(err);
-  } finally {
-    transport.close();
-  }
-  const imap = imapClient(config);
-  imap.on('error', () => undefined);
-  try {
-    await imap.connect();
-  } catch (err) {
-    const e = err as { authenticationFailed?: boolean; message?: string };
-    if (e.authenticationFailed)
-      throw new IntegrationError('email_auth_failed', `IMAP refused the login: ${e.message ?? ''}`, {
-        retryable: false,
-        cause: err,
-      });
-    throw new IntegrationError('email_unavailable', `IMAP unavailable: ${e.message ?? String(err)}`, {
-      retryable: true,
-      cause: err,
-    });
-  }
-  try {
-    const mailbox = await imap.mailboxOpen(config.imap.mailbox, { readOnly: true }).catch((err: unknown) => {
-      throw new IntegrationError('email_rejected', `IMAP mailbox "${config.imap.mailbox}": ${(err as Error).message}`, {
-        retryable: false,
-        cause: err,
-      });
-    });
-    const keywords = mailbox.permanentFlags?.has('\\*') ? 'keeps keywords' : 'keeps NO keywords (UID cursor only)';
-    return `SMTP login ok; IMAP mailbox ${config.imap.mailbox} has ${mailbox.exists} mails and ${keywords}`;
-  } finally {
-    await imap.logout().catch(() => imap.close());
-  }
 }
