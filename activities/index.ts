@@ -4,6 +4,7 @@ import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import { type OutboxBatch, type OutboxFailureDetails } from '../common/conversation';
 import { createEmailActivities, type WatchInboxInput } from './email';
+import { createHelpScoutCache } from '../integrations/helpscout/cache';
 import { createHelpScoutActivities } from './helpscout';
 import { createZendeskActivities } from './zendesk';
 import { createSlackActivities } from './slack';
@@ -56,7 +57,7 @@ export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
   const sink = createSinkActivities(deps);
   const slack = createSlackActivities(deps);
-  const helpscout = createHelpScoutActivities(deps);
+  const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache: createHelpScoutCache() });
   const zendesk = createZendeskActivities(deps);
   const email = createEmailActivities(deps);
   return {
