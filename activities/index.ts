@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import { type OutboxBatch, type OutboxFailureDetails } from '../common/conversation';
+import { createHelpScoutCache } from '../integrations/helpscout/cache';
 import { createEmailActivities, type WatchEmailInboxInput } from './email';
 import { createHelpScoutActivities } from './helpscout';
 import { createZendeskActivities } from './zendesk';
@@ -56,7 +57,7 @@ export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
   const sink = createSinkActivities(deps);
   const slack = createSlackActivities(deps);
-  const helpscout = createHelpScoutActivities(deps);
+  const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache: createHelpScoutCache() });
   const zendesk = createZendeskActivities(deps);
   const email = createEmailActivities(deps);
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);

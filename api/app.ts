@@ -14,6 +14,7 @@ import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics } from './metrics';
 import { createIntegrationsRouter } from './integrations';
 import { createMetrics, type Metrics } from '../common/metrics';
+import { createHelpScoutCache } from '../integrations/helpscout/cache';
 
 export interface AppDeps {
   temporal: Client;
@@ -57,9 +58,17 @@ export function createApp(deps: AppDeps): Express {
       secrets: zendeskSecrets,
     }),
   );
+  // The API process's Help Scout tokens and mailbox ids, shared by the webhook and the integration routes.
+  const helpscoutCache = createHelpScoutCache();
   app.use(
     '/helpscout',
-    createHelpScoutRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }),
+    createHelpScoutRouter({
+      config: deps.config,
+      temporal: deps.temporal,
+      log: deps.log,
+      metrics,
+      cache: helpscoutCache,
+    }),
   );
   app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
 
@@ -80,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
     json,
     requireAppKey(deps.config),
     createClientApi({ ...deps, metrics }),
-    createIntegrationsRouter(deps.config, zendeskSecrets),
+    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -1,57 +1,43 @@
 /**
- * Help Scout's webhook: the signature (`X-HelpScout-Signature`, base64 HMAC-SHA1 of the raw body with the secret
- * Parley derives per app) is checked before anything else; an agent's reply becomes an `agentReply` signal.
- * Notes stay internal; a redelivery carries the same thread id and is dropped by the workflow.
+ * Help Scout's webhook, as glue: the signature (`X-HelpScout-Signature`, base64 HMAC-SHA1 of the raw body with the
+ * secret Parley derives per app) first, then integrations/helpscout/inbound.ts parses and decides, then the
+ * conversation is found by its Help Scout id and signalled. What a payload means is decided there, not here.
  */
 import type { Client } from '@temporalio/client';
-import { Router, type Request } from 'express';
-import { z } from 'zod';
+import { Router, type Request, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import { findConversation } from '../common/lookup';
 import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
+import type { HelpScoutCache } from '../integrations/helpscout/cache';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
+import {
+  decideHelpScoutReply,
+  HELPSCOUT_EVENT_HEADER,
+  parseHelpScoutThreads,
+  parseHelpScoutWebhook,
+  type HelpScoutDecision,
+  type HelpScoutThread,
+  type HelpScoutWebhookBody,
+} from '../integrations/helpscout/inbound';
 import {
   HELPSCOUT_SIGNATURE_HEADER,
   helpScoutWebhookSecret,
   verifyHelpScoutSignature,
 } from '../integrations/helpscout/verify';
-import { gravatarUrl, htmlToText } from '../common/text';
 import { agentReplySignal } from '../workflows/definitions';
-import { HttpError, parseOr400 } from './errors';
+import { HttpError, zodMessage } from './errors';
 import { jsonOf, verifiedBody, verifiedRequest } from './inbound';
 
 type HelpScoutApp = AppConfig & { helpscout: NonNullable<AppConfig['helpscout']> };
-
-const person = z.looseObject({
-  type: z.string().optional(),
-  first: z.string().nullish(),
-  last: z.string().nullish(),
-  email: z.string().nullish(),
-  photoUrl: z.string().nullish(),
-});
-const conversationBody = z.looseObject({
-  id: z.number(),
-  _embedded: z
-    .looseObject({
-      threads: z.array(
-        z.looseObject({
-          id: z.number(),
-          type: z.string(),
-          body: z.string().nullish(),
-          createdAt: z.string().nullish(),
-          createdBy: person.nullish(),
-        }),
-      ),
-    })
-    .optional(),
-});
 
 export function createHelpScoutRouter(deps: {
   config: ParleyConfig;
   temporal: Client;
   log: Logger;
   metrics?: Metrics;
+  /** The API process's Help Scout tokens, for fetching threads a webhook did not embed. */
+  cache: HelpScoutCache;
 }): Router {
   const router = Router();
   const appOf = (req: Request): HelpScoutApp => {
@@ -71,54 +57,60 @@ export function createHelpScoutRouter(deps: {
     },
   });
 
-  router.post('/webhook/:appId', ...verified, async (req, res) => {
-    const { raw, match: app } = verifiedRequest<HelpScoutApp>(res);
-    const json = jsonOf(raw);
-    const event = req.get('x-helpscout-event') ?? '';
-    const body = parseOr400(conversationBody, json);
-    if (event !== 'convo.agent.reply.created') {
-      res.status(200).json({ ignored: event });
-      return;
+  /** The conversation's threads, for a payload that carries none. */
+  async function fetchThreads(app: HelpScoutApp, conversationId: number): Promise<HelpScoutThread[]> {
+    try {
+      const client = createHelpScoutClient(app.helpscout, { cache: deps.cache });
+      return parseHelpScoutThreads((await client.request('GET', `conversations/${conversationId}/threads`)).body);
+    } catch (err) {
+      // Help Scout retries a webhook that failed: answer 503 so it comes again.
+      throw new HttpError(503, 'helpscout_unavailable', `could not fetch the threads: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
-    // The new reply: the newest agent-written reply thread of the embedded ones.
-    let threads = body._embedded?.threads;
-    if (!threads) {
-      // A payload without embedded threads: fetch them.
-      try {
-        const fetched = await createHelpScoutClient(app.helpscout).request('GET', `conversations/${body.id}/threads`);
-        threads = conversationBody.omit({ id: true }).parse(fetched.body)._embedded?.threads ?? [];
-      } catch (err) {
-        // Help Scout retries a webhook that failed: answer 503 so it comes again.
-        throw new HttpError(503, 'helpscout_unavailable', `could not fetch the threads: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-    }
-    const reply = threads
-      .filter((t) => t.type === 'reply' && t.createdBy?.type !== 'customer')
-      .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0];
-    if (!reply) throw new HttpError(400, 'helpscout_no_reply', 'the webhook carries no reply thread');
-    const workflowId = await findConversation(deps.temporal, app.id, 'HelpScoutConversation', String(body.id));
+  }
+
+  /** The decision, fetching the conversation's threads first when the payload carries none. */
+  async function decide(app: HelpScoutApp, body: HelpScoutWebhookBody, event: string): Promise<HelpScoutDecision> {
+    const first = decideHelpScoutReply(body, event);
+    if (first.kind !== 'needs_threads') return first;
+    const threads = await fetchThreads(app, body.id);
+    return decideHelpScoutReply({ ...body, _embedded: { threads } }, event);
+  }
+
+  async function relay(app: HelpScoutApp, decision: Extract<HelpScoutDecision, { kind: 'reply' }>, res: Response) {
+    const workflowId = await findConversation(
+      deps.temporal,
+      app.id,
+      'HelpScoutConversation',
+      String(decision.conversationId),
+    );
     if (!workflowId) {
       deps.log.warn(
-        { app: app.id, helpscoutConversation: body.id },
+        { app: app.id, helpscoutConversation: decision.conversationId },
         'Help Scout reply for a conversation Parley does not know',
       );
       res.status(200).json({ ignored: 'unknown conversation' });
       return;
     }
-    const by = reply.createdBy;
-    const name = [by?.first, by?.last].filter(Boolean).join(' ') || by?.email || 'Help Scout agent';
-    const avatarUrl = by?.photoUrl ?? (by?.email ? gravatarUrl(by.email) : undefined);
-    await deps.temporal.workflow.getHandle(workflowId).signal(agentReplySignal, {
-      id: `helpscout:${reply.id}`,
-      source: 'helpscout',
-      agent: { name, ...(by?.email ? { email: by.email } : {}), ...(avatarUrl ? { avatarUrl } : {}) },
-      text: htmlToText(reply.body ?? ''),
-      at: reply.createdAt ?? new Date().toISOString(),
-    });
+    await deps.temporal.workflow.getHandle(workflowId).signal(agentReplySignal, decision.reply);
     deps.metrics?.relayed.inc({ integration: 'helpscout', direction: 'in' });
-    res.status(200).json({ relayed: reply.id });
+    res.status(200).json({ relayed: decision.threadId });
+  }
+
+  router.post('/webhook/:appId', ...verified, async (req, res) => {
+    const { raw, match: app } = verifiedRequest<HelpScoutApp>(res);
+    const parsed = parseHelpScoutWebhook(jsonOf(raw));
+    if (!parsed.success) throw new HttpError(400, 'invalid_request', zodMessage(parsed.error));
+    const decision = await decide(app, parsed.data, req.get(HELPSCOUT_EVENT_HEADER) ?? '');
+    if (decision.kind === 'ignored') {
+      res.status(200).json({ ignored: decision.event });
+      return;
+    }
+    // `no_reply` (a second `needs_threads` cannot be: the fetched threads are passed in, if none then `[]`).
+    if (decision.kind !== 'reply')
+      throw new HttpError(400, 'helpscout_no_reply', 'the webhook carries no reply thread');
+    await relay(app, decision, res);
   });
   return router;
 }

@@ -11,9 +11,9 @@ import { createSlackClient } from '../integrations/slack/client';
 import { toSlackIntegrationError } from '../integrations/slack/errors';
 import { createSinkClient } from '../integrations/sink/client';
 import { checkEmail } from '../integrations/email/connect';
+import type { HelpScoutCache } from '../integrations/helpscout/cache';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
-import { resolveMailboxId } from '../integrations/helpscout/mailbox';
-import { connectHelpScout, disconnectHelpScout } from '../integrations/helpscout/webhooks';
+import { checkHelpScout, connectHelpScout, disconnectHelpScout } from '../integrations/helpscout/connect';
 import { authedApp } from './auth';
 import { HttpError } from './errors';
 
@@ -45,7 +45,7 @@ function fromError(name: string, err: unknown): IntegrationCheck {
   return { name, state: e.retryable ? 'unreachable' : 'error', message: e.message, checkedAt };
 }
 
-async function check(app: AppConfig, name: IntegrationName): Promise<IntegrationCheck> {
+async function check(app: AppConfig, name: IntegrationName, helpscoutCache: HelpScoutCache): Promise<IntegrationCheck> {
   const checkedAt = new Date().toISOString();
   try {
     if (name === 'slack' && app.slack) {
@@ -73,11 +73,8 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
       };
     }
     if (name === 'helpscout' && app.helpscout) {
-      const client = createHelpScoutClient(app.helpscout);
-      await client.token(true);
-      const mailbox = await resolveMailboxId(client, app.helpscout);
-      await client.request('GET', `mailboxes/${mailbox}`);
-      return { name, state: 'ok', message: `token granted; mailbox ${mailbox} reachable`, checkedAt };
+      const client = createHelpScoutClient(app.helpscout, { cache: helpscoutCache });
+      return { name, state: 'ok', message: await checkHelpScout(client, app.helpscout, helpscoutCache), checkedAt };
     }
     if (name === 'email' && app.email) {
       return { name, state: 'ok', message: await checkEmail(app.email), checkedAt };
@@ -92,7 +89,11 @@ async function check(app: AppConfig, name: IntegrationName): Promise<Integration
   }
 }
 
-export function createIntegrationsRouter(parleyConfig: ParleyConfig, zendeskSecrets: Map<string, string>): Router {
+export function createIntegrationsRouter(
+  parleyConfig: ParleyConfig,
+  zendeskSecrets: Map<string, string>,
+  helpscoutCache: HelpScoutCache,
+): Router {
   const publicUrl = parleyConfig.server.publicUrl;
   const router = Router({ mergeParams: true });
   const last = new Map<string, IntegrationCheck>();
@@ -102,7 +103,7 @@ export function createIntegrationsRouter(parleyConfig: ParleyConfig, zendeskSecr
     const results = await Promise.all(
       enabledIntegrations(app).map(async (name) => {
         const key = `${app.id}:${name}`;
-        const known = last.get(key) ?? (await check(app, name));
+        const known = last.get(key) ?? (await check(app, name, helpscoutCache));
         last.set(key, known);
         return known;
       }),
@@ -119,7 +120,11 @@ export function createIntegrationsRouter(parleyConfig: ParleyConfig, zendeskSecr
         'public_url_missing',
         'set server.publicUrl: Help Scout must be able to call Parley back',
       );
-    return { client: createHelpScoutClient(app.helpscout), config: app.helpscout, publicUrl };
+    return {
+      client: createHelpScoutClient(app.helpscout, { cache: helpscoutCache }),
+      config: app.helpscout,
+      publicUrl,
+    };
   }
 
   function zendeskOf(app: AppConfig) {
@@ -167,7 +172,7 @@ export function createIntegrationsRouter(parleyConfig: ParleyConfig, zendeskSecr
     const app = authedApp(res);
     const { client, config, publicUrl: url } = helpscoutOf(app);
     try {
-      res.json(await connectHelpScout(client, config, app.id, url));
+      res.json(await connectHelpScout(client, config, helpscoutCache, app.id, url));
     } catch (err) {
       const check = fromError('helpscout', err);
       throw new HttpError(502, `helpscout_${check.state}`, check.message);
@@ -190,7 +195,7 @@ export function createIntegrationsRouter(parleyConfig: ParleyConfig, zendeskSecr
     const name = String(req.params.name) as IntegrationName;
     if (!enabledIntegrations(app).includes(name))
       throw new HttpError(404, 'integration_not_configured', `app "${app.id}" has no ${name} integration`);
-    const result = await check(app, name);
+    const result = await check(app, name, helpscoutCache);
     last.set(`${app.id}:${name}`, result);
     res.json(result);
   });

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { ZendeskConnection, removeZendesk } from '../integrations/zendesk/connect';
-import type { connectHelpScout } from '../integrations/helpscout/webhooks';
+import type { connectHelpScout } from '../integrations/helpscout/connect';
 import type { ConversationState } from '../workflows/definitions';
 import type {
   AgentInfo,

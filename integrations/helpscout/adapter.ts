@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { IntegrationError, OutboxBatchError } from '../../common/errors';
+import { IntegrationError, isIntegrationError, OutboxBatchError } from '../../common/errors';
 import {
   ARCHIVED_TEXT,
   displayName,
@@ -19,7 +19,9 @@ import {
   type OutboxItem,
 } from '../../common/conversation';
 import { htmlToText, textToHtml } from '../../common/text';
+import type { HelpScoutCache } from './cache';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
+import { helpScoutError, isGone } from './errors';
 import { forgetMailbox, resolveMailboxId } from './mailbox';
 
 /**
@@ -63,13 +65,22 @@ const threadList = z.object({
     .optional(),
 });
 
-export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScoutConfig) {
-  const configuredMailbox = (): Promise<number> => resolveMailboxId(client, config);
+/** Where one send stands: what it made (refs), how far it got, and which items an earlier try already sent. */
+interface SendState {
+  refs: Record<string, string>;
+  completed: number;
+  conversation: number | undefined;
+  posted: Set<string>;
+}
+
+export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScoutConfig, cache: HelpScoutCache) {
+  const configuredMailbox = (): Promise<number> => resolveMailboxId(client, config, cache);
+  const customerRef = (batch: HelpScoutBatch) => ({ email: customerEmail(batch.appId, batch.userId) });
 
   function customer(batch: HelpScoutBatch) {
     const name = displayName(batch.profile);
     return {
-      email: customerEmail(batch.appId, batch.userId),
+      ...customerRef(batch),
       ...(batch.profile.givenName
         ? { firstName: batch.profile.givenName.slice(0, 40) }
         : name
@@ -88,7 +99,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
             mailbox: String(mailboxId),
             status: 'all',
             tag: 'parley',
-            query: `(email:"${customerEmail(batch.appId, batch.userId)}")`,
+            query: `(email:"${customerRef(batch).email}")`,
           },
         })
       ).body,
@@ -104,28 +115,18 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     ].join('\n');
   }
 
-  async function open(
-    batch: HelpScoutBatch,
-    first: ConversationMessage | undefined,
-    refs: Record<string, string>,
-    history?: ConversationMessage[],
-  ): Promise<number> {
-    let mailboxId = await configuredMailbox();
-    const found = history ? undefined : await existing(batch, mailboxId);
-    if (found !== undefined) {
-      refs.helpscoutConversationId = String(found);
-      refs.helpscoutMailboxId = String(mailboxId);
-      return found;
-    }
+  /** The first note: who the user is, and, when the old conversation is gone, what was said there. */
+  function openingNote(batch: HelpScoutBatch, history?: ConversationMessage[]): string {
+    if (!history || history.length === 0) return profileNote(batch);
+    const lines = historyLines(history, batch.profile, batch.userId).map(({ who, text }) => `${who}: ${text}`);
+    return `${profileNote(batch)}\n\n${HISTORY_HEADING} (its previous Help Scout mailbox is gone)\n${lines.join('\n')}`;
+  }
+
+  /** Creates the conversation in the configured mailbox, looking the mailbox up again once if it was replaced. */
+  async function create(batch: HelpScoutBatch, first: ConversationMessage | undefined, mailboxId: number) {
     const subject = (first?.text ?? 'Conversation').split('\n')[0]?.slice(0, 100) ?? 'Conversation';
-    const threads: Record<string, unknown>[] = [];
-    if (first)
-      threads.push({
-        type: 'customer',
-        customer: { email: customerEmail(batch.appId, batch.userId) },
-        text: textToHtml(first.text),
-      });
-    const create = (mailbox: number) =>
+    const threads = first ? [{ type: 'customer', customer: customerRef(batch), text: textToHtml(first.text) }] : [];
+    const post = (mailbox: number) =>
       client.request('POST', 'conversations', {
         body: {
           subject,
@@ -138,31 +139,37 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
           threads,
         },
       });
-    let res;
     try {
-      res = await create(mailboxId);
+      return { res: await post(mailboxId), mailboxId };
     } catch (err) {
-      const code = (err as IntegrationError).code;
-      if (code !== 'helpscout_invalid' && code !== 'helpscout_not_found') throw err;
+      if (!isGone(err)) throw err;
       // The mailbox known by name was deleted (perhaps replaced by one of the same name): look it up again, once.
-      forgetMailbox(config);
-      mailboxId = await configuredMailbox();
-      res = await create(mailboxId);
+      forgetMailbox(cache, config);
+      const fresh = await configuredMailbox();
+      return { res: await post(fresh), mailboxId: fresh };
     }
+  }
+
+  async function open(
+    batch: HelpScoutBatch,
+    first: ConversationMessage | undefined,
+    refs: Record<string, string>,
+    history?: ConversationMessage[],
+  ): Promise<number> {
+    const configured = await configuredMailbox();
+    const found = history ? undefined : await existing(batch, configured);
+    if (found !== undefined) {
+      refs.helpscoutConversationId = String(found);
+      refs.helpscoutMailboxId = String(configured);
+      return found;
+    }
+    const { res, mailboxId } = await create(batch, first, configured);
     const id = client.resourceId(res);
     refs.helpscoutConversationId = String(id);
     refs.helpscoutMailboxId = String(mailboxId);
-    const note =
-      history && history.length > 0
-        ? `${profileNote(batch)}\n\n${HISTORY_HEADING} (its previous Help Scout mailbox is gone)\n${historyLines(
-            history,
-            batch.profile,
-            batch.userId,
-          )
-            .map(({ who, text }) => `${who}: ${text}`)
-            .join('\n')}`
-        : profileNote(batch);
-    await client.request('POST', `conversations/${id}/notes`, { body: { text: textToHtml(note) } });
+    await client.request('POST', `conversations/${id}/notes`, {
+      body: { text: textToHtml(openingNote(batch, history)) },
+    });
     return id;
   }
 
@@ -186,83 +193,90 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     return done;
   }
 
+  /** A user's message is a customer thread; a reply from elsewhere or the archive is a note for the team. */
+  function threadFor(batch: HelpScoutBatch, item: OutboxItem, conversation: number) {
+    const message = item.message;
+    if (item.kind === 'message:user')
+      return {
+        path: `conversations/${conversation}/customer`,
+        body: message
+          ? { customer: customerRef(batch), text: textToHtml(message.text) }
+          : { text: textToHtml(ARCHIVED_TEXT) },
+      };
+    const text = item.kind === 'conversation:archived' || !message ? ARCHIVED_TEXT : mirroredReply(message);
+    return { path: `conversations/${conversation}/notes`, body: { text: textToHtml(text) } };
+  }
+
+  /**
+   * The conversation's mailbox was deleted (or the conversation with it): carry on in a new one, with the recent
+   * history, which the workflow sends when asked.
+   */
+  async function reopen(batch: HelpScoutBatch, item: OutboxItem, note: unknown, state: SendState): Promise<void> {
+    if (!batch.recent) {
+      const gone = helpScoutError(
+        'helpscout_conversation_gone',
+        `Help Scout conversation ${state.conversation} is gone`,
+        { retryable: false },
+      );
+      throw new OutboxBatchError(gone, state.completed, state.refs, true);
+    }
+    const isUser = item.kind === 'message:user';
+    state.conversation = await open(batch, isUser ? item.message : undefined, state.refs, batch.recent);
+    state.posted = new Set();
+    if (!isUser) await client.request('POST', `conversations/${state.conversation}/notes`, { body: note });
+  }
+
+  async function sendItem(batch: HelpScoutBatch, item: OutboxItem, state: SendState): Promise<void> {
+    if (state.posted.has(item.eventId)) return;
+    if (item.kind === 'message:user' && item.message && state.conversation === undefined) {
+      state.conversation = await open(batch, item.message, state.refs);
+      return;
+    }
+    // A note or an archive before the user ever spoke: there is no conversation to put it in.
+    if (state.conversation === undefined) return;
+    const { path, body } = threadFor(batch, item, state.conversation);
+    try {
+      await client.request('POST', path, { body });
+    } catch (err) {
+      if (!isGone(err)) throw err;
+      await reopen(batch, item, body, state);
+    }
+  }
+
+  /** What a try already did, so a retry of the batch after a lost answer never posts a thread twice. */
+  async function postedBefore(conversation: number | undefined, items: OutboxItem[]): Promise<Set<string>> {
+    if (conversation === undefined) return new Set();
+    try {
+      return await alreadyPosted(conversation, items);
+    } catch (err) {
+      if (isIntegrationError(err, 'helpscout_not_found')) return new Set();
+      throw err;
+    }
+  }
+
+  function batchError(err: unknown, state: SendState): OutboxBatchError {
+    if (err instanceof OutboxBatchError) return err;
+    const e =
+      err instanceof IntegrationError
+        ? err
+        : helpScoutError('helpscout_error', String(err), { retryable: true, cause: err });
+    return new OutboxBatchError(e, state.completed, state.refs);
+  }
+
   return {
     async send(batch: HelpScoutBatch): Promise<{ refs: Record<string, string>; completed: number }> {
       const refs = { ...batch.refs };
-      let completed = 0;
+      const conversation = refs.helpscoutConversationId ? Number(refs.helpscoutConversationId) : undefined;
+      const state: SendState = { refs, completed: 0, conversation, posted: new Set() };
       try {
-        let conversation = refs.helpscoutConversationId ? Number(refs.helpscoutConversationId) : undefined;
-        let posted =
-          conversation !== undefined
-            ? await alreadyPosted(conversation, batch.items).catch((err: unknown) => {
-                if ((err as IntegrationError).code === 'helpscout_not_found') return new Set<string>();
-                throw err;
-              })
-            : new Set<string>();
+        state.posted = await postedBefore(conversation, batch.items);
         for (const item of batch.items) {
-          if (posted.has(item.eventId)) {
-            completed++;
-            continue;
-          }
-          const message = item.message;
-          if (item.kind === 'message:user' && message && conversation === undefined) {
-            conversation = await open(batch, message, refs);
-            completed++;
-            continue;
-          }
-          if (conversation === undefined) {
-            completed++;
-            continue;
-          }
-          const path =
-            item.kind === 'message:user'
-              ? `conversations/${conversation}/customer`
-              : `conversations/${conversation}/notes`;
-          const body =
-            item.kind === 'message:user' && message
-              ? { customer: { email: customerEmail(batch.appId, batch.userId) }, text: textToHtml(message.text) }
-              : {
-                  text: textToHtml(
-                    item.kind === 'conversation:archived' || !message ? ARCHIVED_TEXT : mirroredReply(message),
-                  ),
-                };
-          try {
-            await client.request('POST', path, { body });
-          } catch (err) {
-            const code = (err as IntegrationError).code;
-            if (code !== 'helpscout_not_found' && code !== 'helpscout_invalid') throw err;
-            // The conversation's mailbox was deleted (or the conversation with it): carry on in a new one, with
-            // the recent history, which the workflow sends when asked.
-            if (!batch.recent) {
-              throw new OutboxBatchError(
-                new IntegrationError('helpscout_conversation_gone', `Help Scout conversation ${conversation} is gone`, {
-                  retryable: false,
-                }),
-                completed,
-                refs,
-                true,
-              );
-            }
-            conversation = await open(
-              batch,
-              item.kind === 'message:user' ? message : undefined,
-              refs,
-              batch.recent ?? [],
-            );
-            posted = new Set();
-            if (item.kind !== 'message:user')
-              await client.request('POST', `conversations/${conversation}/notes`, { body });
-          }
-          completed++;
+          await sendItem(batch, item, state);
+          state.completed++;
         }
-        return { refs, completed };
+        return { refs, completed: state.completed };
       } catch (err) {
-        if (err instanceof OutboxBatchError) throw err;
-        const e =
-          err instanceof IntegrationError
-            ? err
-            : new IntegrationError('helpscout_error', String(err), { retryable: true, cause: err });
-        throw new OutboxBatchError(e, completed, refs);
+        throw batchError(err, state);
       }
     },
   };

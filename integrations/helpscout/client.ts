@@ -1,9 +1,12 @@
 /**
  * Help Scout's Mailbox API 2.0 over fetch: OAuth2 client credentials (refreshed before expiry and on a 401),
- * errors mapped to Parley's codes, rate limits (`X-RateLimit-Retry-After`) surfaced for the outbox.
+ * non-2xx answers mapped by the shared `httpStatusError`, rate limits (`X-RateLimit-Retry-After`) surfaced for
+ * the outbox.
  */
 import { z } from 'zod';
-import { IntegrationError, rateLimited } from '../../common/errors';
+import { httpStatusError, rateLimited } from '../../common/errors';
+import { tokenKey, type HelpScoutCache } from './cache';
+import { helpScoutError, type HelpScoutError } from './errors';
 
 export interface HelpScoutConfig {
   clientId: string;
@@ -18,30 +21,68 @@ export interface HelpScoutResponse {
   body: unknown;
 }
 
+export interface HelpScoutClientOptions {
+  /** Tokens (and, for `resolveMailboxId`, mailbox ids) shared by every client in this process. */
+  cache: HelpScoutCache;
+  fetch?: typeof fetch;
+  /** The clock tokens expire by, in ms since the epoch; tests pass their own. */
+  now?: () => number;
+}
+
 const tokenSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
 
-/** Tokens per app credentials, shared by every call in this process. */
-const tokens = new Map<string, { token: string; expiresAt: number }>();
+/** A token is refreshed this long before it lapses, so no call goes out with one about to expire. */
+export const TOKEN_REFRESH_MARGIN_MS = 60_000;
 
-export function createHelpScoutClient(config: HelpScoutConfig, doFetch: typeof fetch = fetch) {
+/** Help Scout's wait on a 429: `X-RateLimit-Retry-After` (seconds), else `Retry-After`, else 10 s. */
+export function retryAfterMs(headers: Headers): number {
+  const seconds = Number(headers.get('x-ratelimit-retry-after') ?? headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+
+/** A non-2xx answer of the API (not the token endpoint) as Parley's error. */
+export function helpScoutStatusError(
+  res: { status: number; headers: Headers },
+  method: string,
+  path: string,
+  detail: string,
+): HelpScoutError {
+  return httpStatusError('helpscout', 'Help Scout', {
+    status: res.status,
+    method,
+    path,
+    detail,
+    retryAfterMs: retryAfterMs(res.headers),
+  });
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return text;
+  }
+}
+
+export function createHelpScoutClient(config: HelpScoutConfig, options: HelpScoutClientOptions) {
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
   const base = config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/`;
-  const cacheKey = `${base}|${config.clientId}`;
+  const key = tokenKey(base, config.clientId);
 
   async function send(url: URL | string, init: RequestInit): Promise<Response> {
     try {
       return await doFetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new IntegrationError('helpscout_unavailable', `Help Scout unreachable: ${(err as Error).message}`, {
+      throw helpScoutError('helpscout_unavailable', `Help Scout unreachable: ${(err as Error).message}`, {
         retryable: true,
         cause: err,
       });
     }
   }
 
-  async function token(force = false): Promise<string> {
-    const cached = tokens.get(cacheKey);
-    // Refreshed a minute before it expires, so no call goes out with a token about to lapse.
-    if (!force && cached && cached.expiresAt - 60_000 > Date.now()) return cached.token;
+  /** Exchanges the app credentials for a token; the token endpoint's refusals have their own codes. */
+  async function grant(): Promise<string> {
     const res = await send(new URL('oauth2/token', base), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -52,25 +93,30 @@ export function createHelpScoutClient(config: HelpScoutConfig, doFetch: typeof f
       }),
     });
     const text = await res.text();
-    if (res.status === 429) throw rateLimited('helpscout', retryAfter(res));
+    if (res.status === 429) throw rateLimited('helpscout', retryAfterMs(res.headers));
     if (res.status >= 500)
-      throw new IntegrationError('helpscout_unavailable', `Help Scout token endpoint answered ${res.status}`, {
+      throw helpScoutError('helpscout_unavailable', `Help Scout token endpoint answered ${res.status}`, {
         retryable: true,
       });
     if (!res.ok)
-      throw new IntegrationError('helpscout_auth_failed', `Help Scout refused the app credentials (${res.status})`, {
+      throw helpScoutError('helpscout_auth_failed', `Help Scout refused the app credentials (${res.status})`, {
         retryable: false,
       });
-    const parsed = tokenSchema.safeParse(JSON.parse(text || '{}'));
+    const parsed = tokenSchema.safeParse(parseBody(text || '{}'));
     if (!parsed.success)
-      throw new IntegrationError('helpscout_bad_answer', 'Help Scout sent no access token', { retryable: true });
-    tokens.set(cacheKey, { token: parsed.data.access_token, expiresAt: Date.now() + parsed.data.expires_in * 1000 });
+      throw helpScoutError('helpscout_bad_answer', 'Help Scout sent no access token', { retryable: true });
+    options.cache.tokens.set(key, {
+      token: parsed.data.access_token,
+      expiresAt: now() + parsed.data.expires_in * 1000,
+    });
     return parsed.data.access_token;
   }
 
-  function retryAfter(res: Response): number {
-    const seconds = Number(res.headers.get('x-ratelimit-retry-after') ?? res.headers.get('retry-after'));
-    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+  /** The cached token while it has more than a minute left, else a new one; `force` always asks again. */
+  async function token(force = false): Promise<string> {
+    const cached = options.cache.tokens.get(key);
+    if (!force && cached && cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > now()) return cached.token;
+    return grant();
   }
 
   async function request(
@@ -89,42 +135,20 @@ export function createHelpScoutClient(config: HelpScoutConfig, doFetch: typeof f
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     });
     let res = await send(url, init(await token()));
+    // Revoked or expired early: one fresh token, then the answer stands.
     if (res.status === 401) res = await send(url, init(await token(true)));
     const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-      body = text;
-    }
+    const body = parseBody(text);
     if (res.ok) return { status: res.status, headers: res.headers, body };
-    const detail =
-      typeof body === 'object' && body !== null ? JSON.stringify(body).slice(0, 300) : String(text).slice(0, 300);
-    if (res.status === 429) throw rateLimited('helpscout', retryAfter(res));
-    if (res.status === 401 || res.status === 403) {
-      throw new IntegrationError('helpscout_auth_failed', `Help Scout answered ${res.status} to ${method} ${path}`, {
-        retryable: false,
-      });
-    }
-    if (res.status === 404)
-      throw new IntegrationError('helpscout_not_found', `Help Scout has no ${path}`, { retryable: false });
-    if (res.status >= 400 && res.status < 500) {
-      throw new IntegrationError(
-        'helpscout_invalid',
-        `Help Scout refused ${method} ${path} (${res.status}): ${detail}`,
-        { retryable: false },
-      );
-    }
-    throw new IntegrationError('helpscout_unavailable', `Help Scout answered ${res.status} to ${method} ${path}`, {
-      retryable: true,
-    });
+    const detail = (typeof body === 'object' && body !== null ? JSON.stringify(body) : text).slice(0, 300);
+    throw helpScoutStatusError(res, method, path, detail);
   }
 
   /** The id a 201 names in `Resource-ID`. */
   function resourceId(res: HelpScoutResponse): number {
     const id = Number(res.headers.get('resource-id'));
     if (!Number.isInteger(id))
-      throw new IntegrationError('helpscout_bad_answer', 'Help Scout created something without a Resource-ID', {
+      throw helpScoutError('helpscout_bad_answer', 'Help Scout created something without a Resource-ID', {
         retryable: true,
       });
     return id;

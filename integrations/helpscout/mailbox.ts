@@ -1,31 +1,35 @@
 import { z } from 'zod';
-import { IntegrationError } from '../../common/errors';
+import { mailboxKey, type HelpScoutCache } from './cache';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
+import { helpScoutError } from './errors';
 
 const mailboxList = z.object({
   _embedded: z.object({ mailboxes: z.array(z.object({ id: z.number(), name: z.string() })) }).optional(),
 });
-const mailboxIds = new Map<string, number>();
 
-const cacheKey = (config: HelpScoutConfig): string => `${config.apiUrl}|${config.clientId}|${config.mailbox}`;
+const keyOf = (config: HelpScoutConfig): string => mailboxKey(config.apiUrl, config.clientId, config.mailbox);
 
 /** Drops a looked-up id (the mailbox was deleted; one of the same name may have replaced it). */
-export function forgetMailbox(config: HelpScoutConfig): void {
-  mailboxIds.delete(cacheKey(config));
+export function forgetMailbox(cache: HelpScoutCache, config: HelpScoutConfig): void {
+  cache.mailboxes.delete(keyOf(config));
 }
 
-/** The configured mailbox's id: given as a number, or looked up once by name. */
-export async function resolveMailboxId(client: HelpScoutClient, config: HelpScoutConfig): Promise<number> {
+/** The configured mailbox's id: given as a number, or looked up once by name (then kept in `cache`). */
+export async function resolveMailboxId(
+  client: HelpScoutClient,
+  config: HelpScoutConfig,
+  cache: HelpScoutCache,
+): Promise<number> {
   if (typeof config.mailbox === 'number' || /^\d+$/.test(config.mailbox)) return Number(config.mailbox);
-  const key = cacheKey(config);
-  const cached = mailboxIds.get(key);
+  const key = keyOf(config);
+  const cached = cache.mailboxes.get(key);
   if (cached !== undefined) return cached;
   const res = mailboxList.parse((await client.request('GET', 'mailboxes')).body);
   const found = res._embedded?.mailboxes.find((m) => m.name.toLowerCase() === String(config.mailbox).toLowerCase());
   if (!found)
-    throw new IntegrationError('helpscout_mailbox_not_found', `no Help Scout mailbox named "${config.mailbox}"`, {
+    throw helpScoutError('helpscout_mailbox_not_found', `no Help Scout mailbox named "${config.mailbox}"`, {
       retryable: false,
     });
-  mailboxIds.set(key, found.id);
+  cache.mailboxes.set(key, found.id);
   return found.id;
 }

@@ -1,5 +1,9 @@
-/** Parley's Help Scout webhook: created, repaired or removed through the API (`/v2/webhooks`). */
+/**
+ * Parley's set-up in Help Scout: its webhook, created, repaired or removed through the API (`/v2/webhooks`), and
+ * the connection check ("Test connection").
+ */
 import { z } from 'zod';
+import type { HelpScoutCache } from './cache';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
 import { resolveMailboxId } from './mailbox';
 import { helpScoutWebhookSecret } from './verify';
@@ -23,11 +27,12 @@ async function ours(client: HelpScoutClient, url: string): Promise<number[]> {
 export async function connectHelpScout(
   client: HelpScoutClient,
   config: HelpScoutConfig,
+  cache: HelpScoutCache,
   appId: string,
   publicUrl: string,
 ) {
   const url = webhookUrl(publicUrl, appId);
-  const mailboxId = await resolveMailboxId(client, config);
+  const mailboxId = await resolveMailboxId(client, config, cache);
   const body = {
     url,
     events: HELPSCOUT_EVENTS,
@@ -50,4 +55,16 @@ export async function disconnectHelpScout(client: HelpScoutClient, appId: string
   const ids = await ours(client, webhookUrl(publicUrl, appId));
   for (const id of ids) await client.request('DELETE', `webhooks/${id}`);
   return ids.length;
+}
+
+/** The connection check: a fresh token (the credentials work) and the configured mailbox readable. */
+export async function checkHelpScout(
+  client: HelpScoutClient,
+  config: HelpScoutConfig,
+  cache: HelpScoutCache,
+): Promise<string> {
+  await client.token(true);
+  const mailbox = await resolveMailboxId(client, config, cache);
+  await client.request('GET', `mailboxes/${mailbox}`);
+  return `token granted; mailbox ${mailbox} reachable`;
 }
