@@ -8,6 +8,7 @@ import { createEmailActivities, type WatchEmailInboxInput } from './email';
 import { createHelpScoutActivities } from './helpscout';
 import { createZendeskActivities } from './zendesk';
 import { createSlackActivities } from './slack';
+import { createSlackChannelCache } from '../integrations/slack/cache';
 import { createSinkActivities } from './sink';
 import { createWebhookActivities } from './webhooks';
 
@@ -56,7 +57,8 @@ function instrumented<R>(metrics: Metrics | undefined, send: (batch: OutboxBatch
 export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
   const sink = createSinkActivities(deps);
-  const slack = createSlackActivities(deps);
+  // One channel cache per worker (an LRU of at most 10,000 ids), shared by every Slack batch it sends.
+  const slack = createSlackActivities({ ...deps, slackChannels: createSlackChannelCache() });
   const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache: createHelpScoutCache() });
   const zendesk = createZendeskActivities(deps);
   const email = createEmailActivities(deps);

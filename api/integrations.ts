@@ -8,7 +8,7 @@ import { createZendeskClient } from '../integrations/zendesk/client';
 import { connectZendesk, removeZendesk } from '../integrations/zendesk/connect';
 import { IntegrationError } from '../common/errors';
 import { createSlackClient } from '../integrations/slack/client';
-import { toSlackIntegrationError } from '../integrations/slack/errors';
+import { checkSlack } from '../integrations/slack/connect';
 import { createSinkClient } from '../integrations/sink/client';
 import { checkEmail } from '../integrations/email/connect';
 import type { HelpScoutCache } from '../integrations/helpscout/cache';
@@ -49,17 +49,7 @@ async function check(app: AppConfig, name: IntegrationName, helpscoutCache: Help
   const checkedAt = new Date().toISOString();
   try {
     if (name === 'slack' && app.slack) {
-      const res = await createSlackClient(app.slack)
-        .auth.test()
-        .catch((err: unknown) => {
-          throw toSlackIntegrationError(err);
-        });
-      return {
-        name,
-        state: 'ok',
-        message: `connected to ${res.team ?? res.team_id} as ${res.user ?? res.user_id}`,
-        checkedAt,
-      };
+      return { name, state: 'ok', message: await checkSlack(createSlackClient(app.slack)), checkedAt };
     }
     if (name === 'zendesk' && app.zendesk) {
       const me = (await createZendeskClient(app.zendesk).request('GET', 'users/me.json')).body as {

@@ -1,60 +1,48 @@
 /**
- * Requests from Slack: slash commands, events and interactions. Each is verified on its raw body first (401),
- * parsed with zod (400), routed to its app (by signing secret, then workspace), then turned into a signal.
+ * Requests from Slack: slash commands, events and interactions. Thin glue: each is verified on its raw body first
+ * (401), parsed and decided by integrations/slack/inbound.ts (400 for what does not parse), routed to its app (by
+ * signing secret, then workspace), then turned into a query or a signal, answered within Slack's 3 seconds.
  */
-import type { Client } from '@temporalio/client';
-import { Router } from 'express';
-import { z } from 'zod';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { Router, type Request, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
+import type { AgentInfo } from '../common/conversation';
 import type { Logger } from '../common/logger';
 import { findConversation } from '../common/lookup';
 import type { Metrics } from '../common/metrics';
 import type { VerifyRefusal } from '../common/signature';
 import { createSlackClient } from '../integrations/slack/client';
-import { slackErrorCode } from '../integrations/slack/errors';
-import { profileText, userLabel } from '../integrations/slack/format';
-import { gravatarUrl } from '../common/text';
+import { slackTeamId } from '../integrations/slack/connect';
+import { slackErrorCode, type SlackErrorCode } from '../integrations/slack/errors';
+import {
+  ACK_TEXT,
+  ARCHIVED_CONFIRMATION,
+  noPowerText,
+  profileText,
+  sentConfirmation,
+  usageText,
+} from '../integrations/slack/format';
+import {
+  agentFromSlackUser,
+  decideEvent,
+  decideInteraction,
+  ephemeral,
+  eventEnvelopeSchema,
+  inChannel,
+  interactionJson,
+  interactionSchema,
+  isSlackChannelId,
+  parseCommandText,
+  slashCommandSchema,
+  type CommandAnswer,
+  type SlashCommand,
+} from '../integrations/slack/inbound';
 import { verifySlackSignature } from '../integrations/slack/verify';
 import { agentReplySignal, archiveSignal, conversationQuery } from '../workflows/definitions';
-import { type AgentInfo } from '../common/conversation';
 import { HttpError, parseOr400 } from './errors';
-import { formOf, jsonOf, verifiedBody, verifiedRequest } from './inbound';
+import { formOf, jsonOf, verifiedBody, verifiedRequest, type Verification } from './inbound';
 
 type SlackApp = AppConfig & { slack: NonNullable<AppConfig['slack']> };
-
-const commandSchema = z.object({
-  team_id: z.string().min(1),
-  channel_id: z.string().min(1),
-  user_id: z.string().min(1),
-  command: z.string().min(1),
-  text: z.string().default(''),
-  response_url: z.url().optional(),
-  trigger_id: z.string().min(1),
-  api_app_id: z.string().optional(),
-});
-
-const eventSchema = z.union([
-  z.object({ type: z.literal('url_verification'), challenge: z.string() }),
-  z.object({
-    type: z.literal('event_callback'),
-    team_id: z.string(),
-    api_app_id: z.string().optional(),
-    event_id: z.string(),
-    event: z.looseObject({
-      type: z.string(),
-      channel: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(),
-      user: z.string().optional(),
-    }),
-  }),
-]);
-
-const interactionSchema = z.looseObject({
-  type: z.string(),
-  team: z.object({ id: z.string() }).optional(),
-  user: z.object({ id: z.string() }),
-  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).optional(),
-  response_url: z.string().optional(),
-});
 
 /** Slack wants an answer within 3 seconds; slower work answers "on it" and finishes through response_url. */
 const ACK_BUDGET_MS = 2500;
@@ -66,184 +54,187 @@ export interface SlackRouterDeps {
   metrics?: Metrics;
 }
 
-export function createSlackRouter(deps: SlackRouterDeps): Router {
-  const router = Router();
-  const apps = deps.config.apps.filter((a): a is SlackApp => a.slack !== undefined);
-  const teamIds = new Map<string, Promise<string | undefined>>();
+/** The apps whose signing secret signed this body (several apps may share one Slack app); why not, when none did. */
+function verifyAmong(apps: SlackApp[], body: Buffer, req: Request): Verification<SlackApp[]> {
+  const request = { body, signature: req.get('x-slack-signature'), timestamp: req.get('x-slack-request-timestamp') };
+  let refusal: VerifyRefusal = 'missing';
+  const matches = apps.filter((app) => {
+    const result = verifySlackSignature({ ...request, secret: app.slack.signingSecret });
+    if (!result.ok) refusal = result.reason;
+    return result.ok;
+  });
+  return matches.length > 0 ? { ok: true, match: matches } : { ok: false, reason: refusal };
+}
 
-  function teamOf(app: SlackApp): Promise<string | undefined> {
+/**
+ * The workspace each app's token belongs to (`auth.test`), asked once and kept for this router's life; a failed
+ * answer is forgotten, so the next request asks again.
+ */
+function createTeamLookup(log: Logger): (app: SlackApp) => Promise<string | undefined> {
+  const teamIds = new Map<string, Promise<string | undefined>>();
+  return (app) => {
     let team = teamIds.get(app.id);
     if (!team) {
-      team = createSlackClient(app.slack)
-        .auth.test()
-        .then((r) => r.team_id)
-        .catch((err: unknown) => {
-          teamIds.delete(app.id);
-          deps.log.warn({ app: app.id, err: (err as Error).message }, 'slack auth.test failed');
-          return undefined;
-        });
+      team = slackTeamId(createSlackClient(app.slack)).catch((err: unknown) => {
+        teamIds.delete(app.id);
+        log.warn({ app: app.id, code: slackErrorCode(err), err: String(err) }, 'slack auth.test failed');
+        return undefined;
+      });
       teamIds.set(app.id, team);
     }
     return team;
-  }
+  };
+}
 
-  /** The apps whose signing secret signed this body (several apps may share one Slack app); 401 when none did. */
+/** Among the apps sharing a signing secret, the one installed in this workspace. */
+async function pickApp(
+  candidates: SlackApp[],
+  teamId: string,
+  teamOf: (app: SlackApp) => Promise<string | undefined>,
+): Promise<SlackApp | undefined> {
+  const [only, ...others] = candidates;
+  if (only && others.length === 0) {
+    // One app only: a workspace it cannot confirm (auth.test failing) still gets through; its token fails later.
+    const team = await teamOf(only);
+    return team === undefined || team === teamId ? only : undefined;
+  }
+  for (const app of candidates) if ((await teamOf(app)) === teamId) return app;
+  return undefined;
+}
+
+/**
+ * Answers within Slack's budget: the answer if it is ready in time, else "On it…" at once and the answer later
+ * through `response_url`. A failure before the budget is the request's (a 5xx); after it, logged.
+ */
+async function answerInTime(
+  res: Response,
+  work: Promise<CommandAnswer>,
+  responseUrl: string | undefined,
+  onLateFailure: (err: unknown) => void,
+): Promise<void> {
+  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_BUDGET_MS).unref());
+  const answer = await Promise.race([work, timeout]);
+  if (answer) {
+    res.json(answer);
+    return;
+  }
+  res.json(ephemeral(ACK_TEXT));
+  work
+    .then(async (late) => {
+      if (responseUrl)
+        await fetch(responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(late),
+        });
+    })
+    .catch(onLateFailure);
+}
+
+export function createSlackRouter(deps: SlackRouterDeps): Router {
+  const router = Router();
+  const apps = deps.config.apps.filter((a): a is SlackApp => a.slack !== undefined);
+  const teamOf = createTeamLookup(deps.log);
+  const pick = (candidates: SlackApp[], teamId: string) => pickApp(candidates, teamId, teamOf);
   const verified = verifiedBody<SlackApp[]>({
     limit: '1mb',
-    code: 'slack_signature_invalid',
+    code: 'slack_signature_invalid' satisfies SlackErrorCode,
     header: 'X-Slack-Signature',
-    verify: (body, req) => {
-      const request = {
-        body,
-        signature: req.get('x-slack-signature'),
-        timestamp: req.get('x-slack-request-timestamp'),
-      };
-      let refusal: VerifyRefusal = 'missing';
-      const matches = apps.filter((app) => {
-        const result = verifySlackSignature({ ...request, secret: app.slack.signingSecret });
-        if (!result.ok) refusal = result.reason;
-        return result.ok;
-      });
-      return matches.length > 0 ? { ok: true, match: matches } : { ok: false, reason: refusal };
-    },
+    verify: (body, req) => verifyAmong(apps, body, req),
   });
 
-  /** Among the apps sharing a signing secret, the one installed in this workspace. */
-  async function pick(candidates: SlackApp[], teamId: string): Promise<SlackApp | undefined> {
-    if (candidates.length === 1) {
-      const only = candidates[0] as SlackApp;
-      const team = await teamOf(only);
-      return team === undefined || team === teamId ? only : undefined;
-    }
-    for (const app of candidates) if ((await teamOf(app)) === teamId) return app;
-    return undefined;
-  }
-
   function conversationFor(app: SlackApp, channelId: string): Promise<string | undefined> {
-    return /^[A-Z0-9]+$/.test(channelId)
+    return isSlackChannelId(channelId)
       ? findConversation(deps.temporal, app.id, 'SlackChannel', channelId)
       : Promise.resolve(undefined);
   }
 
   async function agentOf(app: SlackApp, userId: string): Promise<AgentInfo> {
     try {
-      const res = await createSlackClient(app.slack).users.info({ user: userId });
-      const profile = res.user?.profile;
-      const name = profile?.real_name || profile?.display_name || res.user?.real_name || res.user?.name || userId;
-      const email = profile?.email;
-      const avatarUrl = email ? gravatarUrl(email) : profile?.image_192;
-      return { name, ...(email ? { email } : {}), ...(avatarUrl ? { avatarUrl } : {}) };
+      return agentFromSlackUser((await createSlackClient(app.slack).users.info({ user: userId })).user, userId);
     } catch (err) {
       deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack users.info failed; replying under the user id');
       return { name: userId };
     }
   }
 
+  /** The Join button: whoever clicked is invited; one already in the channel is fine, other refusals are logged. */
+  async function invite(app: SlackApp, channel: string, users: string): Promise<void> {
+    try {
+      await createSlackClient(app.slack).conversations.invite({ channel, users });
+    } catch (err) {
+      if (slackErrorCode(err) !== 'already_in_channel')
+        deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack join failed');
+    }
+  }
+
+  /** `/sk <reply>`: signed with the agent's Slack identity, signalled, confirmed in the channel. */
+  async function relayReply(app: SlackApp, handle: WorkflowHandle, cmd: SlashCommand, text: string) {
+    const agent = await agentOf(app, cmd.user_id);
+    const at = new Date().toISOString();
+    await handle.signal(agentReplySignal, { id: `slack:${cmd.trigger_id}`, source: 'slack', agent, text, at });
+    deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
+    const state = await handle.query(conversationQuery);
+    return inChannel(sentConfirmation(state.profile, state.userId, agent.name, text));
+  }
+
+  /** What `/sk` answers in a channel, once its app is known. */
+  async function answerCommand(app: SlackApp, cmd: SlashCommand): Promise<CommandAnswer> {
+    const workflowId = await conversationFor(app, cmd.channel_id);
+    if (!workflowId) return ephemeral(noPowerText(cmd.command));
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    const intent = parseCommandText(cmd.text);
+    switch (intent.kind) {
+      case 'usage':
+        return ephemeral(usageText(cmd.command));
+      case 'profile': {
+        const state = await handle.query(conversationQuery);
+        return ephemeral(profileText(state.profile, state.userId));
+      }
+      case 'archive':
+        await handle.signal(archiveSignal, { source: 'slack:command' });
+        return inChannel(ARCHIVED_CONFIRMATION);
+      case 'reply':
+        return relayReply(app, handle, cmd, intent.text);
+    }
+  }
+
   router.post('/commands', ...verified, async (_req, res) => {
     const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
-    const form = Object.fromEntries(formOf(raw));
-    const cmd = parseOr400(commandSchema, form);
+    const cmd = parseOr400(slashCommandSchema, Object.fromEntries(formOf(raw)));
     const app = await pick(candidates, cmd.team_id);
-    const notLinked = {
-      response_type: 'ephemeral',
-      text: `${cmd.command} has no power here: this channel is not linked to a user. Use it in a user's \`sk-\` channel.`,
-    };
     if (!app) {
-      res.json(notLinked);
+      res.json(ephemeral(noPowerText(cmd.command)));
       return;
     }
-    const work = (async (): Promise<Record<string, unknown>> => {
-      const workflowId = await conversationFor(app, cmd.channel_id);
-      if (!workflowId) return notLinked;
-      const handle = deps.temporal.workflow.getHandle(workflowId);
-      const text = cmd.text.trim();
-      if (text === '')
-        return {
-          response_type: 'ephemeral',
-          text: `Usage: \`${cmd.command} your reply\`, \`${cmd.command} !profile\`, \`${cmd.command} !archive\``,
-        };
-      if (text === '!profile') {
-        const state = await handle.query(conversationQuery);
-        return { response_type: 'ephemeral', text: profileText(state.profile, state.userId) };
-      }
-      if (text === '!archive') {
-        await handle.signal(archiveSignal, { source: 'slack:command' });
-        return {
-          response_type: 'in_channel',
-          text: ':file_cabinet: Conversation archived. The next message from the user reopens it.',
-        };
-      }
-      const agent = await agentOf(app, cmd.user_id);
-      await handle.signal(agentReplySignal, {
-        id: `slack:${cmd.trigger_id}`,
-        source: 'slack',
-        agent,
-        text,
-        at: new Date().toISOString(),
-      });
-      deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
-      const state = await handle.query(conversationQuery);
-      return {
-        response_type: 'in_channel',
-        text: `:white_check_mark: Sent to ${userLabel(state.profile, state.userId)} by ${agent.name}:\n>${text.replace(/\n/g, '\n>')}`,
-      };
-    })();
-    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_BUDGET_MS).unref());
-    const answer = await Promise.race([work, timeout]);
-    if (answer) {
-      res.json(answer);
-      return;
-    }
-    res.json({ response_type: 'ephemeral', text: 'On it…' });
-    work.then(
-      async (late) => {
-        if (cmd.response_url)
-          await fetch(cmd.response_url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(late),
-          });
-      },
-      (err: unknown) => deps.log.error({ err, app: app.id }, 'slash command failed after its acknowledgement'),
+    await answerInTime(res, answerCommand(app, cmd), cmd.response_url, (err) =>
+      deps.log.error({ err, app: app.id }, 'slash command failed after its acknowledgement'),
     );
   });
 
   router.post('/events', ...verified, async (_req, res) => {
     const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
-    const body = parseOr400(eventSchema, jsonOf(raw));
-    if (body.type === 'url_verification') {
-      res.json({ challenge: body.challenge });
+    const decision = decideEvent(parseOr400(eventEnvelopeSchema, jsonOf(raw)));
+    if (decision.kind === 'challenge') {
+      res.json({ challenge: decision.challenge });
       return;
     }
-    const app = await pick(candidates, body.team_id);
-    if (app && body.event.type === 'channel_archive' && typeof body.event.channel === 'string') {
-      // Idempotent: Slack's retries (X-Slack-Retry-Num) find the conversation archived already.
-      const workflowId = await conversationFor(app, body.event.channel);
+    if (decision.kind === 'archive') {
+      const app = await pick(candidates, decision.teamId);
+      const workflowId = app ? await conversationFor(app, decision.channelId) : undefined;
       if (workflowId) await deps.temporal.workflow.getHandle(workflowId).signal(archiveSignal, { source: 'slack' });
     }
-    // Everything else (messages typed in the channel, Parley's own posts) stays internal.
     res.status(200).end();
   });
 
   router.post('/interactions', ...verified, async (_req, res) => {
     const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
-    const form = formOf(raw);
-    let json: unknown;
-    try {
-      json = JSON.parse(form.get('payload') ?? '');
-    } catch {
-      throw new HttpError(400, 'invalid_payload', 'the payload field is not valid JSON');
-    }
-    const payload = parseOr400(interactionSchema, json);
-    const app = payload.team ? await pick(candidates, payload.team.id) : undefined;
-    const join = payload.actions?.find((a) => a.action_id === 'parley_join');
-    if (app && payload.type === 'block_actions' && join?.value) {
-      try {
-        await createSlackClient(app.slack).conversations.invite({ channel: join.value, users: payload.user.id });
-      } catch (err) {
-        if (slackErrorCode(err) !== 'already_in_channel')
-          deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack join failed');
-      }
+    const json = interactionJson(formOf(raw));
+    if (json === undefined) throw new HttpError(400, 'invalid_payload', 'the payload field is not valid JSON');
+    const decision = decideInteraction(parseOr400(interactionSchema, json));
+    if (decision.kind === 'invite') {
+      const app = await pick(candidates, decision.teamId);
+      if (app) await invite(app, decision.channelId, decision.userId);
     }
     res.status(200).end();
   });

@@ -4,12 +4,14 @@
  * Every post carries message metadata with Parley's id, so a retry finds what was already posted.
  */
 import type { WebClient } from '@slack/web-api';
-import { IntegrationError, OutboxBatchError } from '../../common/errors';
-import { type OutboxBatch } from '../../common/conversation';
-import type { SlackConfig } from './client';
-import { slackErrorCode, toSlackIntegrationError } from './errors';
-import { channelHeader, dispatchText, mirroredReply, recentHistory, userLabel } from './format';
+import { OutboxBatchError, integrationError, isIntegrationError } from '../../common/errors';
+import { userLabel, type ConversationMessage, type OutboxBatch, type OutboxItem } from '../../common/conversation';
 import { gravatarUrl } from '../../common/text';
+import type { SlackChannelCache } from './cache';
+import type { SlackConfig } from './client';
+import { slackErrorCode, toSlackIntegrationError, type SlackErrorCode, type SlackPlatformCode } from './errors';
+import { channelHeader, dispatchText, mirroredReply, recentHistory, userMessageText } from './format';
+import { JOIN_ACTION } from './inbound';
 import { channelName, randomWords } from './names';
 
 export const METADATA_MESSAGE = 'parley_message';
@@ -28,9 +30,25 @@ export interface SlackBatchHooks {
   postIntervalMs?: number;
 }
 
+export interface SlackAdapterDeps {
+  client: WebClient;
+  config: SlackConfig;
+  hooks: SlackBatchHooks;
+  /** Channel ids by name, shared by every batch of the worker (built once in `createActivities`). */
+  channels: SlackChannelCache;
+}
+
 interface SlackMessage {
   ts?: string;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+type PostArgs = Record<string, unknown>;
+
+/** Where a batch's items go: the channel, and the ids already posted there (a retry skips them). */
+interface Target {
+  channel: string;
+  seen: Set<string>;
 }
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -41,12 +59,13 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function ignoring<T>(codes: string[], fn: () => Promise<T>): Promise<T | undefined> {
+/** Runs `fn`; a failure with one of Slack's `codes` (raw or already mapped) is no failure but `undefined`. */
+async function ignoring<T>(codes: SlackPlatformCode[], fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (err) {
     const code = slackErrorCode(err);
-    if (code && codes.includes(code)) return undefined;
+    if (codes.some((c) => c === code)) return undefined;
     throw toSlackIntegrationError(err);
   }
 }
@@ -62,33 +81,61 @@ async function postedIds(client: WebClient, channel: string, eventType: string, 
   return ids;
 }
 
-const channelIds = new Map<string, string>();
-
-/** A channel's id from its name (the dispatch channel is configured by name), cached per workspace. */
-async function channelIdByName(client: WebClient, cacheKey: string, name: string): Promise<string | undefined> {
-  const bare = name.replace(/^#/, '');
-  if (/^[CG][A-Z0-9]{6,}$/.test(bare)) return bare;
-  const cached = channelIds.get(`${cacheKey}:${bare}`);
-  if (cached) return cached;
+/** The first channel `conversations.list` pages to that `matches`. */
+async function findChannel(
+  client: WebClient,
+  args: { types: string; exclude_archived?: boolean },
+  matches: (name: string | undefined) => boolean,
+): Promise<{ id: string; archived: boolean } | undefined> {
   let cursor: string | undefined;
   do {
-    const res = await call(() =>
-      client.conversations.list({ types: 'public_channel,private_channel', limit: 200, ...(cursor ? { cursor } : {}) }),
-    );
-    const found = res.channels?.find((c) => c.name === bare);
-    if (found?.id) {
-      channelIds.set(`${cacheKey}:${bare}`, found.id);
-      return found.id;
-    }
+    const res = await call(() => client.conversations.list({ ...args, limit: 200, ...(cursor ? { cursor } : {}) }));
+    const found = res.channels?.find((c) => matches(c.name));
+    if (found?.id) return { id: found.id, archived: found.is_archived === true };
     cursor = res.response_metadata?.next_cursor || undefined;
   } while (cursor);
   return undefined;
 }
 
-export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks: SlackBatchHooks) {
+/** What `chat.postMessage` gets for a user's message or a mirrored reply; the metadata makes a retry find it. */
+function itemPost(batch: SlackBatch, item: OutboxItem, message: ConversationMessage): PostArgs {
+  const metadata = {
+    event_type: METADATA_MESSAGE,
+    event_payload: { message_id: item.eventId, conversation_id: batch.conversationId },
+  };
+  if (item.kind !== 'message:user') return { text: mirroredReply(message), metadata };
+  const { profile } = batch;
+  return {
+    text: userMessageText(message),
+    username: userLabel(profile, batch.userId),
+    ...(profile.avatarUrl || profile.email ? { icon_url: profile.avatarUrl ?? gravatarUrl(profile.email ?? '') } : {}),
+    metadata,
+  };
+}
+
+/** The dispatch notice's blocks: the text and a Join button whose value is the user's channel. */
+function dispatchBlocks(text: string, channelId: string): unknown[] {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: JOIN_ACTION,
+          text: { type: 'plain_text', text: 'Join' },
+          value: channelId,
+          style: 'primary',
+        },
+      ],
+    },
+  ];
+}
+
+export function createSlackAdapter({ client, config, hooks, channels }: SlackAdapterDeps) {
   const interval = hooks.postIntervalMs ?? 1000;
   const lastPost = new Map<string, number>();
-  const cacheKey = `${config.apiUrl}|${config.botToken.slice(-6)}`;
+  const workspace = `${config.apiUrl}|${config.botToken.slice(-6)}`;
 
   async function paced(channel: string): Promise<void> {
     const last = lastPost.get(channel);
@@ -97,7 +144,7 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
     hooks.heartbeat();
   }
 
-  async function post(channel: string, args: Record<string, unknown>): Promise<void> {
+  async function post(channel: string, args: PostArgs): Promise<void> {
     await paced(channel);
     await call(() => client.chat.postMessage({ channel, ...args } as Parameters<WebClient['chat']['postMessage']>[0]));
     lastPost.set(channel, Date.now());
@@ -109,47 +156,41 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
     eventType: string,
     payload: Record<string, string>,
     key: string,
-    args: Record<string, unknown>,
-  ) {
+    args: PostArgs,
+  ): Promise<void> {
     const seen = await postedIds(client, channel, eventType, key);
     if (seen.has(payload[key] as string)) return;
     await post(channel, { ...args, metadata: { event_type: eventType, event_payload: payload } });
   }
 
+  /** A channel's id from its name (the dispatch channel is configured by name), cached per workspace. */
+  async function channelIdByName(name: string): Promise<string | undefined> {
+    const bare = name.replace(/^#/, '');
+    if (/^[CG][A-Z0-9]{6,}$/.test(bare)) return bare;
+    const cached = channels.get(workspace, bare);
+    if (cached) return cached;
+    const found = await findChannel(client, { types: 'public_channel,private_channel' }, (n) => n === bare);
+    if (found) channels.set(workspace, bare, found.id);
+    return found?.id;
+  }
+
   async function notifyDispatch(batch: SlackBatch, channelId: string, reopened: boolean): Promise<void> {
-    const dispatch = await channelIdByName(client, cacheKey, config.dispatchChannel);
+    const dispatch = await channelIdByName(config.dispatchChannel);
     if (!dispatch)
-      throw new IntegrationError('slack_dispatch_channel_not_found', `no channel #${config.dispatchChannel}`, {
-        retryable: false,
-      });
+      throw integrationError<SlackErrorCode>(
+        'slack_dispatch_channel_not_found',
+        `no channel #${config.dispatchChannel}`,
+        { retryable: false },
+      );
     await ignoring(['already_in_channel', 'method_not_supported_for_channel_type'], () =>
       client.conversations.join({ channel: dispatch }),
     );
     const text = dispatchText(batch.profile, batch.userId, channelId, batch.appName, reopened);
-    await postOnce(
-      dispatch,
-      METADATA_DISPATCH,
-      { conversation_id: batch.conversationId, channel_id: channelId },
-      'channel_id',
-      {
-        text,
-        blocks: [
-          { type: 'section', text: { type: 'mrkdwn', text } },
-          {
-            type: 'actions',
-            elements: [
-              {
-                type: 'button',
-                action_id: 'parley_join',
-                text: { type: 'plain_text', text: 'Join' },
-                value: channelId,
-                style: 'primary',
-              },
-            ],
-          },
-        ],
-      },
-    );
+    const payload = { conversation_id: batch.conversationId, channel_id: channelId };
+    await postOnce(dispatch, METADATA_DISPATCH, payload, 'channel_id', {
+      text,
+      blocks: dispatchBlocks(text, channelId),
+    });
   }
 
   /** Is this existing channel the one Parley made for this conversation (a retry after a crash)? */
@@ -170,7 +211,7 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
         const res = await client.conversations.create({ name });
         const id = res.channel?.id;
         if (!id)
-          throw new IntegrationError('slack_bad_answer', 'conversations.create returned no channel', {
+          throw integrationError<SlackErrorCode>('slack_bad_answer', 'conversations.create returned no channel', {
             retryable: true,
           });
         await post(id, {
@@ -181,7 +222,11 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
       } catch (err) {
         const code = slackErrorCode(err);
         if (code === 'name_taken') {
-          const existing = await channelIdByNameFresh(name);
+          const existing = await findChannel(
+            client,
+            { types: 'public_channel', exclude_archived: false },
+            (n) => n === name,
+          );
           if (existing && !existing.archived && (await isOurs(existing.id, batch.conversationId)))
             return { id: existing.id, name };
           continue;
@@ -194,40 +239,21 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
         throw toSlackIntegrationError(err);
       }
     }
-    throw new IntegrationError(
+    throw integrationError<SlackErrorCode>(
       'slack_no_channel_name',
       `no free channel name for ${randomWords(batch.conversationId)}`,
-      {
-        retryable: false,
-      },
+      { retryable: false },
     );
-  }
-
-  async function channelIdByNameFresh(name: string): Promise<{ id: string; archived: boolean } | undefined> {
-    let cursor: string | undefined;
-    do {
-      const res = await call(() =>
-        client.conversations.list({
-          types: 'public_channel',
-          limit: 200,
-          exclude_archived: false,
-          ...(cursor ? { cursor } : {}),
-        }),
-      );
-      const found = res.channels?.find((c) => c.name === name);
-      if (found?.id) return { id: found.id, archived: found.is_archived === true };
-      cursor = res.response_metadata?.next_cursor || undefined;
-    } while (cursor);
-    return undefined;
   }
 
   async function openChannel(batch: SlackBatch, refs: Record<string, string>, reopened: boolean): Promise<string> {
     const created = await createChannel(batch);
     refs.slackChannelId = created.id;
     refs.slackChannelName = created.name;
-    if (config.installerUserId) {
+    const installer = config.installerUserId;
+    if (installer) {
       await ignoring(['already_in_channel', 'user_not_found', 'cant_invite_self', 'user_is_restricted'], () =>
-        client.conversations.invite({ channel: created.id, users: config.installerUserId as string }),
+        client.conversations.invite({ channel: created.id, users: installer }),
       );
     }
     if (reopened && batch.recent && batch.recent.length > 0) {
@@ -239,63 +265,49 @@ export function createSlackAdapter(client: WebClient, config: SlackConfig, hooks
     return created.id;
   }
 
+  /** The channel to post this batch in, opened when needed; none when there is nothing to post and no channel. */
+  async function channelFor(batch: SlackBatch, refs: Record<string, string>): Promise<string | undefined> {
+    const postsSomething = batch.items.some((i) => i.kind !== 'conversation:archived');
+    const channel = refs.slackChannelId;
+    if (!channel) return postsSomething ? openChannel(batch, refs, false) : undefined;
+    if (!batch.recent) return channel;
+    // Reopened after an archive: bot tokens are usually refused unarchive, then a fresh channel it is.
+    const back = await ignoring(
+      ['not_authorized', 'restricted_action', 'not_archived', 'missing_scope', 'method_not_supported_for_channel_type'],
+      () => client.conversations.unarchive({ channel }),
+    );
+    const info = await call(() => client.conversations.info({ channel }));
+    return !back && info.channel?.is_archived && postsSomething ? openChannel(batch, refs, true) : channel;
+  }
+
+  async function sendItem(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
+    if (item.kind === 'conversation:archived') {
+      await ignoring(['already_archived'], () => client.conversations.archive({ channel: target.channel }));
+      return;
+    }
+    if (target.seen.has(item.eventId) || !item.message) return;
+    const args = itemPost(batch, item, item.message);
+    try {
+      await post(target.channel, args);
+    } catch (err) {
+      // Archived behind Parley's back (a lost event): open a fresh channel and go on there.
+      if (!isIntegrationError<SlackErrorCode>(err, 'slack_is_archived')) throw err;
+      target.channel = await openChannel(batch, refs, true);
+      target.seen = new Set();
+      await post(target.channel, args);
+    }
+  }
+
   return {
     async send(batch: SlackBatch): Promise<{ refs: Record<string, string>; completed: number }> {
       const refs = { ...batch.refs };
       let completed = 0;
       try {
-        const postsSomething = batch.items.some((i) => i.kind !== 'conversation:archived');
-        let channel = refs.slackChannelId;
-        if (channel && batch.recent) {
-          // Reopened after an archive: bot tokens are usually refused unarchive, then a fresh channel it is.
-          const back = await ignoring(
-            [
-              'not_authorized',
-              'restricted_action',
-              'not_archived',
-              'missing_scope',
-              'method_not_supported_for_channel_type',
-            ],
-            () => client.conversations.unarchive({ channel: channel as string }),
-          );
-          const info = await call(() => client.conversations.info({ channel: channel as string }));
-          if (!back && info.channel?.is_archived)
-            channel = postsSomething ? await openChannel(batch, refs, true) : channel;
-        } else if (!channel && postsSomething) {
-          channel = await openChannel(batch, refs, false);
-        }
+        const channel = await channelFor(batch, refs);
         if (!channel) return { refs, completed: batch.items.length };
-
-        let seen = await postedIds(client, channel, METADATA_MESSAGE, 'message_id');
+        const target: Target = { channel, seen: await postedIds(client, channel, METADATA_MESSAGE, 'message_id') };
         for (const item of batch.items) {
-          if (item.kind === 'conversation:archived') {
-            await ignoring(['already_archived'], () => client.conversations.archive({ channel: channel as string }));
-          } else if (!seen.has(item.eventId) && item.message) {
-            const metadata = {
-              event_type: METADATA_MESSAGE,
-              event_payload: { message_id: item.eventId, conversation_id: batch.conversationId },
-            };
-            const args =
-              item.kind === 'message:user'
-                ? {
-                    text: item.message.text,
-                    username: userLabel(batch.profile, batch.userId),
-                    ...(batch.profile.avatarUrl || batch.profile.email
-                      ? { icon_url: batch.profile.avatarUrl ?? gravatarUrl(batch.profile.email as string) }
-                      : {}),
-                    metadata,
-                  }
-                : { text: mirroredReply(item.message), metadata };
-            try {
-              await post(channel, args);
-            } catch (err) {
-              // Archived behind Parley's back (a lost event): open a fresh channel and go on there.
-              if ((err as IntegrationError).code !== 'slack_is_archived') throw err;
-              channel = await openChannel(batch, refs, true);
-              seen = new Set();
-              await post(channel, args);
-            }
-          }
+          await sendItem(batch, refs, target, item);
           completed++;
         }
         return { refs, completed };

@@ -1,0 +1,144 @@
+/**
+ * What Slack sends Parley, and what Parley makes of it: slash commands (a form), Events API envelopes (JSON) and
+ * interactions (a form with one `payload` field of JSON). Pure: the zod schemas of the payloads and the decisions,
+ * no I/O. api/slack.ts verifies the signature first, then parses with these schemas, decides, and does the I/O.
+ */
+import type { UsersInfoResponse } from '@slack/web-api';
+import { z } from 'zod';
+import type { AgentInfo } from '../../common/conversation';
+import { gravatarUrl } from '../../common/text';
+
+/** A channel id as Slack writes them (`C0123ABC`, `G…` for old private channels); anything else links to nothing. */
+export function isSlackChannelId(id: string): boolean {
+  return /^[A-Z0-9]+$/.test(id);
+}
+
+// ── Slash commands ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** A slash command's form (https://docs.slack.dev/interactivity/implementing-slash-commands); more fields pass. */
+export const slashCommandSchema = z.object({
+  team_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  user_id: z.string().min(1),
+  command: z.string().min(1),
+  text: z.string().default(''),
+  response_url: z.url().optional(),
+  trigger_id: z.string().min(1),
+  api_app_id: z.string().optional(),
+});
+export type SlashCommand = z.infer<typeof slashCommandSchema>;
+
+/** What `/sk <text>` asks for. */
+export type SlashCommandIntent =
+  { kind: 'usage' } | { kind: 'profile' } | { kind: 'archive' } | { kind: 'reply'; text: string };
+
+/**
+ * The `/sk` grammar: nothing → usage; exactly `!profile` or `!archive` (case-sensitive, surrounding whitespace
+ * ignored) → that; anything else is the reply, trimmed, inner newlines kept.
+ */
+export function parseCommandText(text: string): SlashCommandIntent {
+  const trimmed = text.trim();
+  if (trimmed === '') return { kind: 'usage' };
+  if (trimmed === '!profile') return { kind: 'profile' };
+  if (trimmed === '!archive') return { kind: 'archive' };
+  return { kind: 'reply', text: trimmed };
+}
+
+/** A slash command's answer: `ephemeral` shows it to the agent only, `in_channel` to everyone in the channel. */
+export interface CommandAnswer {
+  response_type: 'ephemeral' | 'in_channel';
+  text: string;
+}
+
+export function ephemeral(text: string): CommandAnswer {
+  return { response_type: 'ephemeral', text };
+}
+
+export function inChannel(text: string): CommandAnswer {
+  return { response_type: 'in_channel', text };
+}
+
+// ── Events API ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The two envelopes the Events API posts (https://docs.slack.dev/apis/events-api); other fields pass. */
+export const eventEnvelopeSchema = z.union([
+  z.object({ type: z.literal('url_verification'), challenge: z.string() }),
+  z.object({
+    type: z.literal('event_callback'),
+    team_id: z.string(),
+    api_app_id: z.string().optional(),
+    event_id: z.string(),
+    event: z.looseObject({
+      type: z.string(),
+      channel: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(),
+      user: z.string().optional(),
+    }),
+  }),
+]);
+export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
+
+export type EventDecision =
+  | { kind: 'challenge'; challenge: string }
+  /** Someone archived the channel in Slack (`/archive`): archive the conversation linked to it. */
+  | { kind: 'archive'; teamId: string; channelId: string }
+  | { kind: 'ignored'; reason: string };
+
+/**
+ * Only `channel_archive` matters. Messages typed in a user's channel stay internal by design, and Parley's own posts
+ * come back as events too. Slack's retries (`X-Slack-Retry-Num`) decide the same: archiving twice is harmless.
+ */
+export function decideEvent(envelope: EventEnvelope): EventDecision {
+  if (envelope.type === 'url_verification') return { kind: 'challenge', challenge: envelope.challenge };
+  const { event } = envelope;
+  if (event.type !== 'channel_archive') return { kind: 'ignored', reason: `${event.type} stays internal` };
+  if (typeof event.channel !== 'string' || !isSlackChannelId(event.channel))
+    return { kind: 'ignored', reason: 'channel_archive without a channel id' };
+  return { kind: 'archive', teamId: envelope.team_id, channelId: event.channel };
+}
+
+// ── Interactions ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** An interaction payload (https://docs.slack.dev/reference/interaction-payloads); only what Parley reads. */
+export const interactionSchema = z.looseObject({
+  type: z.string(),
+  team: z.object({ id: z.string() }).optional(),
+  user: z.object({ id: z.string() }),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).optional(),
+  response_url: z.string().optional(),
+});
+export type Interaction = z.infer<typeof interactionSchema>;
+
+/** The action id of the Join button on the dispatch notice (its value is the user's channel). */
+export const JOIN_ACTION = 'parley_join';
+
+/** The JSON in an interaction form's `payload` field; undefined when it is missing or not JSON. */
+export function interactionJson(form: URLSearchParams): unknown {
+  try {
+    return JSON.parse(form.get('payload') ?? '') as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export type InteractionDecision =
+  /** Whoever clicked Join is invited into the user's channel. */
+  { kind: 'invite'; teamId: string; channelId: string; userId: string } | { kind: 'ignored'; reason: string };
+
+export function decideInteraction(payload: Interaction): InteractionDecision {
+  if (payload.type !== 'block_actions') return { kind: 'ignored', reason: `${payload.type} is not Parley's` };
+  if (!payload.team) return { kind: 'ignored', reason: 'no workspace' };
+  const join = payload.actions?.find((a) => a.action_id === JOIN_ACTION);
+  if (!join?.value) return { kind: 'ignored', reason: 'no Join button' };
+  return { kind: 'invite', teamId: payload.team.id, channelId: join.value, userId: payload.user.id };
+}
+
+// ── Agents ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The agent a reply is signed with, from `users.info` (the glue fetches it): name, email, Gravatar by email. */
+export function agentFromSlackUser(user: UsersInfoResponse['user'], userId: string): AgentInfo {
+  const profile = user?.profile;
+  const name = profile?.real_name || profile?.display_name || user?.real_name || user?.name || userId;
+  const email = profile?.email;
+  const avatarUrl = email ? gravatarUrl(email) : profile?.image_192;
+  return { name, ...(email ? { email } : {}), ...(avatarUrl ? { avatarUrl } : {}) };
+}
