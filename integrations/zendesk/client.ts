@@ -21,15 +21,18 @@ export interface ZendeskConfig {
 
 export const ZENDESK_TIMEOUT_MS = 10_000;
 
-/** What node-zendesk passes its `transportFn` besides the URL (its options, spread, carry more we ignore). */
-export interface ZendeskTransportRequest {
+/**
+ * What node-zendesk passes its `transportFn` besides the URL (its options, spread, carry more we ignore). The body
+ * is its JSON; uploads (`attachments.upload`, a stream) would also need `duplex: 'half'`, and Parley uploads nothing.
+ */
+interface ZendeskTransportRequest {
   method: string;
   headers: Record<string, string>;
   body?: string;
 }
 
 /** The part of an answer node-zendesk reads (`transportConfig.responseAdapter`'s result). */
-export interface ZendeskTransportResponse {
+interface ZendeskTransportResponse {
   status: number;
   statusText: string;
   headers: { get(name: string): string | null };
@@ -37,7 +40,7 @@ export interface ZendeskTransportResponse {
 }
 
 /** The `{ response, result }` node-zendesk's single-request methods resolve to. */
-export interface ZendeskAnswer {
+interface ZendeskAnswer {
   result: unknown;
 }
 
@@ -55,7 +58,7 @@ function apiPath(url: URL): string {
  * The `transportFn`: one fetch with a timeout, the call's extra headers on top of node-zendesk's, and Parley's
  * error for anything but a 2xx.
  */
-export function createZendeskTransport(doFetch: typeof fetch, extraHeaders: () => Record<string, string> = () => ({})) {
+function createZendeskTransport(doFetch: typeof fetch, extraHeaders: () => Record<string, string> = () => ({})) {
   return async function transport(uri: string, request: ZendeskTransportRequest): Promise<Response> {
     const url = new URL(uri);
     let res: Response;
@@ -71,6 +74,7 @@ export function createZendeskTransport(doFetch: typeof fetch, extraHeaders: () =
     }
     if (res.ok) return res;
     // JSON for most errors, plain text for the per-ticket 429, HTML from a proxy: only the start goes in the message.
+    // A body cut off mid-read (the timeout) still leaves the status, which is what the error is made of.
     const text = await res.text().catch(() => '');
     throw zendeskHttpError({
       status: res.status,

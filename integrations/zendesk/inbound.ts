@@ -118,4 +118,3 @@ export function createInvocationLog(max = 1000) {
     },
   };
 }
-export type InvocationLog = ReturnType<typeof createInvocationLog>;
