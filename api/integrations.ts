@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { type AppConfig, type ParleyConfig, enabledIntegrations, type IntegrationName } from '../common/config';
 import { createZendeskClient } from '../integrations/zendesk/client';
-import { connectZendesk, removeZendesk } from '../integrations/zendesk/connect';
+import { checkZendesk, connectZendesk, removeZendesk } from '../integrations/zendesk/connect';
 import { IntegrationError } from '../common/errors';
 import { createSlackClient } from '../integrations/slack/client';
 import { checkSlack } from '../integrations/slack/connect';
@@ -52,15 +52,7 @@ async function check(app: AppConfig, name: IntegrationName, helpscoutCache: Help
       return { name, state: 'ok', message: await checkSlack(createSlackClient(app.slack)), checkedAt };
     }
     if (name === 'zendesk' && app.zendesk) {
-      const me = (await createZendeskClient(app.zendesk).request('GET', 'users/me.json')).body as {
-        user?: { name?: string; role?: string };
-      };
-      return {
-        name,
-        state: 'ok',
-        message: `connected as ${me.user?.name ?? 'the API user'} (${me.user?.role ?? 'unknown role'})`,
-        checkedAt,
-      };
+      return { name, state: 'ok', message: await checkZendesk(createZendeskClient(app.zendesk)), checkedAt };
     }
     if (name === 'helpscout' && app.helpscout) {
       const client = createHelpScoutClient(app.helpscout, { cache: helpscoutCache });

@@ -4,56 +4,70 @@
  * end user, replies from other integrations as a private note, a closed ticket answered by a follow-up ticket.
  */
 import { z } from 'zod';
-import { IntegrationError, OutboxBatchError } from '../../common/errors';
+import { isIntegrationError, OutboxBatchError } from '../../common/errors';
 import { displayName, mirroredReply, type ConversationMessage, type OutboxBatch } from '../../common/conversation';
-import type { ZendeskClient } from './client';
+import { resultOf, type ZendeskClient } from './client';
+import { toZendeskError, zendeskTicketDeleted } from './errors';
 
 export type ZendeskBatch = Pick<OutboxBatch, 'appId' | 'userId' | 'conversationId' | 'profile' | 'refs' | 'items'>;
 
-const userAnswer = z.object({ user: z.object({ id: z.number() }) });
-const ticketAnswer = z.object({ ticket: z.object({ id: z.number(), status: z.string() }) });
-const ticketList = z.object({
-  tickets: z.array(z.object({ id: z.number(), status: z.string(), created_at: z.string().optional() })),
-});
-const commentList = z.object({
-  comments: z.array(
-    z.object({
-      id: z.number(),
-      author_id: z.number(),
-      body: z.string().optional(),
-      plain_body: z.string().optional(),
-      created_at: z.string().optional(),
-    }),
-  ),
-});
+// node-zendesk hands back the named object of an answer (`ticket`, `user`) or the list (`tickets`, `comments`).
+const user = z.object({ id: z.number() });
+const ticket = z.object({ id: z.number(), status: z.string() });
+const tickets = z.array(z.object({ id: z.number(), status: z.string(), created_at: z.string().optional() }));
+const comments = z.array(
+  z.object({
+    id: z.number(),
+    author_id: z.number(),
+    body: z.string().optional(),
+    plain_body: z.string().optional(),
+    created_at: z.string().optional(),
+  }),
+);
 
 /** The body of the one comment a batch of user messages becomes. */
 export function commentBody(messages: ConversationMessage[]): string {
   return messages.map((m) => m.text).join('\n\n');
 }
 
+/** What a batch asks of Zendesk, read from its items. */
+export function batchParts(batch: ZendeskBatch) {
+  const userMessages = batch.items
+    .filter((i) => i.kind === 'message:user' && i.message)
+    .map((i) => i.message as ConversationMessage);
+  const notes = batch.items
+    .filter((i) => i.kind === 'message:agent' && i.message)
+    .map((i) => mirroredReply(i.message as ConversationMessage));
+  return {
+    body: userMessages.length > 0 ? commentBody(userMessages) : undefined,
+    note: notes.length > 0 ? notes.join('\n\n') : undefined,
+    // A comment of a retry made since a minute before the batch began counts as this batch's.
+    since: Math.min(...batch.items.map((i) => i.enqueuedAt)) - 60_000,
+    // One key per batch: Temporal's retries of it reuse it.
+    key: `${batch.conversationId}:${batch.items[0]?.eventId ?? 'batch'}`,
+  };
+}
+
 export function createZendeskAdapter(client: ZendeskClient) {
+  const { api } = client;
+
   async function endUser(batch: ZendeskBatch): Promise<number> {
     const name = displayName(batch.profile) ?? batch.userId;
-    const res = await client.request('POST', 'users/create_or_update.json', {
-      body: {
-        user: {
-          name,
-          external_id: `parley:${batch.appId}:${batch.userId}`,
-          role: 'end-user',
-          ...(batch.profile.email ? { email: batch.profile.email } : {}),
-        },
+    const { result } = await api.users.createOrUpdate({
+      user: {
+        name,
+        external_id: `parley:${batch.appId}:${batch.userId}`,
+        role: 'end-user',
+        ...(batch.profile.email ? { email: batch.profile.email } : {}),
       },
     });
-    return userAnswer.parse(res.body).user.id;
+    return user.parse(result).id;
   }
 
   /** A ticket an earlier try made (its answer lost), found by `external_id`, unless closed. */
   async function existingTicket(conversationId: string): Promise<number | undefined> {
-    const res = ticketList.parse(
-      (await client.request('GET', 'tickets.json', { query: { external_id: conversationId } })).body,
-    );
-    return res.tickets.filter((t) => t.status !== 'closed' && t.status !== 'deleted').at(-1)?.id;
+    const found = tickets.parse(await api.tickets.listWithFilter('external_id', conversationId));
+    return found.filter((t) => t.status !== 'closed' && t.status !== 'deleted').at(-1)?.id;
   }
 
   async function createTicket(
@@ -64,10 +78,9 @@ export function createZendeskAdapter(client: ZendeskClient) {
     followUpOf?: number,
   ): Promise<number> {
     const subject = (body.split('\n')[0] ?? 'Conversation').slice(0, 150);
-    const res = await client.request('POST', 'tickets.json', {
-      // Keys expire (Zendesk keeps them about two hours), which is why the lookup above comes first.
-      headers: { 'Idempotency-Key': key },
-      body: {
+    // Keys expire (Zendesk keeps them about two hours), which is why the lookup by external_id comes first.
+    const { result } = await client.withHeaders({ 'Idempotency-Key': key }, () =>
+      api.tickets.create({
         ticket: {
           subject,
           comment: { body, public: true, author_id: requester },
@@ -76,17 +89,18 @@ export function createZendeskAdapter(client: ZendeskClient) {
           tags: ['parley'],
           ...(followUpOf !== undefined ? { via_followup_source_id: followUpOf } : {}),
         },
-      },
-    });
-    return ticketAnswer.parse(res.body).ticket.id;
+      }),
+    );
+    return ticket.parse(result).id;
   }
 
   /** Whether a retry's comment is already on the ticket: same body, same author, made since the batch began. */
-  async function alreadyCommented(ticket: number, author: number, body: string, since: number): Promise<boolean> {
-    const res = commentList.parse(
-      (await client.request('GET', `tickets/${ticket}/comments.json`, { query: { sort_order: 'desc' } })).body,
+  async function alreadyCommented(ticketId: number, author: number, body: string, since: number): Promise<boolean> {
+    // Not `tickets.getComments`: it pages through every comment oldest first; the newest page is all a retry needs.
+    const newest = comments.parse(
+      await resultOf(api.tickets.get(['tickets', ticketId, 'comments', { sort_order: 'desc' }])),
     );
-    return res.comments.some(
+    return newest.some(
       (c) =>
         c.author_id === author &&
         (c.plain_body ?? c.body ?? '').trim() === body.trim() &&
@@ -94,63 +108,56 @@ export function createZendeskAdapter(client: ZendeskClient) {
     );
   }
 
+  async function comment(ticketId: number, body: string, isPublic: boolean, author?: number): Promise<void> {
+    await api.tickets.update(ticketId, {
+      ticket: { comment: { body, public: isPublic, ...(author !== undefined ? { author_id: author } : {}) } },
+    });
+  }
+
+  /**
+   * The user messages as one public comment, on the conversation's ticket or a new one. `refs.zendeskTicketId` is
+   * set as soon as the ticket is known, so a failure after it still hands the ticket to the outbox.
+   */
+  async function postUserMessages(
+    batch: ZendeskBatch,
+    refs: Record<string, string>,
+    requester: number,
+    parts: { body: string; since: number; key: string },
+  ): Promise<void> {
+    const { body, since, key } = parts;
+    const known = refs.zendeskTicketId ? Number(refs.zendeskTicketId) : undefined;
+    if (known === undefined) {
+      const ticketId =
+        (await existingTicket(batch.conversationId)) ?? (await createTicket(batch, requester, body, key));
+      refs.zendeskTicketId = String(ticketId);
+      if (!(await alreadyCommented(ticketId, requester, body, since))) await comment(ticketId, body, true, requester);
+      return;
+    }
+    if (await alreadyCommented(known, requester, body, since)) return;
+    try {
+      await comment(known, body, true, requester);
+    } catch (err) {
+      if (!isIntegrationError(err, 'zendesk_unprocessable')) throw err;
+      // A closed ticket refuses updates: a follow-up ticket linked to it carries the conversation on.
+      refs.zendeskTicketId = String(await createTicket(batch, requester, body, `${key}:followup`, known));
+    }
+  }
+
   return {
     async send(batch: ZendeskBatch): Promise<{ refs: Record<string, string> }> {
       const refs = { ...batch.refs };
       try {
-        const userMessages = batch.items
-          .filter((i) => i.kind === 'message:user' && i.message)
-          .map((i) => i.message as ConversationMessage);
-        const notes = batch.items
-          .filter((i) => i.kind === 'message:agent' && i.message)
-          .map((i) => mirroredReply(i.message as ConversationMessage));
-        const since = Math.min(...batch.items.map((i) => i.enqueuedAt)) - 60_000;
+        const parts = batchParts(batch);
         const requester = refs.zendeskUserId ? Number(refs.zendeskUserId) : await endUser(batch);
         refs.zendeskUserId = String(requester);
-        let ticket = refs.zendeskTicketId ? Number(refs.zendeskTicketId) : undefined;
-        const key = `${batch.conversationId}:${batch.items[0]?.eventId ?? 'batch'}`;
-
-        if (userMessages.length > 0) {
-          const body = commentBody(userMessages);
-          if (ticket === undefined) {
-            ticket = (await existingTicket(batch.conversationId)) ?? (await createTicket(batch, requester, body, key));
-            refs.zendeskTicketId = String(ticket);
-            if (!(await alreadyCommented(ticket, requester, body, since))) await comment(ticket, body, true, requester);
-          } else if (!(await alreadyCommented(ticket, requester, body, since))) {
-            try {
-              await comment(ticket, body, true, requester);
-            } catch (err) {
-              if ((err as IntegrationError).code !== 'zendesk_unprocessable') throw err;
-              // A closed ticket refuses updates: a follow-up ticket linked to it carries the conversation on.
-              ticket = await createTicket(batch, requester, body, `${key}:followup`, ticket);
-              refs.zendeskTicketId = String(ticket);
-            }
-          }
-        }
-        if (notes.length > 0 && ticket !== undefined) await comment(ticket, notes.join('\n\n'), false);
+        if (parts.body !== undefined) await postUserMessages(batch, refs, requester, { ...parts, body: parts.body });
+        const ticketId = refs.zendeskTicketId ? Number(refs.zendeskTicketId) : undefined;
+        if (parts.note !== undefined && ticketId !== undefined) await comment(ticketId, parts.note, false);
         return { refs };
       } catch (err) {
-        const e =
-          err instanceof IntegrationError
-            ? err
-            : new IntegrationError('zendesk_error', String(err), { retryable: true, cause: err });
+        const e = toZendeskError(err);
         // A deleted ticket is an operator's problem to see, not to retry blindly.
-        const shown =
-          e.code === 'zendesk_not_found'
-            ? new IntegrationError('zendesk_ticket_deleted', `${e.message} (was the ticket deleted?)`, {
-                retryable: false,
-                cause: e,
-              })
-            : e;
-        throw new OutboxBatchError(shown, 0, refs);
-      }
-
-      async function comment(ticket: number, body: string, isPublic: boolean, author?: number): Promise<void> {
-        await client.request('PUT', `tickets/${ticket}.json`, {
-          body: {
-            ticket: { comment: { body, public: isPublic, ...(author !== undefined ? { author_id: author } : {}) } },
-          },
-        });
+        throw new OutboxBatchError(isIntegrationError(e, 'zendesk_not_found') ? zendeskTicketDeleted(e) : e, 0, refs);
       }
     },
   };

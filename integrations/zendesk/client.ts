@@ -1,10 +1,16 @@
 /**
- * Zendesk Support API over fetch (Basic `email/token`). Plain fetch rather than node-zendesk: Parley needs a
- * per-request `Idempotency-Key`, the status of every error, and both kinds of 429 (JSON for the account limit,
- * plain text for the per-ticket update limit) raised as rate limits — node-zendesk's per-client headers and its
- * habit of returning some `Retry-After` answers as results make that harder to get right than these few lines.
+ * The Zendesk Support API through node-zendesk (Basic `email/token`), on Parley's own transport: node-zendesk
+ * builds the URLs, bodies and pages, and its `transportFn` is a `fetch` of Parley's that (1) reaches `config.url`
+ * (the emulator in tests), (2) gives up after 10 s, (3) adds the headers of the call in progress (ticket creation's
+ * `Idempotency-Key`, through AsyncLocalStorage, since node-zendesk's headers are per client), and (4) throws
+ * Parley's error for every non-2xx, so node-zendesk (with `throwOriginalException`) never sees a failed answer:
+ * it would otherwise hand back some `Retry-After` answers as results, and the plain-text per-ticket 429 is not JSON.
+ * node-zendesk has no retries of its own, and its `throttle` stays off: Temporal retries, the outbox waits.
  */
-import { IntegrationError, parseRetryAfter, rateLimited } from '../../common/errors';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createClient } from 'node-zendesk';
+import { parseRetryAfter } from '../../common/errors';
+import { zendeskHttpError, zendeskUnreachable } from './errors';
 
 export interface ZendeskConfig {
   url: string;
@@ -13,77 +19,115 @@ export interface ZendeskConfig {
   updatesPerTenMinutes: number;
 }
 
-export interface ZendeskResponse {
+export const ZENDESK_TIMEOUT_MS = 10_000;
+
+/**
+ * What node-zendesk passes its `transportFn` besides the URL (its options, spread, carry more we ignore). The body
+ * is its JSON; uploads (`attachments.upload`, a stream) would also need `duplex: 'half'`, and Parley uploads nothing.
+ */
+interface ZendeskTransportRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** The part of an answer node-zendesk reads (`transportConfig.responseAdapter`'s result). */
+interface ZendeskTransportResponse {
   status: number;
-  headers: Headers;
-  body: unknown;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+}
+
+/** The `{ response, result }` node-zendesk's single-request methods resolve to. */
+interface ZendeskAnswer {
+  result: unknown;
+}
+
+/** The result of node-zendesk's generic `get`/`request`, which its types declare as `NodeModule`. */
+export async function resultOf(answer: Promise<unknown>): Promise<unknown> {
+  return ((await answer) as ZendeskAnswer).result;
+}
+
+/** The path after `/api/v2/`, as errors name it (`tickets/42.json`). */
+function apiPath(url: URL): string {
+  return url.pathname.replace(/^.*?\/api\/v2\//, '');
+}
+
+/**
+ * The `transportFn`: one fetch with a timeout, the call's extra headers on top of node-zendesk's, and Parley's
+ * error for anything but a 2xx.
+ */
+function createZendeskTransport(doFetch: typeof fetch, extraHeaders: () => Record<string, string> = () => ({})) {
+  return async function transport(uri: string, request: ZendeskTransportRequest): Promise<Response> {
+    const url = new URL(uri);
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method: request.method,
+        headers: { ...request.headers, ...extraHeaders() },
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        signal: AbortSignal.timeout(ZENDESK_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw zendeskUnreachable(err);
+    }
+    if (res.ok) return res;
+    // JSON for most errors, plain text for the per-ticket 429, HTML from a proxy: only the start goes in the message.
+    // A body cut off mid-read (the timeout) still leaves the status, which is what the error is made of.
+    const text = await res.text().catch(() => '');
+    throw zendeskHttpError({
+      status: res.status,
+      method: request.method,
+      path: apiPath(url),
+      ...(text ? { detail: text.slice(0, 300) } : {}),
+      ...retryAfter(res.headers),
+    });
+  };
+}
+
+function retryAfter(headers: Headers): { retryAfterMs?: number } {
+  const ms = parseRetryAfter(headers.get('retry-after'));
+  return ms !== undefined ? { retryAfterMs: ms } : {};
+}
+
+/**
+ * The `responseAdapter`. Only 2xx answers get here; node-zendesk turns any answer with a `Retry-After` header
+ * into an error-shaped result, so that header is not shown to it (a success is a success).
+ */
+function adaptResponse(res: Response): ZendeskTransportResponse {
+  return {
+    status: res.status,
+    statusText: res.statusText,
+    headers: { get: (name) => (name.toLowerCase() === 'retry-after' ? null : res.headers.get(name)) },
+    json: () => res.json(),
+  };
 }
 
 export function createZendeskClient(
   config: Pick<ZendeskConfig, 'url' | 'email' | 'apiToken'>,
   doFetch: typeof fetch = fetch,
 ) {
-  const base = `${config.url.replace(/\/$/, '')}/api/v2/`;
-  const auth = `Basic ${Buffer.from(`${config.email}/token:${config.apiToken}`).toString('base64')}`;
-
-  async function request(
-    method: string,
-    path: string,
-    options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> } = {},
-  ): Promise<ZendeskResponse> {
-    const url = new URL(path.replace(/^\//, ''), base);
-    for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
-    let res: Response;
-    try {
-      res = await doFetch(url, {
-        method,
-        headers: {
-          authorization: auth,
-          accept: 'application/json',
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...options.headers,
-        },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (err) {
-      throw new IntegrationError('zendesk_unavailable', `Zendesk unreachable: ${(err as Error).message}`, {
-        retryable: true,
-        cause: err,
-      });
-    }
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-      // Plain text: the per-ticket limit's 429, an HTML error page.
-    }
-    if (res.ok) return { status: res.status, headers: res.headers, body };
-    const detail = (typeof body === 'string' ? body : JSON.stringify(body ?? '')).slice(0, 300);
-    if (res.status === 429) throw rateLimited('zendesk', parseRetryAfter(res.headers.get('retry-after')) ?? 60_000);
-    if (res.status === 401 || res.status === 403) {
-      throw new IntegrationError('zendesk_auth_failed', `Zendesk refused the API token (${res.status})`, {
-        retryable: false,
-      });
-    }
-    if (res.status === 404)
-      throw new IntegrationError('zendesk_not_found', `Zendesk has no ${path}`, { retryable: false });
-    if (res.status === 422)
-      throw new IntegrationError('zendesk_unprocessable', `Zendesk refused ${method} ${path}: ${detail}`, {
-        retryable: false,
-      });
-    if (res.status >= 400 && res.status < 500) {
-      throw new IntegrationError('zendesk_invalid', `Zendesk refused ${method} ${path} (${res.status}): ${detail}`, {
-        retryable: false,
-      });
-    }
-    throw new IntegrationError('zendesk_unavailable', `Zendesk answered ${res.status} to ${method} ${path}`, {
-      retryable: true,
-    });
-  }
-
-  return { request };
+  const callHeaders = new AsyncLocalStorage<Record<string, string>>();
+  const api = createClient({
+    username: config.email,
+    token: config.apiToken,
+    endpointUri: `${config.url.replace(/\/$/, '')}/api/v2`,
+    throwOriginalException: true,
+    throttle: false,
+    transportConfig: {
+      transportFn: createZendeskTransport(doFetch, () => callHeaders.getStore() ?? {}),
+      responseAdapter: adaptResponse,
+    },
+  });
+  return {
+    /** node-zendesk: `api.users.createOrUpdate(…)`, `api.tickets.update(…)`, `api.webhooks.list()`, … */
+    api,
+    /** Runs `call` with `headers` added to every request it makes (node-zendesk's own headers are per client). */
+    withHeaders<T>(headers: Record<string, string>, call: () => Promise<T>): Promise<T> {
+      return callHeaders.run(headers, call);
+    },
+  };
 }
 
 export type ZendeskClient = ReturnType<typeof createZendeskClient>;

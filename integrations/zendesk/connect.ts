@@ -33,10 +33,13 @@ const trigger = z.looseObject({
   actions: z.array(z.looseObject({ field: z.string(), value: z.unknown() })),
 });
 type Trigger = z.infer<typeof trigger>;
-const triggerList = z.object({ triggers: z.array(trigger) });
-const webhookList = z.object({
-  webhooks: z.array(z.looseObject({ id: z.string(), name: z.string(), endpoint: z.string() })),
-});
+// node-zendesk hands back the named object of an answer (`trigger`, `webhook`) or the whole list across pages.
+const triggerList = z.array(trigger);
+const webhookList = z.array(z.looseObject({ id: z.string(), name: z.string(), endpoint: z.string() }));
+const createdWebhook = z.object({ id: z.string() });
+const createdTrigger = z.object({ id: z.number() });
+const signingSecret = z.object({ signing_secret: z.object({ secret: z.string() }) });
+const me = z.looseObject({ name: z.string().optional(), role: z.string().optional() });
 
 export function zendeskWebhookEndpoint(publicUrl: string): string {
   return `${publicUrl.replace(/\/$/, '')}/zendesk/webhook`;
@@ -56,14 +59,13 @@ function emailsRequester(t: Trigger): boolean {
 }
 
 async function triggers(client: ZendeskClient): Promise<Trigger[]> {
-  return triggerList.parse((await client.request('GET', 'triggers.json')).body).triggers;
+  return triggerList.parse(await client.api.triggers.list());
 }
 
+/** Parley's webhooks to this endpoint (node-zendesk's `list` has no name filter: filtered here, as Zendesk would). */
 async function ourWebhooks(client: ZendeskClient, endpoint: string) {
-  const res = webhookList.parse(
-    (await client.request('GET', 'webhooks', { query: { 'filter[name_contains]': WEBHOOK_NAME } })).body,
-  );
-  return res.webhooks.filter((w) => w.endpoint === endpoint);
+  const all = webhookList.parse(await client.api.webhooks.list());
+  return all.filter((w) => w.name.toLowerCase().includes(WEBHOOK_NAME.toLowerCase()) && w.endpoint === endpoint);
 }
 
 export interface ZendeskConnection {
@@ -73,8 +75,8 @@ export interface ZendeskConnection {
   excludedFrom: string[];
 }
 
-export async function connectZendesk(client: ZendeskClient, publicUrl: string): Promise<ZendeskConnection> {
-  const endpoint = zendeskWebhookEndpoint(publicUrl);
+/** The one webhook to `endpoint`, created or repaired (extra copies deleted); returns its id. */
+async function upsertWebhook(client: ZendeskClient, endpoint: string): Promise<string> {
   const webhook = {
     name: WEBHOOK_NAME,
     endpoint,
@@ -84,22 +86,17 @@ export async function connectZendesk(client: ZendeskClient, publicUrl: string): 
     subscriptions: ['conditional_ticket_events'],
   };
   const [existing, ...extra] = await ourWebhooks(client, endpoint);
-  for (const w of extra) await client.request('DELETE', `webhooks/${w.id}`);
-  let webhookId: string;
+  for (const w of extra) await client.api.webhooks.delete(w.id);
   if (existing) {
-    await client.request('PATCH', `webhooks/${existing.id}`, { body: { webhook } });
-    webhookId = existing.id;
-  } else {
-    const created = z
-      .object({ webhook: z.object({ id: z.string() }) })
-      .parse((await client.request('POST', 'webhooks', { body: { webhook } })).body);
-    webhookId = created.webhook.id;
+    await client.api.webhooks.patch(existing.id, { webhook });
+    return existing.id;
   }
-  const secret = z
-    .object({ signing_secret: z.object({ secret: z.string() }) })
-    .parse((await client.request('GET', `webhooks/${webhookId}/signing_secret`)).body).signing_secret.secret;
+  return createdWebhook.parse((await client.api.webhooks.create({ webhook })).result).id;
+}
 
-  const desired = {
+/** The trigger "public comment by an agent on a Parley ticket, not through the API" calling the webhook. */
+function parleyTrigger(webhookId: string) {
+  return {
     title: TRIGGER_TITLE,
     active: true,
     conditions: {
@@ -115,28 +112,40 @@ export async function connectZendesk(client: ZendeskClient, publicUrl: string): 
     },
     actions: [{ field: 'notification_webhook', value: [webhookId, PAYLOAD] }],
   };
-  const all = await triggers(client);
-  const ours = all.filter((t) => t.title === TRIGGER_TITLE);
-  for (const t of ours.slice(1)) await client.request('DELETE', `triggers/${t.id}.json`);
-  let triggerId: number;
-  if (ours[0]) {
-    await client.request('PUT', `triggers/${ours[0].id}.json`, { body: { trigger: desired } });
-    triggerId = ours[0].id;
-  } else {
-    triggerId = z
-      .object({ trigger: z.object({ id: z.number() }) })
-      .parse((await client.request('POST', 'triggers.json', { body: { trigger: desired } })).body).trigger.id;
-  }
+}
 
+/** The one Parley trigger, created or repaired (extra copies deleted); returns its id. */
+async function upsertTrigger(client: ZendeskClient, all: Trigger[], webhookId: string): Promise<number> {
+  const desired = parleyTrigger(webhookId);
+  const ours = all.filter((t) => t.title === TRIGGER_TITLE);
+  for (const t of ours.slice(1)) await client.api.triggers.delete(t.id);
+  if (ours[0]) {
+    await client.api.triggers.update(ours[0].id, { trigger: desired });
+    return ours[0].id;
+  }
+  return createdTrigger.parse((await client.api.triggers.create({ trigger: desired })).result).id;
+}
+
+/** Adds `tags not include parley` to every trigger that emails the requester; returns their titles. */
+async function excludeParleyTickets(client: ZendeskClient, all: Trigger[]): Promise<string[]> {
   const excludedFrom: string[] = [];
   for (const t of all) {
     if (t.title === TRIGGER_TITLE || !emailsRequester(t) || t.conditions.all.some(isExclusion)) continue;
-    await client.request('PUT', `triggers/${t.id}.json`, {
-      body: { trigger: { conditions: { all: [...t.conditions.all, EXCLUDE_PARLEY], any: t.conditions.any } } },
+    await client.api.triggers.update(t.id, {
+      trigger: { conditions: { all: [...t.conditions.all, EXCLUDE_PARLEY], any: t.conditions.any } },
     });
     excludedFrom.push(t.title);
   }
-  return { webhookId, triggerId, signingSecret: secret, excludedFrom };
+  return excludedFrom;
+}
+
+export async function connectZendesk(client: ZendeskClient, publicUrl: string): Promise<ZendeskConnection> {
+  const webhookId = await upsertWebhook(client, zendeskWebhookEndpoint(publicUrl));
+  const signing = signingSecret.parse((await client.api.webhooks.getSigningSecret(webhookId)).result);
+  const all = await triggers(client);
+  const triggerId = await upsertTrigger(client, all, webhookId);
+  const excludedFrom = await excludeParleyTickets(client, all);
+  return { webhookId, triggerId, signingSecret: signing.signing_secret.secret, excludedFrom };
 }
 
 /** Restores the requester triggers and deletes Parley's trigger and webhook (call when the last app leaves). */
@@ -144,18 +153,21 @@ export async function removeZendesk(client: ZendeskClient, publicUrl: string): P
   const restored: string[] = [];
   for (const t of await triggers(client)) {
     if (t.title === TRIGGER_TITLE) {
-      await client.request('DELETE', `triggers/${t.id}.json`);
+      await client.api.triggers.delete(t.id);
       continue;
     }
     if (!t.conditions.all.some(isExclusion)) continue;
-    await client.request('PUT', `triggers/${t.id}.json`, {
-      body: {
-        trigger: { conditions: { all: t.conditions.all.filter((c) => !isExclusion(c)), any: t.conditions.any } },
-      },
+    await client.api.triggers.update(t.id, {
+      trigger: { conditions: { all: t.conditions.all.filter((c) => !isExclusion(c)), any: t.conditions.any } },
     });
     restored.push(t.title);
   }
-  for (const w of await ourWebhooks(client, zendeskWebhookEndpoint(publicUrl)))
-    await client.request('DELETE', `webhooks/${w.id}`);
+  for (const w of await ourWebhooks(client, zendeskWebhookEndpoint(publicUrl))) await client.api.webhooks.delete(w.id);
   return { restored };
+}
+
+/** "Test connection": who Parley is in Zendesk, or the error of the refusal. */
+export async function checkZendesk(client: ZendeskClient): Promise<string> {
+  const user = me.parse((await client.api.users.me()).result);
+  return `connected as ${user.name ?? 'the API user'} (${user.role ?? 'unknown role'})`;
 }
