@@ -6,7 +6,7 @@ import { requireAppKey } from './auth';
 import { createClientApi } from './client-api';
 import { errorHandler, HttpError, notFound } from './errors';
 import { createHealthRouter, type ReadinessCheck } from './health';
-import { openApiDocument } from './openapi';
+import { createOpenApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
 import { createHelpScoutRouter } from './helpscout';
 import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
@@ -41,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestMetrics(metrics));
   app.get('/metrics', metricsHandler(metrics, deps.temporalMetricsUrl));
   app.use(createHealthRouter(deps.readiness));
-  const doc = openApiDocument(deps.config.server.publicUrl);
+  const doc = createOpenApiDocument(deps.config.server.publicUrl);
   app.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });

@@ -132,7 +132,7 @@ const vendorErrors = (vendor: 'zendesk' | 'helpscout'): ErrorCode[] => [
   `${vendor}_<state>`,
 ];
 
-export function openApiDocument(publicUrl?: string): oas31.OpenAPIObject {
+export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
   return createDocument({
     openapi: '3.1.0',
     info: {

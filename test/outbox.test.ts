@@ -216,7 +216,7 @@ describe('outboxes', () => {
       await waitFor(() => sink.items(conversationWorkflowId('plain', user)).length === i + 1);
     }
     const perMessage = ((await count()) - start) / n;
-    process.stdout.write(`history events per user message with the test integration: ${perMessage}\n`);
+    process.stdout.write(`history events per user message with the sink: ${perMessage}\n`);
     // signal + workflow task (3) + activity scheduled/started/completed + workflow task (3)
     expect(perMessage).toBeLessThanOrEqual(10);
   });

@@ -1,4 +1,5 @@
-import { IntegrationError, parseRetryAfter, rateLimited } from '../../common/errors';
+import { integrationError, parseRetryAfter, rateLimited } from '../../common/errors';
+import type { WebhookErrorCode } from './errors';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhookBody } from './verify';
 
 export type WebhookEventType = 'message:agent' | 'conversation:archived';
@@ -44,10 +45,14 @@ export async function deliverWebhookEvent(options: DeliverOptions): Promise<void
       redirect: 'manual',
     });
   } catch (err) {
-    throw new IntegrationError('webhook_unreachable', `webhook ${options.url} unreachable: ${(err as Error).message}`, {
-      retryable: true,
-      cause: err,
-    });
+    throw integrationError<WebhookErrorCode>(
+      'webhook_unreachable',
+      `webhook ${options.url} unreachable: ${(err as Error).message}`,
+      {
+        retryable: true,
+        cause: err,
+      },
+    );
   }
   // Read the body so the connection can be reused; what a receiver says in it does not matter.
   try {
@@ -58,7 +63,7 @@ export async function deliverWebhookEvent(options: DeliverOptions): Promise<void
   if (res.ok) return;
   if (res.status === 429) throw rateLimited('webhook', parseRetryAfter(res.headers.get('retry-after')) ?? 60_000);
   const retryable = res.status >= 500 || res.status === 408;
-  throw new IntegrationError(
+  throw integrationError<WebhookErrorCode>(
     retryable ? 'webhook_unavailable' : 'webhook_rejected',
     `webhook ${options.url} answered ${res.status}`,
     { retryable },

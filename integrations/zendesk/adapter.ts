@@ -127,10 +127,16 @@ export function createZendeskAdapter(client: ZendeskClient) {
     const { body, since, key } = parts;
     const known = refs.zendeskTicketId ? Number(refs.zendeskTicketId) : undefined;
     if (known === undefined) {
-      const ticketId =
-        (await existingTicket(batch.conversationId)) ?? (await createTicket(batch, requester, body, key));
-      refs.zendeskTicketId = String(ticketId);
-      if (!(await alreadyCommented(ticketId, requester, body, since))) await comment(ticketId, body, true, requester);
+      const found = await existingTicket(batch.conversationId);
+      if (found === undefined) {
+        // A new ticket carries the body as its first comment: nothing to check (comparing Zendesk's `created_at`
+        // with the workflow's clock would post it twice when the clocks are more than a minute apart).
+        refs.zendeskTicketId = String(await createTicket(batch, requester, body, key));
+        return;
+      }
+      // A ticket an earlier, crashed attempt created: its comment may or may not be there yet.
+      refs.zendeskTicketId = String(found);
+      if (!(await alreadyCommented(found, requester, body, since))) await comment(found, body, true, requester);
       return;
     }
     if (await alreadyCommented(known, requester, body, since)) return;

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import Ajv2020 from 'ajv/dist/2020';
 import { z } from 'zod';
 import { createApp } from '../../../api/app';
-import { openApiDocument } from '../../../api/openapi';
+import { createOpenApiDocument } from '../../../api/openapi';
 import { jsonValue, userIdParam } from '../../../api/schemas';
 import { appIdSchema, configSchema } from '../../../common/config';
 import { createLogger } from '../../../common/logger';
@@ -23,7 +23,7 @@ const { Validator } = Module._load(require.resolve('@seriousme/openapi-schema-va
 };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON document read loosely
-const doc = openApiDocument('https://parley.example') as Json;
+const doc = createOpenApiDocument('https://parley.example') as Json;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** Every operation of the document as `METHOD /path`. */
@@ -151,9 +151,9 @@ describe('the OpenAPI document', () => {
 
   it('takes servers from server.publicUrl, and none without it', () => {
     expect(doc.servers).toEqual([{ url: 'https://parley.example' }]);
-    expect(openApiDocument()).not.toHaveProperty('servers');
+    expect(createOpenApiDocument()).not.toHaveProperty('servers');
     // Built once per createApp; a second build (tests start several apps in one process) is the same document.
-    expect(openApiDocument('https://parley.example')).toEqual(doc);
+    expect(createOpenApiDocument('https://parley.example')).toEqual(doc);
   });
 
   it('documents the error shape on every /v1 route, and the body errors where a body is read', () => {

@@ -1,0 +1,59 @@
+/**
+ * What Parley sends a client app for an outbox batch: one signed event per item, in order, each delivered before
+ * the next. Where a previous attempt got to is the caller's to keep (the activity's heartbeat), so a retry starts
+ * at the first item not yet delivered.
+ */
+import type { OutboxBatch, OutboxItem } from '../../common/conversation';
+import { deliverWebhookEvent, type WebhookEvent, type WebhookEventType } from './deliver';
+
+/** The event an outbox item becomes: its id is the item's, stable across retries (the app's dedupe key). */
+export function webhookEvent(batch: OutboxBatch, item: OutboxItem): WebhookEvent {
+  const type: WebhookEventType = item.kind === 'conversation:archived' ? 'conversation:archived' : 'message:agent';
+  const data: Record<string, unknown> = {};
+  if (item.message) {
+    const { id, text, at, source, agent } = item.message;
+    data.message = { id, role: item.message.role, text, at, source, agent };
+  }
+  return {
+    id: item.eventId,
+    type,
+    createdAt: new Date(item.enqueuedAt).toISOString(),
+    appId: batch.appId,
+    userId: batch.userId,
+    conversationId: batch.conversationId,
+    data,
+  };
+}
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+  fetch?: typeof fetch;
+}
+
+export interface WebhookBatchHooks {
+  /** Before item `index` goes (the activity heartbeats the count delivered so far). */
+  before(index: number): void;
+  /** Item `index` was delivered. */
+  delivered(index: number): void;
+}
+
+/** Delivers the items from `from` on; throws the delivery's error at the first that fails. */
+export async function deliverWebhookBatch(
+  target: WebhookTarget,
+  batch: OutboxBatch,
+  from: number,
+  hooks: WebhookBatchHooks,
+): Promise<void> {
+  for (let index = from; index < batch.items.length; index++) {
+    const item = batch.items[index] as OutboxItem;
+    hooks.before(index);
+    await deliverWebhookEvent({
+      url: target.url,
+      secret: target.secret,
+      event: webhookEvent(batch, item),
+      ...(target.fetch ? { fetch: target.fetch } : {}),
+    });
+    hooks.delivered(index);
+  }
+}
