@@ -311,7 +311,7 @@ async function continued(keep: Keep): Promise<void> {
 }
 
 /**
- * The email stack: the inbox watcher (type `inbox`, activity `watchInbox`) runs short IMAP sessions, one of them
+ * The email stack: the inbox watcher (type `inbox`, activity `watchEmailInbox`, `watchInbox` before the rename) runs short IMAP sessions, one of them
  * relaying an agent's reply; the email conversation it replied to is saved too.
  */
 async function inbox(keep: Keep): Promise<void> {
@@ -358,7 +358,7 @@ async function inbox(keep: Keep): Promise<void> {
     await keep({
       name: 'inbox',
       scenario:
-        'The inbox watcher of an app with email: 3-second IMAP sessions (activity watchInbox), one relaying an ' +
+        'The inbox watcher of an app with email: 3-second IMAP sessions (activity watchEmailInbox; watchInbox in histories recorded before the rename), one relaying an ' +
         "agent's reply to the conversation; recorded with the next session scheduled.",
       workflowId: inboxId,
       runId: inboxRun,
