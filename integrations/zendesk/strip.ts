@@ -5,12 +5,10 @@
  */
 export function stripSignatures(body: string, agentSignature?: string | null): string {
   const own = agentSignature?.replace(/\r\n/g, '\n').trim();
-  // An own signature that holds a `--` line itself: the part before it is what is left once the block is cut.
+  // What is left of the own signature once a `--` block is cut (all of it, unless it holds a `--` line itself).
   const ownHead = own ? cutDashBlock(own) : undefined;
-  let text = dropEnd(body.replace(/\r\n/g, '\n').trimEnd(), own);
-  text = cutDashBlock(text);
-  text = dropEnd(dropEnd(text, own), ownHead);
-  return text.trim();
+  const text = body.replace(/\r\n/g, '\n').trimEnd();
+  return dropEnd(cutDashBlock(dropEnd(text, own)), ownHead).trim();
 }
 
 /** Everything from the first line that is only `--` on, unless that is the first line (then it is the text). */
