@@ -9,7 +9,7 @@ export function createZendeskActivities(deps: { config: ParleyConfig; fetch?: ty
     /** Adds a batch to the user's Zendesk ticket as one public comment (creating the ticket first when needed). */
     async commentOnZendeskTicket(batch: OutboxBatch): Promise<OutboxSendResult> {
       const app = appFor(deps.config, batch.appId, 'zendesk');
-      const adapter = createZendeskAdapter(createZendeskClient(app.zendesk, deps.fetch));
+      const adapter = createZendeskAdapter(createZendeskClient(app.zendesk, deps.fetch), app.zendesk);
       try {
         return await adapter.send(batch);
       } catch (err) {

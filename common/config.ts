@@ -35,6 +35,12 @@ const zendeskSchema = z.strictObject({
   apiToken: nonEmpty,
   /** Parley's own budget of updates per ticket per 10 minutes (Zendesk's documented limit is 30). */
   updatesPerTenMinutes: z.number().int().min(1).max(30).default(30),
+  /**
+   * Whether the profile emails this app sends are verified (by the app, before they reach Parley). Only then may
+   * Zendesk match an existing user by that email; otherwise (the default) each app user is its own end user, found
+   * by a Parley `external_id` with a Parley-owned address, and the email the app gave is only shown to agents.
+   */
+  trustUserEmail: z.boolean().default(false),
 });
 
 const helpscoutSchema = z.strictObject({

@@ -65,6 +65,7 @@ interface Body {
   triggers: Trigger[];
   error: string;
   description: string;
+  details: Record<string, { description: string; error: string }[]>;
 }
 
 const PARLEY_BODY = JSON.stringify({
@@ -167,6 +168,45 @@ describe('Zendesk emulator', () => {
     expect(found.json.users.map((u) => u.id)).toEqual([a.json.user.id]);
     const got = await api('GET', `/api/v2/users/${a.json.user.id}.json`);
     expect(got.json.user.role).toBe('end-user');
+  });
+
+  test('create_or_update matches external ids without case, and a user found by email takes what is sent', async () => {
+    const agent = zd.addAgent({ name: 'Ana Agent', email: 'ana@acme.com', externalId: 'SSO-Ana' });
+    // By external id, whatever its case: the case sent is kept; an email of another user is refused.
+    const byId = await api('POST', '/api/v2/users/create_or_update.json', {
+      user: { name: 'Ana A.', external_id: 'sso-ana', email: 'zoe@elsewhere.example' },
+    });
+    expect(byId.status).toBe(200);
+    expect(byId.json.user).toMatchObject({
+      id: agent.id,
+      name: 'Ana A.',
+      external_id: 'sso-ana',
+      email: 'ana@acme.com',
+    });
+    expect(zd.user(agent.id)?.secondaryEmails).toEqual(['zoe@elsewhere.example']);
+    const other = await endUser('u-2', 'Bo', 'bo@example.com');
+    const taken = await api('POST', '/api/v2/users/create_or_update.json', {
+      user: { name: 'Bo', external_id: 'u-2', email: 'ANA@acme.com' },
+    });
+    expect(taken.status).toBe(422);
+    expect(taken.json.details.email?.[0]).toEqual({
+      description: 'Email: ana@acme.com is already being used by another user',
+      error: 'DuplicateValue',
+    });
+    // By email (a secondary one too): whoever it is gets the external id, name and role sent.
+    const byEmail = await api('POST', '/api/v2/users/create_or_update.json', {
+      user: { name: 'Mallory', external_id: 'parley:x:1', email: 'Zoe@elsewhere.example', role: 'end-user' },
+    });
+    expect(byEmail.json.user).toMatchObject({ id: agent.id, name: 'Mallory', external_id: 'parley:x:1' });
+    expect(zd.user(agent.id)?.role).toBe('end-user');
+    expect(zd.user(other)?.email).toBe('bo@example.com');
+    // Notes and details are kept and shown.
+    const noted = await api('POST', '/api/v2/users/create_or_update.json', {
+      user: { name: 'Cy', external_id: 'u-3', notes: 'Email given: cy@example.com', details: 'VIP' },
+    });
+    expect(noted.status).toBe(201);
+    const shown = await api('GET', `/api/v2/users/${noted.json.user.id}.json`);
+    expect(shown.json.user).toMatchObject({ notes: 'Email given: cy@example.com', details: 'VIP' });
   });
 
   test('ticket creation honours Idempotency-Key; comments are listed oldest first with via api', async () => {
@@ -399,6 +439,21 @@ describe('Zendesk emulator', () => {
       expect(receiver.received[1]?.headers['x-zendesk-webhook-invocation-id']).toBe(
         got.headers['x-zendesk-webhook-invocation-id'],
       );
+      // A retry signed again: same body and invocation id, a signature that verifies over its own timestamp.
+      const resigned = await zd.redeliver({ resign: true });
+      const third = receiver.received[2] as Received;
+      expect(resigned.invocationId).toBe(got.headers['x-zendesk-webhook-invocation-id']);
+      expect(third.raw).toBe(got.raw);
+      const ts3 = third.headers['x-zendesk-webhook-signature-timestamp'] as string;
+      expect(third.headers['x-zendesk-webhook-signature']).toBe(
+        crypto
+          .createHmac('sha256', secret)
+          .update(ts3 + third.raw)
+          .digest('base64'),
+      );
+      // Text after the signature (a footer) follows it in the comment.
+      const footed = await zd.agentComment(id, agent.id, 'Done', { footer: '--\nAcme' });
+      expect(footed.comment.body).toBe('Done\n\nGrace, Grace team\n\n--\nAcme');
       expect(zd.warnings).toEqual([]);
     } finally {
       await receiver.close();

@@ -1,13 +1,14 @@
 /**
- * What Parley does in Zendesk for one outbox batch: the user as one end user, the conversation as one ticket
- * (`external_id` = the workflow id, tag `parley`), every user message of the batch as one public comment by that
- * end user, replies from other integrations as a private note, a closed ticket answered by a follow-up ticket.
+ * What Parley does in Zendesk for one outbox batch: the user as one end user (identity.ts), the conversation as one
+ * ticket (`external_id` = the workflow id, tag `parley`), every user message of the batch as one public comment by
+ * that end user, replies from other integrations as a private note, a closed ticket answered by a follow-up ticket.
  */
 import { z } from 'zod';
 import { isIntegrationError, OutboxBatchError } from '../../common/errors';
-import { displayName, mirroredReply, type ConversationMessage, type OutboxBatch } from '../../common/conversation';
+import { mirroredReply, type ConversationMessage, type OutboxBatch } from '../../common/conversation';
 import { resultOf, type ZendeskClient } from './client';
 import { toZendeskError, zendeskTicketDeleted } from './errors';
+import { zendeskEndUser } from './identity';
 
 export type ZendeskBatch = Pick<OutboxBatch, 'appId' | 'userId' | 'conversationId' | 'profile' | 'refs' | 'items'>;
 
@@ -48,19 +49,12 @@ export function batchParts(batch: ZendeskBatch) {
   };
 }
 
-export function createZendeskAdapter(client: ZendeskClient) {
+export function createZendeskAdapter(client: ZendeskClient, options: { trustUserEmail: boolean }) {
   const { api } = client;
 
+  /** The app user's end user (identity.ts: by Parley's own `external_id` unless the app's emails are trusted). */
   async function endUser(batch: ZendeskBatch): Promise<number> {
-    const name = displayName(batch.profile) ?? batch.userId;
-    const { result } = await api.users.createOrUpdate({
-      user: {
-        name,
-        external_id: `parley:${batch.appId}:${batch.userId}`,
-        role: 'end-user',
-        ...(batch.profile.email ? { email: batch.profile.email } : {}),
-      },
-    });
+    const { result } = await api.users.createOrUpdate({ user: zendeskEndUser(batch, options) });
     return user.parse(result).id;
   }
 
@@ -154,6 +148,8 @@ export function createZendeskAdapter(client: ZendeskClient) {
       const refs = { ...batch.refs };
       try {
         const parts = batchParts(batch);
+        // A conversation keeps the end user it has, also one an older Parley matched by email: only new end users
+        // are made the way identity.ts says (a conversation does not change requester halfway).
         const requester = refs.zendeskUserId ? Number(refs.zendeskUserId) : await endUser(batch);
         refs.zendeskUserId = String(requester);
         if (parts.body !== undefined) await postUserMessages(batch, refs, requester, { ...parts, body: parts.body });

@@ -17,6 +17,8 @@ export interface ZendeskConfig {
   email: string;
   apiToken: string;
   updatesPerTenMinutes: number;
+  /** Whether Zendesk may match an existing user by the profile's email (identity.ts). */
+  trustUserEmail: boolean;
 }
 
 export const ZENDESK_TIMEOUT_MS = 10_000;

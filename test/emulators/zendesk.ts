@@ -18,6 +18,11 @@
  * - Ticket comments (ticket_comments): `{id, type:'Comment', author_id, body, html_body, plain_body, public,
  *   attachments, audit_id, via, metadata, created_at}`, listed oldest first. Comments made through the API carry
  *   `via.channel = 'api'` (via id 5, "Web Service"); comments made by agents in the UI carry `'web'` (via id 0).
+ * - Users (users#create-or-update-user): `create_or_update` "updates an existing user identified by e-mail address or
+ *   external ID" (external ids "not case sensitive"), else creates one (201); a user found by email takes the
+ *   `external_id`, name and role sent, whoever it is; on update an email is added as a secondary identity, and an
+ *   email another user has answers 422 `Email: … is already being used by another user`. `notes` and `details`
+ *   are kept and shown (agents see them beside the ticket).
  * - Follow-ups: `via_followup_source_id` (POST only) must name a closed ticket; the new ticket's `via.source` is
  *   `{rel:'follow_up', from:{ticket_id, subject}}` and the source ticket lists it in `followup_ids`.
  * - Webhooks (api-reference/webhooks): ids are 26-char ULID-like strings; create → 201 `{webhook}`; list →
@@ -96,9 +101,13 @@ export interface EmulatedUser {
   name: string;
   email: string | null;
   external_id: string | null;
+  /** Emails added to the user after its primary one (Zendesk's email identities). */
+  secondaryEmails: string[];
   role: UserRole;
   signature: string | null;
   photoUrl: string | null;
+  notes: string;
+  details: string;
   created_at: string;
   updated_at: string;
 }
@@ -237,6 +246,8 @@ export interface RequesterEmail {
 export interface NewAgent {
   name: string;
   email: string;
+  /** What an SSO or a sync set (JWT SSO logs agents in by it). */
+  externalId?: string;
   signature?: string;
   photoUrl?: string;
   role?: 'agent' | 'admin';
@@ -249,6 +260,11 @@ export interface AgentCommentOptions {
   status?: TicketStatus;
   /** Sign webhook deliveries with a wrong secret. */
   badSignature?: boolean;
+  /**
+   * Text that follows the agent's signature in the comment: what an agent types below the signature the composer
+   * shows, or a footer (`--` and a disclaimer) added after it.
+   */
+  footer?: string;
 }
 
 export interface AgentCommentResult {
@@ -290,8 +306,11 @@ export interface ZendeskEmulator {
     body: string,
     opts?: AgentCommentOptions,
   ): Promise<AgentCommentResult>;
-  /** Re-send the last webhook delivery byte for byte (same headers, same invocation id). */
-  redeliver(): Promise<Delivery>;
+  /**
+   * Re-send the last webhook delivery byte for byte (same headers, same invocation id); with `resign`, signed again
+   * at the time of sending, as Zendesk's retries of a failed delivery are (same body, same invocation id).
+   */
+  redeliver(opts?: { resign?: boolean }): Promise<Delivery>;
   /** Wait for webhook deliveries caused by API calls. */
   settle(): Promise<void>;
 
@@ -595,9 +614,12 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     name: 'Parley Bot',
     email,
     external_id: null,
+    secondaryEmails: [],
     role: 'admin',
     signature: null,
     photoUrl: null,
+    notes: '',
+    details: '',
   });
 
   const addTrigger = (t: Omit<EmulatedTrigger, 'id' | 'position' | 'created_at' | 'updated_at'>): EmulatedTrigger => {
@@ -635,8 +657,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     shared: false,
     suspended: false,
     signature: u.signature,
-    details: '',
-    notes: '',
+    details: u.details,
+    notes: u.notes,
     user_fields: {},
   });
 
@@ -1136,25 +1158,51 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
 
   // --- Users -----------------------------------------------------------------------------------------------
 
+  const emailsOf = (u: EmulatedUser): string[] => [...(u.email ? [u.email] : []), ...u.secondaryEmails];
+  const userByEmail = (mail: string): EmulatedUser | undefined =>
+    [...users.values()].find((u) => emailsOf(u).some((e) => e.toLowerCase() === mail));
+  // "External ID values are not case sensitive" (using-external-id-with-profiles; Create Or Update User).
+  const userByExternalId = (ext: string): EmulatedUser | undefined =>
+    [...users.values()].find((u) => u.external_id?.toLowerCase() === ext.toLowerCase());
+
+  /**
+   * Create Or Update User: "updates an existing user identified by e-mail address or external ID", else creates
+   * one. A user found by external id takes the case of the one sent; on update an email is added as a secondary
+   * identity (the primary one is "writeable on create only"), and an email another user has is refused with 422
+   * "Email: … is already being used by another user". A user found by email gets the external id sent, and the
+   * name, role, notes and details, whoever it is.
+   */
   const createOrUpdateUser = (body: Record<string, unknown>): Reply => {
     const raw = body.user;
     if (!isRecord(raw)) throw badRequest('Parameter user is required');
     const externalId =
       typeof raw.external_id === 'string' || typeof raw.external_id === 'number' ? String(raw.external_id) : undefined;
     const mail = str(raw.email)?.toLowerCase();
-    let user = externalId === undefined ? undefined : [...users.values()].find((u) => u.external_id === externalId);
-    if (!user && mail !== undefined) user = [...users.values()].find((u) => u.email?.toLowerCase() === mail);
+    let user = externalId === undefined ? undefined : userByExternalId(externalId);
+    if (!user && mail !== undefined) user = userByEmail(mail);
     const role = str(raw.role);
     if (role !== undefined && !['end-user', 'agent', 'admin'].includes(role))
       throw invalid({ role: [{ description: `Role: ${role} is not valid`, error: 'InvalidValue' }] });
     if (mail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(mail))
       throw invalid({ email: [{ description: `Email: ${mail} is not properly formatted`, error: 'InvalidFormat' }] });
+    const notes = str(raw.notes);
+    const details = str(raw.details);
     if (user) {
+      const holder = mail === undefined ? undefined : userByEmail(mail);
+      if (holder && holder.id !== user.id)
+        throw invalid({
+          email: [{ description: `Email: ${mail} is already being used by another user`, error: 'DuplicateValue' }],
+        });
       const name = str(raw.name);
       if (name !== undefined && name.trim() !== '') user.name = name;
-      if (mail !== undefined) user.email = mail;
+      if (mail !== undefined && !holder) {
+        if (user.email === null) user.email = mail;
+        else user.secondaryEmails.push(mail);
+      }
       if (externalId !== undefined) user.external_id = externalId;
       if (role !== undefined) user.role = role as UserRole;
+      if (notes !== undefined) user.notes = notes;
+      if (details !== undefined) user.details = details;
       user.updated_at = nowIso();
       return { status: 200, body: { user: userJson(user) } };
     }
@@ -1167,9 +1215,12 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       name,
       email: mail ?? null,
       external_id: externalId ?? null,
+      secondaryEmails: [],
       role: (role as UserRole | undefined) ?? 'end-user',
       signature: null,
       photoUrl: null,
+      notes: notes ?? '',
+      details: details ?? '',
     });
     return { status: 201, body: { user: userJson(user) } };
   };
@@ -1296,7 +1347,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       const ext = query.get('external_id');
       const q = query.get('query');
       let found: EmulatedUser[] = [];
-      if (ext !== null) found = [...users.values()].filter((u) => u.external_id === ext);
+      if (ext !== null) found = [...users.values()].filter((u) => u.external_id?.toLowerCase() === ext.toLowerCase());
       else if (q !== null)
         found = [...users.values()].filter(
           (u) => u.email?.toLowerCase() === q.replace(/^email:/, '').toLowerCase() || u.name.includes(q),
@@ -1613,10 +1664,13 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       return addUser({
         name: agent.name,
         email: agent.email.toLowerCase(),
-        external_id: null,
+        external_id: agent.externalId ?? null,
+        secondaryEmails: [],
         role: agent.role ?? 'agent',
         signature: agent.signature ?? null,
         photoUrl: agent.photoUrl ?? null,
+        notes: '',
+        details: '',
       });
     },
     tickets: () => [...tickets.values()],
@@ -1647,7 +1701,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       const signature = agent.signature
         ?.replace(/\{\{\s*agent\.name\s*\}\}/g, agent.name)
         .replace(/\{\{\s*agent\.email\s*\}\}/g, agent.email ?? '');
-      const body = isPublic && signature ? `${text}\n\n${signature}` : text;
+      const signed = isPublic && signature ? `${text}\n\n${signature}` : text;
+      const body = opts.footer ? `${signed}\n\n${opts.footer}` : signed;
       const comment = addComment(t, { author: agent, body, public: isPublic, channel: 'web' });
       if (opts.status) t.status = opts.status;
       else if (t.status === 'new') t.status = 'open';
@@ -1662,14 +1717,23 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       return { comment, fired, deliveries: await Promise.all(sends) };
     },
 
-    async redeliver() {
+    async redeliver(opts = {}) {
       const last = deliveries[deliveries.length - 1];
       if (!last) throw new Error('Zendesk emulator: nothing to redeliver');
       const hook = webhooks.get(last.webhookId);
+      const headers = { ...last.headers };
+      if (opts.resign && hook) {
+        const timestamp = nowIso();
+        headers['X-Zendesk-Webhook-Signature-Timestamp'] = timestamp;
+        headers['X-Zendesk-Webhook-Signature'] = crypto
+          .createHmac('sha256', hook.secret)
+          .update(timestamp + last.rawBody)
+          .digest('base64');
+      }
       return deliver(
         { id: last.webhookId, endpoint: last.url, http_method: hook?.http_method ?? 'POST' },
         last.rawBody,
-        last.headers,
+        headers,
         { triggerId: last.triggerId, ticketId: last.ticketId },
       );
     },

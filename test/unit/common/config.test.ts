@@ -102,3 +102,19 @@ describe('parley.config.example.yaml', () => {
     expect(config.apps[0]?.webhooks).toHaveLength(1);
   });
 });
+
+describe('zendesk', () => {
+  const zendesk = (extra = '') =>
+    `apps:\n  - id: acme\n    apiKeys: [ acme-key-0123456789abcdef ]\n    zendesk: { url: https://acme.zendesk.com, email: ops@acme.com, apiToken: t${extra} }\n`;
+
+  it('matches no user by the profile’s email unless trustUserEmail says the app verified it', () => {
+    expect(parseConfig(zendesk(), 'p.yaml', {}).apps[0]?.zendesk).toMatchObject({
+      trustUserEmail: false,
+      updatesPerTenMinutes: 30,
+    });
+    expect(parseConfig(zendesk(', trustUserEmail: true'), 'p.yaml', {}).apps[0]?.zendesk?.trustUserEmail).toBe(true);
+    expect(() => parseConfig(zendesk(', trustUserEmail: "yes"'), 'p.yaml', {})).toThrow(
+      /apps\[0\]\.zendesk\.trustUserEmail: Invalid input: expected boolean/,
+    );
+  });
+});

@@ -192,7 +192,9 @@ describe('Zendesk transport: per-call headers', () => {
         },
       ],
     };
-    const { refs } = await createZendeskAdapter(createZendeskClient(config, doFetch)).send(batch);
+    const { refs } = await createZendeskAdapter(createZendeskClient(config, doFetch), { trustUserEmail: false }).send(
+      batch,
+    );
     expect(refs).toEqual({ zendeskUserId: '11', zendeskTicketId: '42' });
     // A new ticket carries the body as its first comment: no comment check after it (clocks may differ).
     expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual([
@@ -220,7 +222,7 @@ describe('Zendesk transport: per-call headers', () => {
         });
       return json(404, { error: 'InvalidEndpoint' });
     });
-    await createZendeskAdapter(createZendeskClient(config, retryFetch)).send(batch);
+    await createZendeskAdapter(createZendeskClient(config, retryFetch), { trustUserEmail: false }).send(batch);
     expect(again.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /api/v2/users/create_or_update.json',
       'GET /api/v2/tickets.json',
