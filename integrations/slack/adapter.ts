@@ -209,7 +209,10 @@ export function createSlackAdapter({ client, config, hooks, channels }: SlackAda
         : channelName(batch.profile, batch.conversationId, suffix);
       try {
         // Private channels (`privateChannels`): only the people invited see them, agents come in by the Join button.
-        const res = await client.conversations.create({ name, ...(config.privateChannels ? { is_private: true } : {}) });
+        const res = await client.conversations.create({
+          name,
+          ...(config.privateChannels ? { is_private: true } : {}),
+        });
         const id = res.channel?.id;
         if (!id)
           throw integrationError<SlackErrorCode>('slack_bad_answer', 'conversations.create returned no channel', {

@@ -62,7 +62,13 @@ export function userPostName(profile: UserProfile, userId: string): string {
     .replace(/>/g, '›');
   const chars = [...name];
   const room = MAX_USERNAME - USER_MARKER.length - 1;
-  const cut = chars.length > room ? `${chars.slice(0, room - 1).join('').trimEnd()}…` : name;
+  const cut =
+    chars.length > room
+      ? `${chars
+          .slice(0, room - 1)
+          .join('')
+          .trimEnd()}…`
+      : name;
   return `${cut} ${USER_MARKER}`;
 }
 

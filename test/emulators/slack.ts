@@ -1485,7 +1485,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       });
       const result = await sendSigned('/slack/commands', form.toString(), 'application/x-www-form-urlencoded', opts);
       // The answer is shown in the channel (or to the agent) as mrkdwn, like a message.
-      if (isRecord(result.body)) checkRendered(`${cmd.command ?? '/sk'} answer`, { text: result.body.text, blocks: result.body.blocks });
+      if (isRecord(result.body))
+        checkRendered(`${cmd.command ?? '/sk'} answer`, { text: result.body.text, blocks: result.body.blocks });
       return { ...result, responseUrl, triggerId: trigger };
     },
 
@@ -1531,7 +1532,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       // Interactivity payloads arrive as a form with one `payload` field holding JSON.
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       const result = await sendSigned('/slack/interactions', body, 'application/x-www-form-urlencoded', opts);
-      if (isRecord(result.body)) checkRendered('interaction answer', { text: result.body.text, blocks: result.body.blocks });
+      if (isRecord(result.body))
+        checkRendered('interaction answer', { text: result.body.text, blocks: result.body.blocks });
       return { ...result, responseUrl };
     },
 

@@ -103,7 +103,7 @@ describe('posts', () => {
     const hostile = '<!channel> *bold* & <https://evil.example|click>';
     expect(userText(hostile)).toBe('&lt;!channel&gt; *bold* &amp; &lt;https://evil.example|click&gt;');
     expect(userMessageText({ text: hostile })).toBe(userText(hostile));
-    for (const [typed, sent] of [
+    for (const [typed, sent] of <[string, string][]>[
       ['<!here> <!everyone> <!subteam^S0123>', '&lt;!here&gt; &lt;!everyone&gt; &lt;!subteam^S0123&gt;'],
       ['<@U0ADMIN> <#C0SECRET|general>', '&lt;@U0ADMIN&gt; &lt;#C0SECRET|general&gt;'],
       // Already escaped text is text too: the user typed "&lt;", and sees "&lt;".
