@@ -116,8 +116,10 @@ afterAll(async () => {
 });
 afterEach(() => {
   for (const slack of [acme, vault]) {
+    // Each test answers for its own: what one let through is not counted again in the next.
+    const markup = slack.markupViolations.splice(0);
     expect(slack.specViolations).toEqual([]);
-    expect(slack.markupViolations).toEqual([]);
+    expect(markup).toEqual([]);
     // Every call was allowed by the manifest's scopes.
     expect(slack.calls.filter((c) => c.error === 'missing_scope').map((c) => c.method)).toEqual([]);
   }
@@ -301,9 +303,9 @@ describe('Slack access control: agents and private channels', () => {
     await vault.userPostsInChannel(first, MALLORY, 'closing this');
     const ignored = await vault.archiveChannelAsUser(first, MALLORY);
     expect(ignored?.status).toBe(200);
-    expect(JSON.parse(vault.sent.at(-1)?.rawBody ?? '{}').event?.type).toBe('group_archive');
     expect(await signals('vault', 'sam')).not.toContain('archive');
     expect((await conversationState(parley.client, 'vault', 'sam')).status).toBe('active');
+    expect(JSON.parse(vault.sent.at(-1)?.rawBody ?? '{}').event?.type).toBe('group_archive');
     // The user's next message goes on in a fresh private channel.
     await vaultApi('POST', userPath('vault', 'sam', '/messages'), { text: 'two' });
     const second = await waitFor(

@@ -549,7 +549,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (blocks.ok) checkBlocks(where, blocks.value, 'blocks');
     const username = str(args.username);
     if (username) {
-      const name = username.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+      // As people read it: invisible characters (zero-width, bidi) do not make a name another one.
+      const name = username
+        .normalize('NFKC')
+        .replace(/\p{Cf}/gu, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .toLowerCase();
       const member = [...users.values()].find((u) =>
         [u.name, u.realName].some((n) => n !== '' && n.toLowerCase() === name),
       );
