@@ -5,6 +5,7 @@
  * Built once per API process (api/slack.ts), so tests get a fresh one and nothing lives in module scope.
  */
 import type { WebClient } from '@slack/web-api';
+import type { IntegrationError } from '../../common/errors';
 import { toSlackIntegrationError } from './errors';
 
 /** How long a group's members are trusted before Slack is asked again. */
@@ -81,12 +82,12 @@ export function createSlackAgentDirectory(
     async isAgent({ client, workspace, agents, userId }) {
       if (agents === undefined) return true;
       if (agents.includes(userId)) return true;
-      let failure: unknown;
+      let failure: IntegrationError | undefined;
       for (const group of agents.filter(isUserGroupId)) {
         try {
           if ((await members(client, workspace, group)).has(userId)) return true;
         } catch (err) {
-          failure ??= err;
+          failure ??= toSlackIntegrationError(err);
         }
       }
       if (failure !== undefined) throw failure;
