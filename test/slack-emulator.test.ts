@@ -323,13 +323,18 @@ describe('Slack emulator: reading texts as Slack renders them', () => {
     ]);
   });
 
-  it('records a custom username that passes for a member or the app', async () => {
+  it('records a custom username that passes for a member or the app, and asking Slack to link names', async () => {
     emulator.addUser({ id: 'U0ITSEC', name: 'itsec', realName: 'IT Security', email: 'sec@acme.example' });
     for (const username of ['IT  Security', 'parley', 'IT Security (user)'])
       await client.chat.postMessage({ channel: general, text: 'x', username });
     expect(emulator.markupViolations).toEqual([
       'chat.postMessage username: "IT  Security" passes for U0ITSEC',
       `chat.postMessage username: "parley" passes for ${emulator.botUserId}`,
+    ]);
+    emulator.markupViolations.length = 0;
+    await client.chat.postMessage({ channel: general, text: 'hi @channel', link_names: true });
+    expect(emulator.markupViolations).toEqual([
+      'chat.postMessage: parse=full or link_names makes typed @names and #channels mentions',
     ]);
   });
 });

@@ -544,6 +544,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   };
   /** A message's text and blocks as Slack renders them, and its custom author name. */
   const checkRendered = (where: string, args: Record<string, unknown>): void => {
+    // With these, Slack itself turns a typed `@channel`, `@name` or `#channel` into a mention: no escape helps then.
+    if (str(args.parse) === 'full' || bool(args.link_names))
+      markupViolations.push(`${where}: parse=full or link_names makes typed @names and #channels mentions`);
     checkMarkup(`${where} text`, args.text);
     const blocks = jsonArg(args.blocks);
     if (blocks.ok) checkBlocks(where, blocks.value, 'blocks');
