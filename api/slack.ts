@@ -2,6 +2,7 @@
  * Requests from Slack: slash commands, events and interactions. Thin glue: each is verified on its raw body first
  * (401), parsed and decided by integrations/slack/inbound.ts (400 for what does not parse), routed to its app (by
  * signing secret, then workspace), then turned into a query or a signal, answered within Slack's 3 seconds.
+ * With `slack.agents` set, only agents may `/sk`, Join and archive: anyone else is told so, and nothing happens.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
@@ -11,13 +12,16 @@ import type { Logger } from '../common/logger';
 import { findConversation } from '../common/lookup';
 import type { Metrics } from '../common/metrics';
 import type { VerifyRefusal } from '../common/signature';
+import { createSlackAgentDirectory } from '../integrations/slack/agents';
 import { createSlackClient } from '../integrations/slack/client';
 import { slackTeamId } from '../integrations/slack/connect';
 import { slackErrorCode, type SlackErrorCode } from '../integrations/slack/errors';
 import {
   ACK_TEXT,
+  AGENT_CHECK_FAILED_TEXT,
   ARCHIVED_CONFIRMATION,
   noPowerText,
+  notAgentText,
   profileText,
   sentConfirmation,
   usageText,
@@ -135,6 +139,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   const router = Router();
   const apps = deps.config.apps.filter((a): a is SlackApp => a.slack !== undefined);
   const teamOf = createTeamLookup(deps.log);
+  const directory = createSlackAgentDirectory();
   const pick = (candidates: SlackApp[], teamId: string) => pickApp(candidates, teamId, teamOf);
   const verified = verifiedBody<SlackApp[]>({
     limit: '1mb',
@@ -158,6 +163,49 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
   }
 
+  /**
+   * May this member act for the app (`slack.agents`)? `unknown` when a user group Slack would not list left it open:
+   * the caller refuses, and says why.
+   */
+  async function agentStatus(app: SlackApp, userId: string): Promise<'agent' | 'not_agent' | 'unknown'> {
+    try {
+      const yes = await directory.isAgent({
+        client: createSlackClient(app.slack),
+        workspace: app.id,
+        agents: app.slack.agents,
+        userId,
+      });
+      return yes ? 'agent' : 'not_agent';
+    } catch (err) {
+      deps.log.warn({ app: app.id, code: slackErrorCode(err), err: String(err) }, 'slack agent check failed');
+      return 'unknown';
+    }
+  }
+
+  /** What a member who may not act is told, or undefined for an agent. */
+  async function refusal(app: SlackApp, userId: string): Promise<string | undefined> {
+    const status = await agentStatus(app, userId);
+    if (status === 'agent') return undefined;
+    deps.log.info({ app: app.id, user: userId, status }, 'slack: refused a member who is not an agent');
+    return status === 'unknown' ? AGENT_CHECK_FAILED_TEXT : notAgentText(app.name ?? app.id);
+  }
+
+  /** An ephemeral answer to a button click, through its `response_url` (the message clicked stays as it is). */
+  async function tellClicker(app: SlackApp, responseUrl: string | undefined, text: string): Promise<void> {
+    if (!responseUrl) return;
+    try {
+      const res = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!res.ok) deps.log.warn({ app: app.id, status: res.status }, 'slack response_url refused the answer');
+    } catch (err) {
+      deps.log.warn({ app: app.id, err: String(err) }, 'slack response_url unreachable');
+    }
+  }
+
   /** The Join button: whoever clicked is invited; one already in the channel is fine, other refusals are logged. */
   async function invite(app: SlackApp, channel: string, users: string): Promise<void> {
     try {
@@ -178,8 +226,10 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     return inChannel(sentConfirmation(state.profile, state.userId, agent.name, text));
   }
 
-  /** What `/sk` answers in a channel, once its app is known. */
+  /** What `/sk` answers in a channel, once its app is known: nothing at all is done for a member who is not an agent. */
   async function answerCommand(app: SlackApp, cmd: SlashCommand): Promise<CommandAnswer> {
+    const refused = await refusal(app, cmd.user_id);
+    if (refused) return ephemeral(refused);
     const workflowId = await conversationFor(app, cmd.channel_id);
     if (!workflowId) return ephemeral(noPowerText(cmd.command));
     const handle = deps.temporal.workflow.getHandle(workflowId);
@@ -221,7 +271,10 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
     if (decision.kind === 'archive') {
       const app = await pick(candidates, decision.teamId);
-      const workflowId = app ? await conversationFor(app, decision.channelId) : undefined;
+      // With `agents` set, an archive by anyone else (or by nobody Slack names) leaves the conversation open: the
+      // user's next message goes on in a fresh channel, as after any archive Parley did not hear of.
+      const allowed = app && (!app.slack.agents || (decision.userId && !(await refusal(app, decision.userId))));
+      const workflowId = app && allowed ? await conversationFor(app, decision.channelId) : undefined;
       if (workflowId) await deps.temporal.workflow.getHandle(workflowId).signal(archiveSignal, { source: 'slack' });
     }
     res.status(200).end();
@@ -234,7 +287,9 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     const decision = decideInteraction(parseOr400(interactionSchema, json));
     if (decision.kind === 'invite') {
       const app = await pick(candidates, decision.teamId);
-      if (app) await invite(app, decision.channelId, decision.userId);
+      const refused = app ? await refusal(app, decision.userId) : undefined;
+      if (app && refused) await tellClicker(app, decision.responseUrl, refused);
+      else if (app) await invite(app, decision.channelId, decision.userId);
     }
     res.status(200).end();
   });

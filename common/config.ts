@@ -21,12 +21,27 @@ export type OutboxPolicy = z.infer<typeof outboxPolicySchema>;
 
 const webhookSchema = z.strictObject({ url, secret: z.string().min(16, 'must be at least 16 characters') });
 
+/** A Slack user (`U…`, `W…` on Enterprise Grid) or user group (`S…`) id, as Slack shows them in profiles. */
+const slackAgentId = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user id (U…, W…) or user group id (S…), e.g. U024BE7LH or S0614TZR7');
+
 const slackSchema = z.strictObject({
   botToken: nonEmpty,
   signingSecret: nonEmpty,
   dispatchChannel: nonEmpty.default('general'),
   installerUserId: nonEmpty.optional(),
   apiUrl: url.default('https://slack.com/api/'),
+  /** Create the users' `sk-` channels private: only those invited (the installer, agents who press Join) see them. */
+  privateChannels: z.boolean().default(false),
+  /**
+   * Who may `/sk`, press Join and archive: user ids and user group ids (members read with `usergroups.users.list`).
+   * Unset: every member of the workspace, as before.
+   */
+  agents: z
+    .array(slackAgentId)
+    .min(1, 'list at least one agent, or leave `agents` out to let every member in')
+    .optional(),
 });
 
 const zendeskSchema = z.strictObject({

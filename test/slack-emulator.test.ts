@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
-import { startSlackEmulator, type SlackEmulator } from './emulators/slack';
+import { startSlackEmulator, unescapedMarkup, type SlackEmulator } from './emulators/slack';
 
 function clientFor(emulator: SlackEmulator, token = emulator.botToken): WebClient {
   return new WebClient(token, {
@@ -274,6 +274,151 @@ describe('Slack emulator: Web API through the real WebClient', () => {
   });
 });
 
+describe('Slack emulator: reading texts as Slack renders them', () => {
+  let emulator: SlackEmulator;
+  let client: WebClient;
+  let general: string;
+
+  beforeEach(async () => {
+    emulator = await startSlackEmulator({ botInGeneral: true });
+    client = clientFor(emulator);
+    general = emulator.channelByName('general')?.id ?? '';
+  });
+  afterEach(async () => {
+    await emulator.close();
+  });
+
+  it('finds the markup an app did not build: mentions, links, unknown channels, lone < and bare &', () => {
+    const known = (id: string) => id === 'C0KNOWN';
+    expect(unescapedMarkup('hi <#C0KNOWN>, &lt;!channel&gt; &amp; *bold* _it_ > quote', known)).toEqual([]);
+    expect(
+      unescapedMarkup('<!channel> <!here> <!everyone> <!subteam^S1> <@U0X> <#C0NOPE> <https://e.example|x> a<b', known),
+    ).toEqual([
+      '<!channel>',
+      '<!here>',
+      '<!everyone>',
+      '<!subteam^S1>',
+      '<@U0X>',
+      '<#C0NOPE>',
+      '<https://e.example|x>',
+      '<b',
+    ]);
+    expect(unescapedMarkup('Tom & Jerry &copy;', known)).toEqual(['&', '&copy;']);
+  });
+
+  it('records user content let through in text and mrkdwn blocks, never in plain_text', async () => {
+    await client.chat.postMessage({ channel: general, text: `new: <#${general}>` });
+    await client.chat.postMessage({
+      channel: general,
+      text: 'plain',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: 'hello <!here>' } },
+        { type: 'section', text: { type: 'plain_text', text: '<!channel> is only text here' } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: '<https://evil.example|acme.com>' }] },
+      ],
+    });
+    expect(emulator.markupViolations).toEqual([
+      'chat.postMessage blocks[0].text.text: "<!here>" in "hello <!here>"',
+      'chat.postMessage blocks[2].elements[0].text: "<https://evil.example|acme.com>" in "<https://evil.example|acme.com>"',
+    ]);
+  });
+
+  it('records a custom username that passes for a member or the app, and asking Slack to link names', async () => {
+    emulator.addUser({ id: 'U0ITSEC', name: 'itsec', realName: 'IT Security', email: 'sec@acme.example' });
+    for (const username of ['IT  Security', 'parley', 'IT Security (user)'])
+      await client.chat.postMessage({ channel: general, text: 'x', username });
+    expect(emulator.markupViolations).toEqual([
+      'chat.postMessage username: "IT  Security" passes for U0ITSEC',
+      `chat.postMessage username: "parley" passes for ${emulator.botUserId}`,
+    ]);
+    emulator.markupViolations.length = 0;
+    await client.chat.postMessage({ channel: general, text: 'hi @channel', link_names: true });
+    expect(emulator.markupViolations).toEqual([
+      'chat.postMessage: parse=full or link_names makes typed @names and #channels mentions',
+    ]);
+  });
+});
+
+describe('Slack emulator: private channels, scopes and user groups', () => {
+  const manifestScopes = [
+    'channels:history',
+    'channels:join',
+    'channels:manage',
+    'channels:read',
+    'chat:write',
+    'chat:write.customize',
+    'groups:history',
+    'groups:read',
+    'groups:write',
+    'usergroups:read',
+    'users:read',
+  ];
+  let emulator: SlackEmulator;
+  let client: WebClient;
+
+  beforeEach(async () => {
+    emulator = await startSlackEmulator({ scopes: manifestScopes });
+    client = clientFor(emulator);
+  });
+  afterEach(async () => {
+    expect(emulator.specViolations).toEqual([]);
+    await emulator.close();
+  });
+
+  it('lists a private channel to its members, invites into it, and refuses to join one', async () => {
+    const ana = emulator.addUser({ id: 'U0ANA', name: 'ana', realName: 'Ana', email: 'ana@acme.example' });
+    const { channel } = await client.conversations.create({ name: 'sk-secret', is_private: true });
+    expect(channel).toMatchObject({ is_private: true, is_channel: true, is_group: false, is_member: true });
+    const id = channel?.id ?? '';
+    await client.conversations.invite({ channel: id, users: ana.id });
+    expect(emulator.channel(id)?.members).toEqual([emulator.botUserId, ana.id]);
+    const listed = await client.conversations.list({ types: 'private_channel' });
+    expect(listed.channels?.map((c) => c.name)).toEqual(['sk-secret']);
+    expect(await slackError(client.conversations.join({ channel: id }))).toMatchObject({
+      error: 'method_not_supported_for_channel_type',
+    });
+    // Names are unique across public and private channels.
+    expect(await slackError(client.conversations.create({ name: 'sk-secret' }))).toMatchObject({
+      error: 'name_taken',
+    });
+  });
+
+  it('answers missing_scope for what the token was not granted, per channel type', async () => {
+    const narrow = await startSlackEmulator({ scopes: ['channels:manage', 'chat:write'] });
+    try {
+      const c = clientFor(narrow);
+      await c.conversations.create({ name: 'public-ok' });
+      expect(await slackError(c.conversations.create({ name: 'private-no', is_private: true }))).toMatchObject({
+        error: 'missing_scope',
+      });
+      expect(narrow.calls.at(-1)).toMatchObject({ method: 'conversations.create', error: 'missing_scope' });
+      expect(await slackError(c.conversations.list({ types: 'private_channel' }))).toMatchObject({
+        error: 'missing_scope',
+      });
+      expect(await slackError(c.usergroups.users.list({ usergroup: 'S0X' }))).toMatchObject({
+        error: 'missing_scope',
+      });
+      expect(await slackError(c.users.info({ user: 'U0OWNER' }))).toMatchObject({ error: 'missing_scope' });
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it('lists a user group, as an admin changes it', async () => {
+    const bob = emulator.addUser({ name: 'bob', realName: 'Bob', email: 'bob@acme.example' });
+    const group = emulator.addUserGroup({ handle: 'support', users: [bob.id] });
+    expect(group).toMatch(/^S[A-Z0-9]+$/);
+    expect((await client.usergroups.users.list({ usergroup: group })).users).toEqual([bob.id]);
+    emulator.setUserGroupMembers(group, []);
+    expect((await client.usergroups.users.list({ usergroup: group })).users).toEqual([]);
+    expect(await slackError(client.usergroups.users.list({ usergroup: 'S0NOPE' }))).toMatchObject({
+      error: 'no_such_subteam',
+    });
+    // users.info without users:read.email: no email in the profile.
+    expect((await client.users.info({ user: bob.id })).user?.profile?.email).toBeUndefined();
+  });
+});
+
 describe('Slack emulator: signed requests to Parley', () => {
   let emulator: SlackEmulator;
   let server: http.Server;
@@ -420,5 +565,14 @@ describe('Slack emulator: signed requests to Parley', () => {
     expect(events[1]).toMatchObject({ type: 'channel_archive', channel: id, user: ana.id });
     expect(emulator.channel(id)?.archived).toBe(true);
     expect(emulator.specViolations).toEqual([]);
+  });
+
+  it('delivers a private channel archive as group_archive', async () => {
+    const ana = emulator.addUser({ name: 'ana3', realName: 'Ana Three', email: 'ana3@acme.com' });
+    const { channel } = await clientFor(emulator).conversations.create({ name: 'private-ones', is_private: true });
+    const archived = await emulator.archiveChannelAsUser(channel?.id ?? '', ana.id);
+    expect(archived?.status).toBe(200);
+    const event = (JSON.parse(received.at(-1)?.body ?? '{}') as { event: Record<string, unknown> }).event;
+    expect(event).toMatchObject({ type: 'group_archive', channel: channel?.id, user: ana.id });
   });
 });

@@ -52,6 +52,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   expect(slack.specViolations).toEqual([]);
+  expect(slack.markupViolations).toEqual([]);
 });
 
 const userPath = (user: string, rest = '') => `/v1/apps/acme/users/${encodeURIComponent(user)}${rest}`;
@@ -80,7 +81,8 @@ describe('Slack: a new conversation', () => {
     expect(channel?.members).toEqual(expect.arrayContaining([slack.botUserId, INSTALLER]));
     await waitFor(() => texts(channelId).includes('Hello, is anyone there?'));
     const post = slack.messages(channelId).find((m) => m.text === 'Hello, is anyone there?');
-    expect(post?.username).toBe('Jane Doe');
+    // Marked as the end user's (issue 16): no user can post under a member's or the app's name.
+    expect(post?.username).toBe('Jane Doe (user)');
     expect(post?.iconUrl).toMatch(/^https:\/\/www\.gravatar\.com\/avatar\/[0-9a-f]{64}/);
     expect(post?.metadata).toMatchObject({
       event_type: 'parley_message',

@@ -5,12 +5,12 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { OutboxBatchError, integrationError, isIntegrationError } from '../../common/errors';
-import { userLabel, type ConversationMessage, type OutboxBatch, type OutboxItem } from '../../common/conversation';
+import type { ConversationMessage, OutboxBatch, OutboxItem } from '../../common/conversation';
 import { gravatarUrl } from '../../common/text';
 import type { SlackChannelCache } from './cache';
 import type { SlackConfig } from './client';
 import { slackErrorCode, toSlackIntegrationError, type SlackErrorCode, type SlackPlatformCode } from './errors';
-import { channelHeader, dispatchText, mirroredReply, recentHistory, userMessageText } from './format';
+import { channelHeader, dispatchText, mirroredReply, recentHistory, userMessageText, userPostName } from './format';
 import { JOIN_ACTION } from './inbound';
 import { channelName, randomWords } from './names';
 
@@ -107,13 +107,13 @@ function itemPost(batch: SlackBatch, item: OutboxItem, message: ConversationMess
   const { profile } = batch;
   return {
     text: userMessageText(message),
-    username: userLabel(profile, batch.userId),
+    username: userPostName(profile, batch.userId),
     ...(profile.avatarUrl || profile.email ? { icon_url: profile.avatarUrl ?? gravatarUrl(profile.email ?? '') } : {}),
     metadata,
   };
 }
 
-/** The dispatch notice's blocks: the text and a Join button whose value is the user's channel. */
+/** The dispatch notice's blocks: the (escaped) text as mrkdwn and a Join button whose value is the user's channel. */
 function dispatchBlocks(text: string, channelId: string): unknown[] {
   return [
     { type: 'section', text: { type: 'mrkdwn', text } },
@@ -208,7 +208,11 @@ export function createSlackAdapter({ client, config, hooks, channels }: SlackAda
         ? channelName({}, batch.conversationId, suffix)
         : channelName(batch.profile, batch.conversationId, suffix);
       try {
-        const res = await client.conversations.create({ name });
+        // Private channels (`privateChannels`): only the people invited see them, agents come in by the Join button.
+        const res = await client.conversations.create({
+          name,
+          ...(config.privateChannels ? { is_private: true } : {}),
+        });
         const id = res.channel?.id;
         if (!id)
           throw integrationError<SlackErrorCode>('slack_bad_answer', 'conversations.create returned no channel', {
@@ -222,11 +226,8 @@ export function createSlackAdapter({ client, config, hooks, channels }: SlackAda
       } catch (err) {
         const code = slackErrorCode(err);
         if (code === 'name_taken') {
-          const existing = await findChannel(
-            client,
-            { types: 'public_channel', exclude_archived: false },
-            (n) => n === name,
-          );
+          const types = config.privateChannels ? 'private_channel' : 'public_channel';
+          const existing = await findChannel(client, { types, exclude_archived: false }, (n) => n === name);
           if (existing && !existing.archived && (await isOurs(existing.id, batch.conversationId)))
             return { id: existing.id, name };
           continue;

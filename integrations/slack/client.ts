@@ -6,6 +6,10 @@ export interface SlackConfig {
   dispatchChannel: string;
   installerUserId?: string | undefined;
   apiUrl: string;
+  /** Create the `sk-` channels private (`conversations.create` with `is_private`). */
+  privateChannels?: boolean | undefined;
+  /** Who may `/sk`, Join and archive: Slack user ids (`U…`, `W…`) and user group ids (`S…`); everyone when unset. */
+  agents?: readonly string[] | undefined;
 }
 
 /** A WebClient for one app, retries off (Temporal owns them) and rate limits surfaced as errors. */

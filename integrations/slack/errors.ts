@@ -74,6 +74,8 @@ const PASSED_ON_CODES = [
   'slack_invalid_ts_latest',
   'slack_invalid_ts_oldest',
   'slack_user_not_visible',
+  // usergroups.users.list (the agents' user groups)
+  'slack_no_such_subteam',
   // Slack's own trouble (documented for every method)
   'slack_internal_error',
   'slack_fatal_error',

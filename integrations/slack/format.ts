@@ -2,8 +2,10 @@
  * Slack's rendering of the shared renderers (common/conversation.ts): the same words every integration uses,
  * laid out in mrkdwn, and the texts Parley answers slash commands with.
  *
- * Every string a user, an agent or a client app controls goes into mrkdwn through `userText`, and only through it:
- * that is where mrkdwn escaping belongs (issue 16).
+ * Every string a user, an agent, a vendor or a client app controls goes into mrkdwn through `userText`, and only
+ * through it: what they typed arrives as data, never as markup (a special mention, a user or channel reference, a
+ * link with a label of its choosing). The only markup in these texts is Parley's own: `*bold*` around names, `>`
+ * quotes, `<#C…>` links to channels Parley made, emoji.
  */
 import {
   HISTORY_HEADING,
@@ -16,25 +18,70 @@ import {
   type ConversationMessage,
   type UserProfile,
 } from '../../common/conversation';
+import { isSlackChannelId } from './inbound';
 
 /**
- * A user-controlled string on its way into mrkdwn (names, emails, message texts, profile rows). Today the text as
- * it is; escaping `&`, `<` and `>` for mrkdwn (issue 16) goes here and reaches every text below.
+ * A user-controlled string on its way into mrkdwn (names, emails, message texts, profile rows, agents' names and
+ * replies from other vendors), escaped as Slack asks: `&`, `<` and `>` become `&amp;`, `&lt;`, `&gt;`. That alone
+ * turns `<!channel>`, `<!here>`, `<@U…>`, `<#C…>` and `<https://evil|https://acme.com>` into the text they were
+ * typed as (https://docs.slack.dev/messaging/formatting-message-text#escaping). `*`, `_`, `~` and `` ` `` have no
+ * escape in mrkdwn and stay: a user can make their own words bold, never ping, link or mention.
  */
 export function userText(text: string): string {
-  return text;
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** The user's label for mrkdwn. (A post's `username` is plain text, not mrkdwn: the adapter uses `userLabel`.) */
+/**
+ * A name as people should read it: control, format (bidi overrides, zero-width) and line-separator characters
+ * removed, runs of whitespace made one space. A name cannot reverse the text after it, hide in plain sight, or push
+ * what follows it onto another line.
+ */
+export function cleanName(name: string): string {
+  return name
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\p{Cf}/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** What marks a post as the end user's, after their name: fixed, so no user (or app name) can choose it. */
+export const USER_MARKER = '(user)';
+
+/** Slack shows about 80 characters of a post's author name; the name is cut first, so the marker always shows. */
+const MAX_USERNAME = 80;
+
+/**
+ * The `username` of a post made for the end user: their cleaned name and the marker (`Jane Doe (user)`), so a user
+ * who calls themself "IT Security", a workspace member's name or the app's cannot pass for them. Slack shows
+ * `username` as plain text, where `&lt;` would show as typed; its angle brackets become `‹ ›` instead, so no
+ * rendering of it can ever read a mention or a link into it.
+ */
+export function userPostName(profile: UserProfile, userId: string): string {
+  const name = (cleanName(userLabel(profile, userId)) || cleanName(userId) || 'Anonymous')
+    .replace(/</g, '‹')
+    .replace(/>/g, '›');
+  const chars = [...name];
+  const room = MAX_USERNAME - USER_MARKER.length - 1;
+  const cut =
+    chars.length > room
+      ? `${chars
+          .slice(0, room - 1)
+          .join('')
+          .trimEnd()}…`
+      : name;
+  return `${cut} ${USER_MARKER}`;
+}
+
+/** The user's label for mrkdwn, cleaned and escaped. */
 function who(profile: UserProfile, userId: string): string {
-  return userText(userLabel(profile, userId));
+  return userText(cleanName(userLabel(profile, userId)) || userId);
 }
 
 export function channelHeader(profile: UserProfile, userId: string, appName: string): string {
   const label = userLabel(profile, userId);
   const email = profile.email && profile.email !== label ? ` (${userText(profile.email)})` : '';
   return [
-    `:speech_balloon: Conversation with *${userText(label)}*${email} from ${appName}.`,
+    `:speech_balloon: Conversation with *${who(profile, userId)}*${email} from ${userText(appName)}.`,
     'Reply to the user with `/sk your message`; anything else said here stays internal.',
     '`/sk !profile` shows the profile, `/sk !archive` (or archiving the channel) archives the conversation.',
   ].join('\n');
@@ -48,9 +95,12 @@ export function dispatchText(
   reopened: boolean,
 ): string {
   const label = who(profile, userId);
+  const app = userText(appName);
+  // The channel id is Slack's own answer to conversations.create; checked anyway, so no id can carry markup.
+  const link = isSlackChannelId(channelId) ? `<#${channelId}>` : userText(channelId);
   return reopened
-    ? `:arrows_counterclockwise: *${label}* (${appName}) wrote again: <#${channelId}>`
-    : `:new: New conversation with *${label}* (${appName}): <#${channelId}>`;
+    ? `:arrows_counterclockwise: *${label}* (${app}) wrote again: ${link}`
+    : `:new: New conversation with *${label}* (${app}): ${link}`;
 }
 
 /** A user's message as posted in their channel. */
@@ -58,15 +108,15 @@ export function userMessageText(message: Pick<ConversationMessage, 'text'>): str
   return userText(message.text);
 }
 
-/** A reply from another integration: `↩ Ana via Zendesk: …`. */
+/** A reply from another integration: `↩ Ana via Zendesk: …`; the shared wording holds no markup, so all of it is text. */
 export function mirroredReply(message: ConversationMessage): string {
-  const agent = message.agent ? { ...message.agent, name: userText(message.agent.name) } : undefined;
-  return mirroredReplyText({ source: message.source, agent, text: userText(message.text) });
+  const agent = message.agent ? { ...message.agent, name: cleanName(message.agent.name) } : undefined;
+  return userText(mirroredReplyText({ source: message.source, agent, text: message.text }));
 }
 
 export function recentHistory(messages: ConversationMessage[], profile: UserProfile, userId: string): string {
   const lines = historyLines(messages, profile, userId).map(
-    (line) => `> *${userText(line.who)}*: ${userText(line.text).replace(/\n/g, '\n> ')}`,
+    (line) => `> *${userText(cleanName(line.who))}*: ${userText(line.text).replace(/\n/g, '\n> ')}`,
   );
   return [`:scroll: ${HISTORY_HEADING}`, ...lines].join('\n');
 }
@@ -91,6 +141,22 @@ export function noPowerText(command: string): string {
   return `${command} has no power here: this channel is not linked to a user. Use it in a user's \`sk-\` channel.`;
 }
 
+/**
+ * To a workspace member who is not in `slack.agents`, after `/sk` or Join: shown to them only, and nothing happened.
+ * `appName` comes from the config, escaped all the same.
+ */
+export function notAgentText(appName: string): string {
+  return (
+    `:lock: Sorry, you are not an agent here: only ${userText(appName)}'s support team can answer its users, ` +
+    'join their channels or archive them. Nothing was sent. Ask whoever runs Parley to add you to its agents.'
+  );
+}
+
+/** When Slack would not say whether the user is an agent (a user group it could not list): no, for now. */
+export const AGENT_CHECK_FAILED_TEXT =
+  ":warning: Parley could not check that you are one of this app's agents (Slack did not list the agents' user " +
+  'group), so nothing was sent. Try again in a minute; if it keeps happening, ask whoever runs Parley.';
+
 export function usageText(command: string): string {
   return `Usage: \`${command} your reply\`, \`${command} !profile\`, \`${command} !archive\``;
 }
@@ -103,5 +169,5 @@ export const ACK_TEXT = 'On it…';
 /** In the channel, after `/sk <reply>`: who it went to, who sent it, and the reply quoted. */
 export function sentConfirmation(profile: UserProfile, userId: string, agentName: string, text: string): string {
   const quoted = userText(text).replace(/\n/g, '\n>');
-  return `:white_check_mark: Sent to ${who(profile, userId)} by ${userText(agentName)}:\n>${quoted}`;
+  return `:white_check_mark: Sent to ${who(profile, userId)} by ${userText(cleanName(agentName))}:\n>${quoted}`;
 }

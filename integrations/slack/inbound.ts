@@ -79,21 +79,32 @@ export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
 
 export type EventDecision =
   | { kind: 'challenge'; challenge: string }
-  /** Someone archived the channel in Slack (`/archive`): archive the conversation linked to it. */
-  | { kind: 'archive'; teamId: string; channelId: string }
+  /**
+   * Someone archived the channel in Slack (`/archive`): archive the conversation linked to it. `userId` is who did
+   * (Slack names them; the glue checks they are an agent when `slack.agents` is set).
+   */
+  | { kind: 'archive'; teamId: string; channelId: string; userId?: string }
   | { kind: 'ignored'; reason: string };
 
+/** A public channel archived is `channel_archive`; a private one (`privateChannels`) is `group_archive`. */
+const ARCHIVE_EVENTS: ReadonlySet<string> = new Set(['channel_archive', 'group_archive']);
+
 /**
- * Only `channel_archive` matters. Messages typed in a user's channel stay internal by design, and Parley's own posts
- * come back as events too. Slack's retries (`X-Slack-Retry-Num`) decide the same: archiving twice is harmless.
+ * Only archives matter. Messages typed in a user's channel stay internal by design, and Parley's own posts come back
+ * as events too. Slack's retries (`X-Slack-Retry-Num`) decide the same: archiving twice is harmless.
  */
 export function decideEvent(envelope: EventEnvelope): EventDecision {
   if (envelope.type === 'url_verification') return { kind: 'challenge', challenge: envelope.challenge };
   const { event } = envelope;
-  if (event.type !== 'channel_archive') return { kind: 'ignored', reason: `${event.type} stays internal` };
+  if (!ARCHIVE_EVENTS.has(event.type)) return { kind: 'ignored', reason: `${event.type} stays internal` };
   if (typeof event.channel !== 'string' || !isSlackChannelId(event.channel))
-    return { kind: 'ignored', reason: 'channel_archive without a channel id' };
-  return { kind: 'archive', teamId: envelope.team_id, channelId: event.channel };
+    return { kind: 'ignored', reason: `${event.type} without a channel id` };
+  return {
+    kind: 'archive',
+    teamId: envelope.team_id,
+    channelId: event.channel,
+    ...(event.user ? { userId: event.user } : {}),
+  };
 }
 
 // ── Interactions ───────────────────────────────────────────────────────────────────────────────────────────
@@ -121,15 +132,22 @@ export function interactionJson(form: URLSearchParams): unknown {
 }
 
 export type InteractionDecision =
-  /** Whoever clicked Join is invited into the user's channel. */
-  { kind: 'invite'; teamId: string; channelId: string; userId: string } | { kind: 'ignored'; reason: string };
+  /** Whoever clicked Join is invited into the user's channel (an agent, when `slack.agents` is set). */
+  | { kind: 'invite'; teamId: string; channelId: string; userId: string; responseUrl?: string }
+  | { kind: 'ignored'; reason: string };
 
 export function decideInteraction(payload: Interaction): InteractionDecision {
   if (payload.type !== 'block_actions') return { kind: 'ignored', reason: `${payload.type} is not Parley's` };
   if (!payload.team) return { kind: 'ignored', reason: 'no workspace' };
   const join = payload.actions?.find((a) => a.action_id === JOIN_ACTION);
   if (!join?.value) return { kind: 'ignored', reason: 'no Join button' };
-  return { kind: 'invite', teamId: payload.team.id, channelId: join.value, userId: payload.user.id };
+  return {
+    kind: 'invite',
+    teamId: payload.team.id,
+    channelId: join.value,
+    userId: payload.user.id,
+    ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+  };
 }
 
 // ── Agents ─────────────────────────────────────────────────────────────────────────────────────────────────

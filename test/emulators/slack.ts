@@ -6,6 +6,11 @@
  * Web API: point WebClient at `emulator.apiUrl` (`slackApiUrl`), with `retryConfig: { retries: 0 }` and
  * `rejectRateLimitedCalls: true` so the tests see every 429. Each call is checked against Slack's OpenAPI spec
  * (see ./slack-spec.ts); violations land in `emulator.specViolations`.
+ *
+ * Every text Slack would render as mrkdwn (a message's `text`, mrkdwn objects in its blocks, the answers to slash
+ * commands and to `response_url`) is also read the way Slack reads it: a special mention, a user or channel
+ * reference, a link or an entity that the app did not build lands in `emulator.markupViolations`, and so does a
+ * post whose custom `username` is a workspace member's or the app's own name.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -57,6 +62,17 @@ export interface SlackEmulatorOptions {
   parleyUrl?: string;
   /** Also deliver `message` events for the bot's own posts (Slack does, when subscribed). Default false. */
   deliverBotMessageEvents?: boolean;
+  /**
+   * The bot token's scopes (e.g. read from slack-app-manifest.yaml). When set, each method checks the scope Slack
+   * requires for it, per channel type (public `channels:*`, private `groups:*`), and answers `missing_scope`.
+   * Unset: every call is allowed.
+   */
+  scopes?: readonly string[];
+  /**
+   * The bot events the app subscribes to (the manifest's `bot_events`). When set, the workspace's own events (an
+   * archive, a message) reach Parley only when subscribed; `sendEvent` still sends whatever a test asks.
+   */
+  botEvents?: readonly string[];
 }
 
 export interface EmulatedUser {
@@ -74,6 +90,13 @@ export interface NewUser {
   realName: string;
   email: string;
   image?: string;
+}
+
+export interface NewUserGroup {
+  id?: string;
+  /** The `@handle` people mention it by. */
+  handle: string;
+  users: string[];
 }
 
 export interface MessageMetadata {
@@ -200,6 +223,12 @@ export interface SlackEmulator {
   verificationToken: string;
   /** Spec violations seen so far (tests assert it stays empty). */
   specViolations: string[];
+  /**
+   * Texts Slack would have rendered as markup the app did not build (a `<!channel>`, a `<@U…>`, a `<url|label>`, a
+   * bare `&`), and custom usernames that pass for a member or the app: user content let through unescaped. Tests
+   * assert it stays empty.
+   */
+  markupViolations: string[];
   /** Whether the OpenAPI spec was found (no checking otherwise). */
   spec: SpecStatus;
   /** Every Web API call received, in order. */
@@ -209,6 +238,9 @@ export interface SlackEmulator {
 
   addUser(user: NewUser): EmulatedUser;
   user(id: string): EmulatedUser | undefined;
+  /** A user group (`S…`), as an admin makes one in Slack; answers `usergroups.users.list`. Returns its id. */
+  addUserGroup(group: NewUserGroup): string;
+  setUserGroupMembers(groupId: string, users: string[]): void;
   /** Calls with this token answer `token_revoked` from now on. */
   revokeToken(token?: string): void;
   /** Adds another valid token, bound to the bot (e.g. after a re-install). */
@@ -294,7 +326,11 @@ const DEFAULT_LIMITS: Record<string, RateLimit> = {
   'chat.postMessage': { max: 1, windowMs: 1000 },
   'chat.postEphemeral': TIER_4,
   'users.info': TIER_4,
+  'usergroups.users.list': TIER_2,
 };
+
+/** The methods whose `text` and blocks Slack renders as mrkdwn. */
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
 
 /** Methods rate-limited per channel rather than per method. */
 const PER_CHANNEL_LIMITS = new Set(['chat.postMessage']);
@@ -389,6 +425,32 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * What Slack would read as markup in a mrkdwn text, other than a link to a channel `isChannel` knows: a special
+ * mention (`<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^…>`, `<!date…>`), a user mention `<@U…>`, a link
+ * `<url>` or `<url|label>`, an unknown `<#C…>`, a lone `<`, and an `&` that starts none of `&amp;`, `&lt;`, `&gt;`
+ * (https://docs.slack.dev/messaging/formatting-message-text#escaping). An app that escapes what users type sends
+ * none of these; `*`, `_`, `~` and `` ` `` have no escape in mrkdwn and are not counted.
+ */
+export function unescapedMarkup(text: string, isChannel: (id: string) => boolean): string[] {
+  const found: string[] = [];
+  for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i + 1)) {
+    const end = text.indexOf('>', i);
+    const token = end === -1 ? text.slice(i, i + 40) : text.slice(i, end + 1);
+    const channel = /^<#([A-Z0-9]+)(?:\|[^<>&]*)?>$/.exec(token);
+    if (!(channel?.[1] && isChannel(channel[1]))) found.push(token);
+  }
+  for (const m of text.matchAll(/&(?!(?:amp|lt|gt);)\S{0,10}/g)) found.push(m[0]);
+  return found;
+}
+
+/** Slack's scope for a method on a channel: public channels need `channels:*`, private ones `groups:*`. */
+function channelScope(isPrivate: boolean, access: 'read' | 'history' | 'write'): string {
+  if (isPrivate) return `groups:${access}`;
+  // Bot tokens create, invite to and archive public channels with `channels:manage` (`channels:write` is a user scope).
+  return access === 'write' ? 'channels:manage' : `channels:${access}`;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -454,7 +516,59 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const calls: RecordedCall[] = [];
   const sent: SentRequest[] = [];
   const specViolations: string[] = [];
+  const markupViolations: string[] = [];
+  const userGroups = new Map<string, { id: string; handle: string; users: string[] }>();
+  const granted = options.scopes ? new Set(options.scopes) : undefined;
+  const subscribed = options.botEvents ? new Set(options.botEvents) : undefined;
   const spec = specStatus();
+
+  /** `missing_scope` (Slack's answer, with `needed` and `provided`) unless the token has `scope`. */
+  const requireScope = (scope: string): void => {
+    if (granted && !granted.has(scope))
+      throw new SlackError('missing_scope', { needed: scope, provided: [...granted].join(',') });
+  };
+  const hasScope = (scope: string): boolean => !granted || granted.has(scope);
+  /** Records what Slack would render as markup in a mrkdwn `text` the app did not build. */
+  const checkMarkup = (where: string, text: unknown): void => {
+    if (typeof text !== 'string') return;
+    for (const token of unescapedMarkup(text, (id) => channelsById.has(id)))
+      markupViolations.push(`${where}: ${JSON.stringify(token)} in ${JSON.stringify(text.slice(0, 200))}`);
+  };
+  /** Every mrkdwn text object in blocks (sections, fields, context elements, …); plain_text is never parsed. */
+  const checkBlocks = (where: string, value: unknown, path: string): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => checkBlocks(where, v, `${path}[${i}]`));
+    else if (isRecord(value)) {
+      if (value.type === 'mrkdwn') checkMarkup(`${where} ${path}.text`, value.text);
+      for (const [k, v] of Object.entries(value)) if (typeof v === 'object') checkBlocks(where, v, `${path}.${k}`);
+    }
+  };
+  /** A message's text and blocks as Slack renders them, and its custom author name. */
+  const checkRendered = (where: string, args: Record<string, unknown>): void => {
+    // With these, Slack itself turns a typed `@channel`, `@name` or `#channel` into a mention: no escape helps then.
+    if (str(args.parse) === 'full' || bool(args.link_names))
+      markupViolations.push(`${where}: parse=full or link_names makes typed @names and #channels mentions`);
+    checkMarkup(`${where} text`, args.text);
+    const blocks = jsonArg(args.blocks);
+    if (blocks.ok) checkBlocks(where, blocks.value, 'blocks');
+    const username = str(args.username);
+    if (username) {
+      // As people read it: invisible characters (zero-width, bidi) do not make a name another one.
+      const name = username
+        .normalize('NFKC')
+        .replace(/\p{Cf}/gu, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .toLowerCase();
+      const member = [...users.values()].find((u) =>
+        [u.name, u.realName].some((n) => n !== '' && n.toLowerCase() === name),
+      );
+      if (member) markupViolations.push(`${where} username: ${JSON.stringify(username)} passes for ${member.id}`);
+    }
+  };
+
+  /** Does Slack send this workspace event to the app (subscribed in the manifest, and the scope it needs)? */
+  const subscribedTo = (event: string, scope: string): boolean =>
+    (!subscribed || subscribed.has(event)) && hasScope(scope);
 
   // Rate limits: explicit entries win; rateLimitScale turns the default tiers on, scaled.
   if (options.rateLimitScale !== undefined) {
@@ -556,8 +670,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const channelJson = (c: Channel, includeNumMembers = false): Record<string, unknown> => ({
     id: c.id,
     name: c.name,
-    is_channel: !c.isPrivate,
-    is_group: c.isPrivate,
+    // Private channels made since March 2021 have C ids and are channels; is_group is for the old G ones.
+    is_channel: true,
+    is_group: false,
     is_im: false,
     is_mpim: false,
     is_private: c.isPrivate,
@@ -689,6 +804,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     }),
 
     'conversations.create': (args) => {
+      requireScope(channelScope(bool(args.is_private), 'write'));
       const name = str(args.name) ?? '';
       // Slack's order of checks; hyphens and underscores count as punctuation.
       if (name === '') throw new SlackError('invalid_name_required');
@@ -703,6 +819,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
     'conversations.list': (args) => {
       const types = new Set((str(args.types) || 'public_channel').split(',').map((t) => t.trim()));
+      if (types.has('public_channel')) requireScope(channelScope(false, 'read'));
+      if (types.has('private_channel')) requireScope(channelScope(true, 'read'));
       const limit = Math.min(Math.max(intArg(args.limit, 100), 1), 1000);
       const start = args.cursor ? Number.parseInt(decodeCursor('offset', str(args.cursor) ?? ''), 10) : 0;
       if (Number.isNaN(start)) throw new SlackError('invalid_cursor');
@@ -718,11 +836,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
     'conversations.info': (args) => {
       const channel = visibleChannel(args.channel);
+      requireScope(channelScope(channel.isPrivate, 'read'));
       return { channel: channelJson(channel, bool(args.include_num_members)) };
     },
 
     'conversations.invite': (args) => {
       const channel = visibleChannel(args.channel);
+      requireScope(channelScope(channel.isPrivate, 'write'));
       if (channel.archived) throw new SlackError('is_archived');
       if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
       const ids = (str(args.users) ?? '')
@@ -748,6 +868,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
 
     'conversations.join': (args) => {
+      requireScope('channels:join');
       const channel = visibleChannel(args.channel);
       if (channel.archived) throw new SlackError('is_archived');
       if (channel.isPrivate) throw new SlackError('method_not_supported_for_channel_type');
@@ -764,6 +885,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
     'conversations.archive': (args) => {
       const channel = visibleChannel(args.channel);
+      requireScope(channelScope(channel.isPrivate, 'write'));
       if (channel.archived) throw new SlackError('already_archived');
       if (channel.isGeneral) throw new SlackError('cant_archive_general');
       if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
@@ -774,6 +896,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
     'conversations.unarchive': (args) => {
       const channel = visibleChannel(args.channel);
+      requireScope(channelScope(channel.isPrivate, 'write'));
       if (!channel.archived) throw new SlackError('not_archived');
       // Slack generally refuses to let a bot token unarchive a channel.
       if (!options.botCanUnarchive) throw new SlackError('not_authorized');
@@ -784,6 +907,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
     'conversations.history': (args) => {
       const channel = visibleChannel(args.channel);
+      requireScope(channelScope(channel.isPrivate, 'history'));
       if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
       const limit = Math.min(Math.max(intArg(args.limit, 100), 1), 999);
       const inclusive = bool(args.inclusive);
@@ -824,6 +948,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
 
     'chat.postMessage': (args) => {
+      requireScope('chat:write');
+      if (args.username !== undefined || args.icon_url !== undefined || args.icon_emoji !== undefined)
+        requireScope('chat:write.customize');
       const channel = postableChannel(args.channel);
       const text = str(args.text);
       const blocks = parseBlocks(args.blocks);
@@ -852,6 +979,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
 
     'chat.postEphemeral': (args) => {
+      requireScope('chat:write');
       const channel = postableChannel(args.channel);
       const userId = str(args.user) ?? '';
       if (!users.has(userId)) throw new SlackError('user_not_found');
@@ -871,6 +999,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
 
     'chat.update': (args) => {
+      requireScope('chat:write');
       const channel = visibleChannel(args.channel);
       const ts = str(args.ts) ?? '';
       const message = channel.messages.find((m) => m.ts === ts);
@@ -891,9 +1020,20 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
 
     'users.info': (args) => {
+      requireScope('users:read');
       const user = users.get(str(args.user) ?? '');
       if (!user) throw new SlackError('user_not_found');
-      return { user: userJson(user) };
+      const json = userJson(user);
+      // Without users:read.email, Slack leaves the email out of the profile.
+      if (!hasScope('users:read.email') && isRecord(json.profile)) delete json.profile.email;
+      return { user: json };
+    },
+
+    'usergroups.users.list': (args) => {
+      requireScope('usergroups:read');
+      const group = userGroups.get(str(args.usergroup) ?? '');
+      if (!group) throw new SlackError('no_such_subteam');
+      return { users: [...group.users] };
     },
   };
 
@@ -963,6 +1103,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     };
 
     specViolations.push(...checkWebApiCall(method, args, contentType || undefined));
+    if (MESSAGE_METHODS.has(method)) checkRendered(method, args);
 
     const fault = takeFault(method);
     if (
@@ -1065,6 +1206,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return reply(400, 'invalid_payload');
     }
     delayed.push({ responseUrl: url, body, at: Date.now() });
+    if (isRecord(body)) checkRendered('response_url', { text: body.text, blocks: body.blocks });
     // `response_type: in_channel` makes the answer a visible message in the channel.
     const channel = channelsById.get(channelId);
     if (channel && isRecord(body) && body.response_type === 'in_channel') {
@@ -1155,8 +1297,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const deliverable = (channel: Channel): boolean => parleyUrl !== undefined && channel.members.includes(botUserId);
 
   const pendingDeliveries = new Set<Promise<unknown>>();
+  /** `message.channels` or `message.groups`, each with its history scope. */
+  const messagesSubscribed = (channel: Channel): boolean =>
+    subscribedTo(channel.isPrivate ? 'message.groups' : 'message.channels', channelScope(channel.isPrivate, 'history'));
+
   function deliverMessageEvent(channel: Channel, message: EmulatedMessage): void {
-    if (!deliverable(channel)) return;
+    if (!deliverable(channel) || !messagesSubscribed(channel)) return;
     const p = sendEvent({
       type: 'message',
       channel: channel.id,
@@ -1191,6 +1337,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     signingSecret,
     verificationToken,
     specViolations,
+    markupViolations,
     spec,
     calls,
     sent,
@@ -1211,6 +1358,19 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return user;
     },
     user: (id) => users.get(id),
+    addUserGroup(input) {
+      const id = input.id ?? randomId('S', 10);
+      if (userGroups.has(id)) throw new Error(`Slack emulator: user group ${id} exists`);
+      for (const user of input.users) requireUser(user);
+      userGroups.set(id, { id, handle: input.handle, users: [...input.users] });
+      return id;
+    },
+    setUserGroupMembers(groupId, members) {
+      const group = userGroups.get(groupId);
+      if (!group) throw new Error(`Slack emulator: no user group ${groupId}`);
+      for (const user of members) requireUser(user);
+      group.users = [...members];
+    },
     revokeToken(token = botToken) {
       tokens.set(token, 'revoked');
     },
@@ -1269,7 +1429,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         ...(opts.threadTs ? { threadTs: opts.threadTs } : {}),
       };
       channel.messages.push(message);
-      if (!deliverable(channel)) return { ts: message.ts };
+      if (!deliverable(channel) || !messagesSubscribed(channel)) return { ts: message.ts };
       const delivery = await sendEvent({
         type: 'message',
         channel: channel.id,
@@ -1290,18 +1450,21 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const channel = requireChannel(channelId);
       requireUser(userId);
       channel.archived = true;
-      const notice = addSystemMessage(channel, 'channel_archive', userId, `<@${userId}> archived the channel`);
-      if (!deliverable(channel)) return undefined;
-      return sendEvent({ type: 'channel_archive', channel: channel.id, user: userId, event_ts: notice.ts });
+      // A private channel's archive is `group_archive` (scope groups:read), a public one's `channel_archive`.
+      const type = channel.isPrivate ? 'group_archive' : 'channel_archive';
+      const notice = addSystemMessage(channel, type, userId, `<@${userId}> archived the channel`);
+      if (!deliverable(channel) || !subscribedTo(type, channelScope(channel.isPrivate, 'read'))) return undefined;
+      return sendEvent({ type, channel: channel.id, user: userId, event_ts: notice.ts });
     },
 
     async unarchiveChannelAsUser(channelId, userId) {
       const channel = requireChannel(channelId);
       requireUser(userId);
       channel.archived = false;
-      const notice = addSystemMessage(channel, 'channel_unarchive', userId, `<@${userId}> un-archived the channel`);
-      if (!deliverable(channel)) return undefined;
-      return sendEvent({ type: 'channel_unarchive', channel: channel.id, user: userId, event_ts: notice.ts });
+      const type = channel.isPrivate ? 'group_unarchive' : 'channel_unarchive';
+      const notice = addSystemMessage(channel, type, userId, `<@${userId}> un-archived the channel`);
+      if (!deliverable(channel) || !subscribedTo(type, channelScope(channel.isPrivate, 'read'))) return undefined;
+      return sendEvent({ type, channel: channel.id, user: userId, event_ts: notice.ts });
     },
 
     setParleyUrl(url) {
@@ -1330,6 +1493,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         trigger_id: trigger,
       });
       const result = await sendSigned('/slack/commands', form.toString(), 'application/x-www-form-urlencoded', opts);
+      // The answer is shown in the channel (or to the agent) as mrkdwn, like a message.
+      if (isRecord(result.body))
+        checkRendered(`${cmd.command ?? '/sk'} answer`, { text: result.body.text, blocks: result.body.blocks });
       return { ...result, responseUrl, triggerId: trigger };
     },
 
@@ -1375,6 +1541,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       // Interactivity payloads arrive as a form with one `payload` field holding JSON.
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       const result = await sendSigned('/slack/interactions', body, 'application/x-www-form-urlencoded', opts);
+      if (isRecord(result.body))
+        checkRendered('interaction answer', { text: result.body.text, blocks: result.body.blocks });
       return { ...result, responseUrl };
     },
 

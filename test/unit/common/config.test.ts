@@ -30,6 +30,24 @@ describe('configuration', () => {
     expect(enabledIntegrations(app)).toEqual(['slack']);
   });
 
+  it("reads Slack's access control: public channels and every member by default, or private and a list", () => {
+    const slack = (extra: string) =>
+      parseConfig(valid.replace('installerUserId: U123 }', `installerUserId: U123${extra} }`), 'p.yaml', env).apps[0]!
+        .slack;
+    expect(slack('')).toMatchObject({ privateChannels: false });
+    expect(slack('')?.agents).toBeUndefined();
+    expect(slack(', privateChannels: true, agents: [ U024BE7LH, W012A3CDE, S0614TZR7 ]')).toMatchObject({
+      privateChannels: true,
+      agents: ['U024BE7LH', 'W012A3CDE', 'S0614TZR7'],
+    });
+    expect(() => slack(', agents: [ "@ana" ]')).toThrow(
+      /apps\[0\]\.slack\.agents\[0\]: must be a Slack user id \(U…, W…\) or user group id \(S…\)/,
+    );
+    expect(() => slack(', agents: [ C0123ABC ]')).toThrow(/agents\[0\]: must be a Slack user id/);
+    expect(() => slack(', agents: []')).toThrow(/apps\[0\]\.slack\.agents: list at least one agent/);
+    expect(() => slack(', privateChannels: yes please')).toThrow(/apps\[0\]\.slack\.privateChannels/);
+  });
+
   it('reads the sink under its old name `test:` for one release, and refuses both at once', () => {
     const sink = (key: string) =>
       `apps:\n  - id: acme\n    apiKeys: [ acme-key-0123456789abcdef ]\n    ${key}: { url: http://127.0.0.1:9/ }\n`;

@@ -23,12 +23,13 @@ afterEach(() => {
   expect(slack.specViolations).toEqual([]);
 });
 
-function adapter(channels: SlackChannelCache = createSlackChannelCache()) {
+function adapter(channels: SlackChannelCache = createSlackChannelCache(), privateChannels = false) {
   const config = {
     botToken: slack.botToken,
     signingSecret: slack.signingSecret,
     dispatchChannel: 'general',
     apiUrl: slack.apiUrl,
+    privateChannels,
   };
   return createSlackAdapter({
     client: createSlackClient(config),
@@ -121,4 +122,20 @@ it('goes on in a fresh channel when the channel was archived behind its back', a
   expect(slack.messages(general).some((m) => m.text?.includes(`<#${fresh}>`) && m.text.includes('wrote again'))).toBe(
     true,
   );
+});
+
+it('creates private channels with privateChannels, and a retry finds the one it made among them', async () => {
+  const send = adapter(createSlackChannelCache(), true);
+  // The channel is made and headed, but the header's answer is lost: the retry meets name_taken and looks for its
+  // channel among the private ones.
+  slack.failNext('chat.postMessage', { status: 500, afterEffect: true });
+  const failure = await send.send(batch('ivy', [said('i1', 'secret')], { givenName: 'Ivy' })).catch((e) => e);
+  expect(failure).toBeInstanceOf(OutboxBatchError);
+  const made = slack.channelByName('sk-ivy');
+  expect(made?.isPrivate).toBe(true);
+  const { refs } = await send.send(batch('ivy', [said('i1', 'secret')], { givenName: 'Ivy' }));
+  expect(refs.slackChannelId).toBe(made?.id);
+  expect(slack.channelByName('sk-ivy-2')).toBeUndefined();
+  expect(slack.messages(made?.id as string).map((m) => m.text)).toContain('secret');
+  expect(posts('secret')[0]?.args.username).toBe('Ivy (user)');
 });

@@ -4,14 +4,18 @@ import {
   ACK_TEXT,
   ARCHIVED_CONFIRMATION,
   channelHeader,
+  cleanName,
   dispatchText,
   mirroredReply,
   noPowerText,
+  notAgentText,
   profileText,
   recentHistory,
   sentConfirmation,
   usageText,
+  USER_MARKER,
   userMessageText,
+  userPostName,
   userText,
 } from '../../../../integrations/slack/format';
 
@@ -95,9 +99,107 @@ describe('posts', () => {
     );
   });
 
-  it('passes user text through userText, today unchanged (mrkdwn escaping, issue 16, goes there)', () => {
+  it('escapes user text as Slack asks: &, < and > only, so mentions and links arrive as typed', () => {
     const hostile = '<!channel> *bold* & <https://evil.example|click>';
-    expect(userText(hostile)).toBe(hostile);
-    expect(userMessageText({ text: hostile })).toBe(hostile);
+    expect(userText(hostile)).toBe('&lt;!channel&gt; *bold* &amp; &lt;https://evil.example|click&gt;');
+    expect(userMessageText({ text: hostile })).toBe(userText(hostile));
+    for (const [typed, sent] of <[string, string][]>[
+      ['<!here> <!everyone> <!subteam^S0123>', '&lt;!here&gt; &lt;!everyone&gt; &lt;!subteam^S0123&gt;'],
+      ['<@U0ADMIN> <#C0SECRET|general>', '&lt;@U0ADMIN&gt; &lt;#C0SECRET|general&gt;'],
+      // Already escaped text is text too: the user typed "&lt;", and sees "&lt;".
+      ['&lt;b&gt; &amp;', '&amp;lt;b&amp;gt; &amp;amp;'],
+      // Formatting has no escape in mrkdwn and is harmless: it stays.
+      ['*a* _b_ ~c~ `d` ```e```', '*a* _b_ ~c~ `d` ```e```'],
+    ])
+      expect(userText(typed)).toBe(sent);
+  });
+
+  it('escapes every user- and vendor-supplied string in every text', () => {
+    const evil: UserProfile = {
+      givenName: '<!channel>',
+      surname: 'Doe & Co',
+      email: '<mailto:x@evil.example|ceo@acme.com>',
+      properties: { '<@U0ADMIN>': '<https://evil.example|https://acme.com/admin>' },
+      device: { os: '<!here>' },
+    };
+    expect(channelHeader(evil, 'u1', 'Acme <Beta>').split('\n')[0]).toBe(
+      ':speech_balloon: Conversation with *&lt;!channel&gt; Doe &amp; Co* ' +
+        '(&lt;mailto:x@evil.example|ceo@acme.com&gt;) from Acme &lt;Beta&gt;.',
+    );
+    expect(dispatchText(evil, 'u1', 'C0CHAN', 'Acme', false)).toBe(
+      ':new: New conversation with *&lt;!channel&gt; Doe &amp; Co* (Acme): <#C0CHAN>',
+    );
+    // A channel id is Slack's; one that is not an id cannot become a link.
+    expect(dispatchText(jane, 'jane', '!channel', 'Acme', false)).toBe(
+      ':new: New conversation with *Jane Doe* (Acme): !channel',
+    );
+    expect(profileText(evil, 'u<1>')).toBe(
+      [
+        '*&lt;!channel&gt; Doe &amp; Co*',
+        'Email: &lt;mailto:x@evil.example|ceo@acme.com&gt;',
+        'User id: u&lt;1&gt;',
+        'Properties:',
+        '  • &lt;@U0ADMIN&gt;: &lt;https://evil.example|https://acme.com/admin&gt;',
+        'Device:',
+        '  • os: &lt;!here&gt;',
+      ].join('\n'),
+    );
+    const zendesk: ConversationMessage = {
+      id: 'zd-2',
+      role: 'agent',
+      text: '<!here> see <https://evil.example|the docs>',
+      at: '2026-12-01T12:00:00Z',
+      source: 'zendesk',
+      agent: { name: '<@U0CEO>' },
+    };
+    expect(mirroredReply(zendesk)).toBe(
+      '↩ &lt;@U0CEO&gt; via Zendesk: &lt;!here&gt; see &lt;https://evil.example|the docs&gt;',
+    );
+    const said: ConversationMessage = { id: 'm1', role: 'user', text: '<!channel>\nhi', at: zendesk.at };
+    expect(recentHistory([said, zendesk], evil, 'u1')).toBe(
+      [
+        ':scroll: Earlier in this conversation:',
+        '> *&lt;!channel&gt; Doe &amp; Co*: &lt;!channel&gt;',
+        '> hi',
+        '> *&lt;@U0CEO&gt; (Zendesk)*: &lt;!here&gt; see &lt;https://evil.example|the docs&gt;',
+      ].join('\n'),
+    );
+    expect(sentConfirmation(evil, 'u1', 'Ana <!here>', '<!channel> done\n<@U0X>')).toBe(
+      ':white_check_mark: Sent to &lt;!channel&gt; Doe &amp; Co by Ana &lt;!here&gt;:\n>&lt;!channel&gt; done\n>&lt;@U0X&gt;',
+    );
+    expect(notAgentText('Acme & <Co>')).toContain("only Acme &amp; &lt;Co&gt;'s support team");
+  });
+
+  it('cleans names of control, bidi and zero-width characters', () => {
+    expect(cleanName('Jane\u202e eoD\u202c')).toBe('Jane eoD');
+    expect(cleanName('I\u200bT\u200d Se\ufeffcurity')).toBe('IT Security');
+    expect(cleanName('  Jane\n\tDoe\u2028 \u0000 ')).toBe('Jane Doe');
+    expect(sentConfirmation({ givenName: 'Ja\u2066ne' }, 'u', 'A\u200bna', 'ok')).toBe(
+      ':white_check_mark: Sent to Jane by Ana:\n>ok',
+    );
+  });
+});
+
+describe("a user post's username", () => {
+  it('is the cleaned name, marked as the end user', () => {
+    expect(USER_MARKER).toBe('(user)');
+    expect(userPostName(jane, 'jane')).toBe('Jane Doe (user)');
+    expect(userPostName({ givenName: 'IT', surname: 'Security' }, 'x')).toBe('IT Security (user)');
+    expect(userPostName({ givenName: 'Parley' }, 'x')).toBe('Parley (user)');
+    expect(userPostName({ email: 'jo@example.com' }, 'x')).toBe('jo@example.com (user)');
+    expect(userPostName({}, 'anon-7')).toBe('anon-7 (user)');
+  });
+
+  it('cannot hide the marker: no bidi, zero-width, newlines or angle brackets, and long names are cut first', () => {
+    expect(userPostName({ givenName: 'IT Security\u202e' }, 'x')).toBe('IT Security (user)');
+    expect(userPostName({ givenName: 'IT\u200b', surname: 'Security\n\n\nreal name' }, 'x')).toBe(
+      'IT Security real name (user)',
+    );
+    expect(userPostName({ givenName: '<!channel>' }, 'x')).toBe('‹!channel› (user)');
+    expect(userPostName({ givenName: '\u200b\u200d' }, 'u1')).toBe('u1 (user)');
+    const long = userPostName({ givenName: 'A'.repeat(200) }, 'x');
+    expect(long).toHaveLength(80);
+    expect(long.endsWith('A… (user)')).toBe(true);
+    expect([...userPostName({ givenName: '😀'.repeat(100) }, 'x')]).toHaveLength(80);
   });
 });

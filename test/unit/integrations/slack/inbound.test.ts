@@ -79,11 +79,26 @@ describe('which events matter', () => {
     expect(decide(urlVerification)).toEqual({ kind: 'challenge', challenge: urlVerification.challenge });
   });
 
-  it('archives the conversation of an archived channel', () => {
+  it('archives the conversation of an archived channel, naming who archived it', () => {
     expect(decide(eventCallback(events.channelArchive))).toEqual({
       kind: 'archive',
       teamId: 'T123ABC456',
       channelId: 'C123ABC456',
+      userId: 'U123ABC456',
+    });
+  });
+
+  it('archives on group_archive too (a private channel), with or without the archiver', () => {
+    expect(decide(eventCallback(events.groupArchive))).toEqual({
+      kind: 'archive',
+      teamId: 'T123ABC456',
+      channelId: 'C0PRIVATE01',
+      userId: 'U123ABC456',
+    });
+    expect(decide(eventCallback(events.groupArchiveAnonymous))).toEqual({
+      kind: 'archive',
+      teamId: 'T123ABC456',
+      channelId: 'G024BE91L',
     });
   });
 
@@ -125,6 +140,7 @@ describe('which interactions matter', () => {
       teamId: 'T9TK3CUKW',
       channelId: 'C0USERCHAN',
       userId: 'UA8RXUSPL',
+      responseUrl: 'https://hooks.slack.com/actions/AABA1ABCD/1232321423432/D09sSasdasdAS9091209',
     });
   });
 

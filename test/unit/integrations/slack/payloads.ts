@@ -51,6 +51,10 @@ export function eventCallback(event: Record<string, unknown>): Record<string, un
 
 export const events = {
   channelArchive: { type: 'channel_archive', channel: 'C123ABC456', user: 'U123ABC456', event_ts: '1361482916.000003' },
+  /** A private channel archived (https://docs.slack.dev/reference/events/group_archive; @slack/types names `user`). */
+  groupArchive: { type: 'group_archive', channel: 'C0PRIVATE01', user: 'U123ABC456', event_ts: '1361482916.000004' },
+  /** The same as Slack's own example shows it, without `user`. */
+  groupArchiveAnonymous: { type: 'group_archive', channel: 'G024BE91L' },
   channelUnarchive: { type: 'channel_unarchive', channel: 'C123ABC456', user: 'U123ABC456', event_ts: '1361482916.1' },
   /** The `message` event of the archive notice: the channel_archive event is the one that counts. */
   archiveMessage: {
