@@ -23,10 +23,11 @@ export interface Keyring {
 
 /** Every client and admin key as SHA-256 digests; a presented key is compared, timing-safe, with each of them. */
 export function createKeyring(config: ParleyConfig): Keyring {
-  const keys: { caller: Caller; digest: Buffer }[] = [
-    ...(config.admin?.keys ?? []).map((key) => ({ caller: { scope: 'admin' } as Caller, digest: digest(key) })),
+  type Entry = { caller: Caller; digest: Buffer };
+  const keys: Entry[] = [
+    ...(config.admin?.keys ?? []).map((key): Entry => ({ caller: { scope: 'admin' }, digest: digest(key) })),
     ...config.apps.flatMap((app) =>
-      app.apiKeys.map((key) => ({ caller: { scope: 'client', app } as Caller, digest: digest(key) })),
+      app.apiKeys.map((key): Entry => ({ caller: { scope: 'client', app }, digest: digest(key) })),
     ),
   ];
   function identify(req: Request): Caller | 'missing' | 'invalid' {

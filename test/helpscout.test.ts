@@ -202,7 +202,7 @@ describe('Help Scout: conversations', () => {
         },
         body,
       });
-      return { status: res.status, body: (await res.json()) as unknown };
+      return { status: res.status, body: await res.json() };
     };
     const bad = createHmac('sha1', 'not-the-secret').update(body).digest('base64');
     const known = await post('hs', bad);
