@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
-import { requireAppKey } from './auth';
+import { createKeyring, requireAppKey } from './auth';
 import { createClientApi } from './client-api';
 import { errorHandler, HttpError, notFound } from './errors';
 import { createHealthRouter, type ReadinessCheck } from './health';
@@ -11,7 +11,7 @@ import { createSlackRouter } from './slack';
 import { createHelpScoutRouter } from './helpscout';
 import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
-import { metricsHandler, requestMetrics } from './metrics';
+import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
 import { createIntegrationsRouter } from './integrations';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
@@ -38,15 +38,19 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const metrics = deps.metrics ?? createMetrics();
+  const keyring = createKeyring(deps.config);
   app.use(requestMetrics(metrics));
-  app.get('/metrics', metricsHandler(metrics, deps.temporalMetricsUrl));
-  app.use(createHealthRouter(deps.readiness));
+  // Without a key on PARLEY_METRICS_PORT (workers/parley.ts); here, on the public port, only with an admin key.
+  app.get('/metrics', requireAdminKey(keyring), metricsHandler(metrics, deps.temporalMetricsUrl));
+  app.use(createHealthRouter({ readiness: deps.readiness, isAdmin: (req) => keyring.isAdmin(req) }));
   const doc = createOpenApiDocument(deps.config.server.publicUrl);
   app.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });
 
-  app.use('/codec', createCodecRouter(deps.codec ?? { corsOrigins: [] }));
+  // The session cookie is `Secure` when Parley is reached over https, which its public URL says.
+  const secureCookie = deps.config.server.publicUrl?.startsWith('https:') ?? false;
+  app.use('/codec', createCodecRouter({ corsOrigins: [], secureCookie, ...deps.codec }));
   const zendeskSecrets = deps.zendeskSecrets ?? new Map<string, string>();
   app.use(
     '/zendesk',
@@ -87,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
       next();
     },
     json,
-    requireAppKey(deps.config),
+    requireAppKey(deps.config, keyring),
     createClientApi({ ...deps, metrics }),
     createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
   );

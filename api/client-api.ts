@@ -22,7 +22,7 @@ import {
 import { displayName, type ConversationMessage, type UserProfile } from '../common/conversation';
 import type { conversation } from '../workflows/conversation';
 import type { Metrics } from '../common/metrics';
-import { authedApp } from './auth';
+import { adminApp, authedApp } from './auth';
 import { HttpError, parseOr400 } from './errors';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
 
@@ -196,8 +196,9 @@ export function createClientApi(deps: ClientApiDeps): Router {
     res.status(202).json({ conversationId, status: 'archived' });
   });
 
+  // An admin's action: resuming re-sends to the vendors, so a client app's key cannot force it.
   router.post('/users/:userId/outboxes/resume', async (req, res) => {
-    const app = authedApp(res);
+    const app = adminApp(res);
     const userId = userOf(req.params);
     const body = parseOr400(resumeBody, req.body ?? {});
     const conversationId = await signalExisting(app, userId, (id) =>

@@ -3,8 +3,9 @@
  * secret Parley derives per app) first, then integrations/helpscout/inbound.ts parses and decides, then the
  * conversation is found by its Help Scout id and signalled. What a payload means is decided there, not here.
  */
+import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import { findConversation } from '../common/lookup';
 import type { Logger } from '../common/logger';
@@ -40,20 +41,23 @@ export function createHelpScoutRouter(deps: {
   cache: HelpScoutCache;
 }): Router {
   const router = Router();
-  const appOf = (req: Request): HelpScoutApp => {
-    const app = deps.config.apps.find((a): a is HelpScoutApp => a.id === req.params.appId && a.helpscout !== undefined);
-    if (!app) throw new HttpError(404, 'app_not_found', 'no app with Help Scout here');
-    return app;
-  };
+  const apps = new Map(
+    deps.config.apps.filter((a): a is HelpScoutApp => a.helpscout !== undefined).map((a) => [a.id, a] as const),
+  );
+  // An app without Help Scout is checked against a secret nobody holds, so it fails exactly as a wrong signature
+  // for a real app does (the same 401, after the same HMACs): the endpoint does not say which apps use Help Scout.
+  const nobodysSecret = randomBytes(30).toString('base64url');
   const verified = verifiedBody<HelpScoutApp>({
     limit: '2mb',
     code: 'helpscout_signature_invalid',
     header: 'X-HelpScout-Signature',
     verify: (raw, req) => {
-      const app = appOf(req);
-      const secret = helpScoutWebhookSecret(app.id, app.helpscout.clientSecret);
+      const appId = String(req.params.appId);
+      const app = apps.get(appId);
+      const secret = helpScoutWebhookSecret(appId, app ? app.helpscout.clientSecret : nobodysSecret);
       const result = verifyHelpScoutSignature({ secret, body: raw, signature: req.get(HELPSCOUT_SIGNATURE_HEADER) });
-      return result.ok ? { ok: true, match: app } : result;
+      if (!result.ok) return result;
+      return app ? { ok: true, match: app } : { ok: false, reason: 'mismatch' };
     },
   });
 

@@ -14,7 +14,7 @@ import { checkEmail } from '../integrations/email/connect';
 import type { HelpScoutCache } from '../integrations/helpscout/cache';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
 import { checkHelpScout, connectHelpScout, disconnectHelpScout } from '../integrations/helpscout/connect';
-import { authedApp } from './auth';
+import { adminApp } from './auth';
 import { HttpError } from './errors';
 
 export type IntegrationState = 'ok' | 'rate_limited' | 'auth_failed' | 'unreachable' | 'error' | 'not_supported';
@@ -81,7 +81,7 @@ export function createIntegrationsRouter(
   const last = new Map<string, IntegrationCheck>();
 
   router.get('/integrations', async (_req, res) => {
-    const app = authedApp(res);
+    const app = adminApp(res);
     const results = await Promise.all(
       enabledIntegrations(app).map(async (name) => {
         const key = `${app.id}:${name}`;
@@ -118,7 +118,7 @@ export function createIntegrationsRouter(
   }
 
   router.post('/integrations/zendesk/connect', async (_req, res) => {
-    const app = authedApp(res);
+    const app = adminApp(res);
     const { client, url, publicUrl: callback } = zendeskOf(app);
     try {
       const connection = await connectZendesk(client, callback);
@@ -132,7 +132,7 @@ export function createIntegrationsRouter(
   });
 
   router.delete('/integrations/zendesk', async (_req, res) => {
-    const app = authedApp(res);
+    const app = adminApp(res);
     const { client, url, publicUrl: callback } = zendeskOf(app);
     // One webhook and trigger per Zendesk account: they stay while another app still uses the account.
     const others = parleyConfig.apps.filter((a) => a.id !== app.id && a.zendesk?.url === url).map((a) => a.id);
@@ -151,7 +151,7 @@ export function createIntegrationsRouter(
   });
 
   router.post('/integrations/helpscout/connect', async (_req, res) => {
-    const app = authedApp(res);
+    const app = adminApp(res);
     const { client, config, publicUrl: url } = helpscoutOf(app);
     try {
       res.json(await connectHelpScout(client, config, helpscoutCache, app.id, url));
@@ -162,7 +162,7 @@ export function createIntegrationsRouter(
   });
 
   router.delete('/integrations/helpscout', async (_req, res) => {
-    const app = authedApp(res);
+    const app = adminApp(res);
     const { client, publicUrl: url } = helpscoutOf(app);
     try {
       res.json({ removedWebhooks: await disconnectHelpScout(client, app.id, url) });
@@ -173,7 +173,7 @@ export function createIntegrationsRouter(
   });
 
   router.post('/integrations/:name/check', async (req, res) => {
-    const app = authedApp(res);
+    const app = adminApp(res);
     const name = String(req.params.name) as IntegrationName;
     if (!enabledIntegrations(app).includes(name))
       throw new HttpError(404, 'integration_not_configured', `app "${app.id}" has no ${name} integration`);

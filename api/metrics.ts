@@ -1,5 +1,8 @@
-import type { RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Metrics } from '../common/metrics';
+import type { Keyring } from './auth';
+import { errorHandler, HttpError, notFound } from './errors';
+import type { Logger } from '../common/logger';
 
 const USER_ROUTE = /^\/v1\/apps\/[^/]+\/users\/[^/]+(\/(?:messages|conversation|archive|outboxes\/resume))?\/?$/;
 const FIXED_ROUTES = new Set([
@@ -54,4 +57,35 @@ export function metricsHandler(metrics: Metrics, temporalMetricsUrl?: string): R
     }
     res.type(metrics.registry.contentType).send(text);
   };
+}
+
+/**
+ * `/metrics` on the public port: for admin keys only (Prometheus sends one with `authorization: {credentials: …}`).
+ * Route labels and counts say what the API serves and how busy it is, which is nobody else's business.
+ */
+export function requireAdminKey(keyring: Keyring): RequestHandler {
+  return (req, _res, next) => {
+    const caller = keyring.identify(req);
+    if (caller === 'missing' || caller === 'invalid')
+      throw new HttpError(
+        401,
+        'unauthorized',
+        '/metrics needs an admin key (Authorization: Bearer <admin key>), or scrape PARLEY_METRICS_PORT',
+      );
+    if (caller.scope !== 'admin') throw new HttpError(403, 'forbidden_scope', '/metrics needs an admin key');
+    next();
+  };
+}
+
+/**
+ * The metrics listener of `PARLEY_METRICS_PORT`: `GET /metrics` and nothing else, without a key, for a port that
+ * only the scraper reaches (loopback by default, the compose network in compose).
+ */
+export function createMetricsApp(metrics: Metrics, log: Logger, temporalMetricsUrl?: string): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(metrics, temporalMetricsUrl));
+  app.use(notFound);
+  app.use(errorHandler(log));
+  return app;
 }

@@ -42,6 +42,7 @@ const ERROR_CODES = {
   public_url_missing: 400,
   unauthorized: 401,
   forbidden: 403,
+  forbidden_scope: 403,
   app_not_found: 404,
   conversation_not_found: 404,
   integration_not_configured: 404,
@@ -58,7 +59,7 @@ type ErrorCode = keyof typeof ERROR_CODES;
 const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid input',
   401: 'Missing or wrong API key',
-  403: "Another app's key",
+  403: "Another app's key, or a key of the other scope (client or admin)",
   404: 'Not found',
   413: 'Body over the limit',
   415: 'Body not JSON',
@@ -67,8 +68,27 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Temporal could not answer in time; try again',
 };
 
-/** Every `/v1` route: the key is checked first, and any route can fail on Parley's side. */
-const V1_ERRORS: ErrorCode[] = ['unauthorized', 'forbidden', 'app_not_found', 'internal_error'];
+/** Every `/v1` route: the key and its scope are checked first, and any route can fail on Parley's side. */
+const V1_ERRORS: ErrorCode[] = ['unauthorized', 'forbidden', 'forbidden_scope', 'app_not_found', 'internal_error'];
+
+/** The two kinds of key, as security schemes: every `/v1` route takes exactly one of them. */
+const SECURITY_SCHEMES = {
+  clientKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "An app's client key (`apps[].apiKeys`): posts its users' messages and profiles, reads and archives their " +
+      'conversations. Keep it on your servers: never in a browser or a mobile app.',
+  },
+  adminKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An admin key (`admin.keys`): manages every app’s integrations and resumes outboxes; also reads `/metrics` ' +
+      "and `/readyz`'s checks. It does not act for an app's users.",
+  },
+} as const;
+type Scope = keyof typeof SECURITY_SCHEMES;
 /** Routes that read a JSON body (every POST and PUT under `/v1`, see app.ts). */
 const BODY_ERRORS: ErrorCode[] = [
   'invalid_json',
@@ -102,12 +122,15 @@ interface Route {
   body?: { schema: z.ZodType; required: boolean };
   ok: { status: 200 | 202; description: string; schema: z.ZodType };
   errors?: ErrorCode[];
+  /** Which key the route takes (default `clientKey`, the document's default). */
+  scope?: Scope;
 }
 
 /** One `/v1` operation: Bearer key, path parameters, an optional JSON body and every answer it can give. */
-function v1({ params, body, ok, errors = [], ...rest }: Route): ZodOpenApiOperationObject {
+function v1({ params, body, ok, errors = [], scope = 'clientKey', ...rest }: Route): ZodOpenApiOperationObject {
   return {
     ...rest,
+    ...(scope === 'clientKey' ? {} : { security: [{ [scope]: [] }] }),
     requestParams: { path: params },
     ...(body ? { requestBody: { required: body.required, ...json(body.schema) } } : {}),
     responses: {
@@ -141,12 +164,18 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       description: 'Post end users’ messages; replies come back by webhook.',
     },
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "The app's API key." } } },
-    security: [{ apiKey: [] }],
+    components: { securitySchemes: SECURITY_SCHEMES },
+    security: [{ clientKey: [] }],
     tags: [
       { name: 'Conversations', description: "An end user's conversation with the team." },
-      { name: 'Integrations', description: "The app's integrations: state, live checks, connecting." },
-      { name: 'Health', description: 'For load balancers and orchestrators; no key needed.' },
+      {
+        name: 'Integrations',
+        description: "The app's integrations: state, live checks, connecting. Admin keys only.",
+      },
+      {
+        name: 'Health',
+        description: "For load balancers and orchestrators; no key needed (an admin key shows readiness's checks).",
+      },
     ],
     paths: {
       [`${user}/messages`]: {
@@ -202,7 +231,8 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       [`${user}/outboxes/resume`]: {
         post: v1({
           operationId: 'resumeOutboxes',
-          summary: 'Resume a paused outbox now (all when none is named)',
+          scope: 'adminKey',
+          summary: 'Resume a paused outbox now (all when none is named); admin keys only',
           tags: CONVERSATIONS,
           params: userPath,
           body: { schema: resumeBody, required: false },
@@ -213,6 +243,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       [integrations]: {
         get: v1({
           operationId: 'listIntegrations',
+          scope: 'adminKey',
           summary: "Each configured integration's state (checked once, then the last check's result)",
           tags: INTEGRATIONS,
           params: appPath,
@@ -222,6 +253,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       [`${integrations}/{name}/check`]: {
         post: v1({
           operationId: 'checkIntegration',
+          scope: 'adminKey',
           summary: "Test the integration's connection now",
           tags: INTEGRATIONS,
           params: appPath.extend({ name: integrationNameParam }),
@@ -236,6 +268,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       [`${integrations}/zendesk/connect`]: {
         post: v1({
           operationId: 'connectZendesk',
+          scope: 'adminKey',
           summary: "Create or repair Parley's webhook and trigger in Zendesk",
           tags: INTEGRATIONS,
           params: appPath,
@@ -246,6 +279,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       [`${integrations}/zendesk`]: {
         delete: v1({
           operationId: 'removeZendesk',
+          scope: 'adminKey',
           summary: "Remove Parley's webhook and trigger from Zendesk (kept while another app uses the account)",
           tags: INTEGRATIONS,
           params: appPath,
@@ -256,6 +290,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       [`${integrations}/helpscout/connect`]: {
         post: v1({
           operationId: 'connectHelpScout',
+          scope: 'adminKey',
           summary: "Create or repair Parley's webhook in Help Scout",
           tags: INTEGRATIONS,
           params: appPath,
@@ -266,6 +301,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
       [`${integrations}/helpscout`]: {
         delete: v1({
           operationId: 'removeHelpScout',
+          scope: 'adminKey',
           summary: "Remove Parley's webhooks from Help Scout",
           tags: INTEGRATIONS,
           params: appPath,
@@ -286,11 +322,14 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
         get: {
           operationId: 'readiness',
           summary: 'Temporal reached, search attributes present, a worker polling',
+          description:
+            'Anyone gets `{ready}`; with an admin key also `status` and `checks`. Checked at most once every 2 s.',
           tags: ['Health'],
-          security: [],
+          // No key needed; an admin key adds the details.
+          security: [{}, { adminKey: [] }],
           responses: {
             '200': { description: 'Ready', ...json(readiness) },
-            '503': { description: 'Not ready: see `checks`', ...json(readiness) },
+            '503': { description: 'Not ready (with an admin key: see `checks`)', ...json(readiness) },
           },
         },
       },

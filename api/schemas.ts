@@ -236,10 +236,13 @@ export const helpScoutRemoval = z.object({ removedWebhooks: z.int() }).meta({ id
 export const health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readiness = z
   .object({
-    status: z.enum(['ready', 'not_ready']),
+    ready: z.boolean(),
+    status: z.enum(['ready', 'not_ready']).optional().describe('With an admin key only.'),
     checks: mirrors<ReadinessCheck['checks']>()(
       z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
-    ),
+    )
+      .optional()
+      .describe('With an admin key only: each check, with the address or error that failed it.'),
   })
   .meta({ id: 'Readiness' });
 

@@ -126,14 +126,25 @@ export const appSchema = z
   .transform(({ test, ...app }) => (test && !app.sink ? { ...app, sink: test } : app));
 export type AppConfig = z.infer<typeof appSchema>;
 
+/**
+ * Admin keys: they manage integrations and resume outboxes for every app, and do not post as any app's users. Several
+ * at once, so a key is rotated by adding the new one, moving its users over, then removing the old one.
+ */
+const adminSchema = z.strictObject({
+  keys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1, 'list at least one key'),
+});
+
 export const configSchema = z
   .strictObject({
     server: z.strictObject({ publicUrl: url.optional() }).default({}),
+    admin: adminSchema.optional(),
     apps: z.array(appSchema).min(1),
   })
   .superRefine((config, ctx) => {
     const ids = new Set<string>();
     const keys = new Map<string, string>();
+    // A key is one scope: the same string as an admin key and a client key would make the scope depend on the route.
+    const adminKeys = new Set(config.admin?.keys ?? []);
     config.apps.forEach((app, i) => {
       if (ids.has(app.id))
         ctx.addIssue({ code: 'custom', path: ['apps', i, 'id'], message: `duplicate app id "${app.id}"` });
@@ -147,6 +158,12 @@ export const configSchema = z
             message: `API key already used by app "${owner}"`,
           });
         keys.set(key, app.id);
+        if (adminKeys.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apps', i, 'apiKeys', k],
+            message: 'this key is also an admin key (admin.keys): give each scope its own keys',
+          });
       });
     });
   });
@@ -158,6 +175,8 @@ export interface LoadedConfig {
   file?: string;
   /** Set when the demo app is in use: its key, printed at start as a ready-to-paste curl. */
   demoKey?: string;
+  /** Set when the demo app is in use: the file holding the demo admin key (the banner names the file, never the key). */
+  demoAdminKeyFile?: string;
   /** Deprecated settings the file uses, each with what to write instead; logged at start. */
   warnings?: string[];
 }
@@ -226,19 +245,33 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return result.data;
 }
 
-/** The demo app's key: generated once, kept in `.parley/demo-api-key`. */
-export function demoApiKey(home = parleyHome()): string {
-  const file = path.join(home, 'demo-api-key');
+/**
+ * A key generated once into `<home>/<name>` (mode 0600) and read back at every start. A key already there is kept
+ * as it is, also one made by an older Parley with another prefix (`pk_demo_…`): rotating someone's key silently
+ * would break every script that holds it.
+ */
+function keptKey(home: string, name: string, prefix: string): { key: string; file: string } {
+  const file = path.join(home, name);
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();
-    if (existing.length >= 16) return existing;
+    if (existing.length >= 16) return { key: existing, file };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   fs.mkdirSync(home, { recursive: true });
-  const key = `pk_demo_${randomBytes(24).toString('base64url')}`;
+  const key = `${prefix}${randomBytes(24).toString('base64url')}`;
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  return { key, file };
+}
+
+/** The demo app's client key: generated once, kept in `.parley/demo-api-key`; `sk_` says it is a secret. */
+export function demoApiKey(home = parleyHome()): string {
+  return keptKey(home, 'demo-api-key', 'sk_demo_').key;
+}
+
+/** The demo admin key (integrations, outbox resume, `/metrics`): generated once, kept in `.parley/demo-admin-key`. */
+export function demoAdminKey(home = parleyHome()): { key: string; file: string } {
+  return keptKey(home, 'demo-admin-key', 'sk_admin_');
 }
 
 /**
@@ -254,9 +287,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && explicit === undefined) {
       const key = demoApiKey(parleyHome(env));
+      const admin = demoAdminKey(parleyHome(env));
       return {
-        config: configSchema.parse({ apps: [{ id: 'demo', name: 'Demo', apiKeys: [key] }] }),
+        config: configSchema.parse({
+          admin: { keys: [admin.key] },
+          apps: [{ id: 'demo', name: 'Demo', apiKeys: [key] }],
+        }),
         demoKey: key,
+        demoAdminKeyFile: admin.file,
         warnings: [],
       };
     }

@@ -33,7 +33,7 @@ import { agentReply } from '../test/helpers/agent';
 import { gmailReply, replyToOf, startEmailStack, waitForNotifications } from '../test/helpers/email-stack';
 import { runIdsOf } from '../test/helpers/history';
 import { sendRawMail } from '../test/helpers/mail';
-import { apiClient, startTestParley, testConfig, testKey } from '../test/helpers/parley';
+import { apiClient, startTestParley, testAdminKey, testConfig, testKey } from '../test/helpers/parley';
 import { freePort } from '../test/helpers/ports';
 import { waitFor } from '../test/helpers/wait';
 import { startWebhookReceiver } from '../test/helpers/webhook-receiver';
@@ -211,7 +211,9 @@ async function everySignal(keep: Keep): Promise<void> {
     } finally {
       sink.setOutage(undefined);
     }
-    await expectStatus(api('POST', userPath('/outboxes/resume'), { outbox: 'sink' }));
+    await expectStatus(
+      apiClient(parley.apiUrl, testAdminKey)('POST', userPath('/outboxes/resume'), { outbox: 'sink' }),
+    );
     await waitFor(() => sinkTexts(sink, workflowId).some((b) => b.join() === 'four,five'), { what: 'after resume' });
 
     progress('every-signal: a profile change of the display name, archive, reopen');

@@ -1,14 +1,31 @@
-/** The client API's contract: auth, isolation between apps, and every kind of bad input answered with a 4xx. */
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+/**
+ * The client API's contract: auth and the keys' scopes, isolation between apps, every kind of bad input answered
+ * with a 4xx, and what the ops surfaces (`/metrics`, `/readyz`) show to whom.
+ */
+import { startGrpcProxy } from './helpers/grpc-proxy';
+import { waitFor } from './helpers/wait';
+import {
+  apiClient,
+  startTestParley,
+  temporalAddress,
+  testAdminKey,
+  testConfig,
+  testKey,
+  type TestParley,
+} from './helpers/parley';
 
 const acmeKey = testKey('acme');
 const globexKey = testKey('globex');
+/** A second admin key, valid beside the first: how an admin key is rotated without downtime. */
+const nextAdminKey = testKey('sk_admin_next');
 let parley: TestParley;
 let acme: ReturnType<typeof apiClient>;
+let admin: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   parley = await startTestParley({
     config: testConfig({
+      admin: { keys: [testAdminKey, nextAdminKey] },
       apps: [
         { id: 'acme', name: 'Acme', apiKeys: [acmeKey] },
         { id: 'globex', apiKeys: [globexKey] },
@@ -16,6 +33,7 @@ beforeAll(async () => {
     }),
   });
   acme = apiClient(parley.apiUrl, acmeKey);
+  admin = apiClient(parley.apiUrl, testAdminKey);
 });
 afterAll(() => parley?.stop());
 
@@ -51,6 +69,71 @@ describe('client API authentication', () => {
     expectError(await acme('POST', '/v1/apps/nope/users/u1/messages', { text: 'hi' }), 404, 'app_not_found');
     expectError(await acme('GET', messages('never-wrote')), 404, 'conversation_not_found');
     expectError(await acme('POST', '/v1/apps/acme/users/never-wrote/archive'), 404, 'conversation_not_found');
+  });
+});
+
+describe('key scopes', () => {
+  /** Every route an admin key is for, with a body where it takes one. */
+  const adminRoutes: [string, string, unknown?][] = [
+    ['GET', '/v1/apps/acme/integrations'],
+    ['POST', '/v1/apps/acme/integrations/zendesk/connect'],
+    ['DELETE', '/v1/apps/acme/integrations/zendesk'],
+    ['POST', '/v1/apps/acme/integrations/helpscout/connect'],
+    ['DELETE', '/v1/apps/acme/integrations/helpscout'],
+    ['POST', '/v1/apps/acme/integrations/sink/check'],
+    ['POST', '/v1/apps/acme/users/scoped/outboxes/resume', {}],
+  ];
+
+  it("refuses an app's client key on the admin routes: 403 forbidden_scope", async () => {
+    expect((await acme('POST', messages('scoped'), { text: 'hello' })).status).toBe(202);
+    for (const [method, path, body] of adminRoutes) {
+      const res = await acme(method, path, body);
+      expect([method, path, res.status, res.body]).toEqual([
+        method,
+        path,
+        403,
+        { error: { code: 'forbidden_scope', message: expect.stringContaining('admin key') } },
+      ]);
+    }
+    // Another app's client key is still refused as another app's.
+    expectError(await apiClient(parley.apiUrl, globexKey)('GET', '/v1/apps/acme/integrations'), 403, 'forbidden');
+  });
+
+  it('lets an admin key manage any app, and several admin keys work at once', async () => {
+    expect(await admin('GET', '/v1/apps/acme/integrations')).toEqual({ status: 200, body: { integrations: [] } });
+    expect(await admin('GET', '/v1/apps/globex/integrations')).toEqual({ status: 200, body: { integrations: [] } });
+    // Past the scope: the app has no Zendesk, which is what the admin hears.
+    expectError(await admin('POST', '/v1/apps/acme/integrations/zendesk/connect'), 404, 'integration_not_configured');
+    expect((await acme('POST', messages('scoped'), { text: 'again' })).status).toBe(202);
+    expect(await admin('POST', '/v1/apps/acme/users/scoped/outboxes/resume', {})).toEqual({
+      status: 202,
+      body: { conversationId: 'conversation:acme:scoped', resumed: 'all' },
+    });
+    const next = apiClient(parley.apiUrl, nextAdminKey);
+    expect((await next('GET', '/v1/apps/acme/integrations')).status).toBe(200);
+    expectError(await admin('GET', '/v1/apps/nope/integrations'), 404, 'app_not_found');
+    expectError(
+      await apiClient(parley.apiUrl, `${testAdminKey}x`)('GET', '/v1/apps/acme/integrations'),
+      401,
+      'unauthorized',
+    );
+  });
+
+  it("refuses an admin key on the client routes: it does not act for an app's users", async () => {
+    const routes: [string, string, unknown?][] = [
+      ['POST', messages('not-by-admin'), { text: 'posted by an admin?' }],
+      ['PUT', '/v1/apps/acme/users/not-by-admin', { givenName: 'Mallory' }],
+      ['GET', messages('scoped')],
+      ['GET', '/v1/apps/acme/users/scoped/conversation'],
+      ['POST', '/v1/apps/acme/users/scoped/archive'],
+    ];
+    for (const [method, path, body] of routes) {
+      const res = await admin(method, path, body);
+      expect([method, path, res.status, res.body.error?.code]).toEqual([method, path, 403, 'forbidden_scope']);
+    }
+    // Nothing of it reached a conversation.
+    expectError(await acme('GET', messages('not-by-admin')), 404, 'conversation_not_found');
+    expect((await acme('GET', '/v1/apps/acme/users/scoped/conversation')).body.status).toBe('active');
   });
 });
 
@@ -102,9 +185,17 @@ describe('service endpoints', () => {
   it('serves health, readiness and an OpenAPI document generated from the schemas', async () => {
     const anon = apiClient(parley.apiUrl);
     expect(await anon('GET', '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
-    const ready = await anon('GET', '/readyz');
-    expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ temporal: { ok: true }, searchAttributes: { ok: true }, worker: { ok: true } });
+    // Anyone learns ready or not; an admin key also sees the checks.
+    expect(await anon('GET', '/readyz')).toEqual({ status: 200, body: { ready: true } });
+    expect(await admin('GET', '/readyz')).toEqual({
+      status: 200,
+      body: {
+        ready: true,
+        status: 'ready',
+        checks: { temporal: { ok: true }, searchAttributes: { ok: true }, worker: { ok: true } },
+      },
+    });
+    expect(await acme('GET', '/readyz')).toEqual({ status: 200, body: { ready: true } });
     const doc = (await anon('GET', '/openapi.json')).body;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
@@ -117,12 +208,55 @@ describe('service endpoints', () => {
   it('reports not ready when no worker polls the task queue', async () => {
     const apiOnly = await startTestParley({ config: parley.config, worker: false });
     try {
-      const ready = await apiClient(apiOnly.apiUrl)('GET', '/readyz');
+      expect(await apiClient(apiOnly.apiUrl)('GET', '/readyz')).toEqual({ status: 503, body: { ready: false } });
+      const ready = await apiClient(apiOnly.apiUrl, testAdminKey)('GET', '/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.checks.worker.ok).toBe(false);
       expect(ready.body.checks.temporal.ok).toBe(true);
     } finally {
       await apiOnly.stop();
     }
+  });
+
+  it('answers a flood of anonymous /readyz from one check, and shows nobody but an admin what failed', async () => {
+    const proxy = await startGrpcProxy(temporalAddress());
+    // No worker: each check then asks Temporal three things (system info, search attributes, task-queue pollers).
+    const apiOnly = await startTestParley({ config: parley.config, worker: false, temporalAddress: proxy.address });
+    try {
+      const anon = apiClient(apiOnly.apiUrl);
+      const before = proxy.total();
+      const answers = await Promise.all(Array.from({ length: 100 }, () => anon('GET', '/readyz')));
+      const cost = proxy.total() - before;
+      // One check (three calls) answers them all; a slow machine may straddle two. Before the cache: 300.
+      const calls = proxy.calls();
+      expect([cost <= 6, cost, calls]).toEqual([true, cost, calls]);
+      expect(answers.every((a) => a.status === 503 && JSON.stringify(a.body) === '{"ready":false}')).toBe(true);
+
+      // Temporal gone: the admin sees why, with the address; anyone else only that Parley is not ready.
+      await proxy.close();
+      const detail = await waitFor(
+        async () => {
+          const r = await apiClient(apiOnly.apiUrl, testAdminKey)('GET', '/readyz');
+          return r.body.checks?.temporal?.ok === false ? (r.body.checks.temporal.detail as string) : undefined;
+        },
+        { what: 'readiness to see Temporal gone', timeoutMs: 20_000 },
+      );
+      expect(detail.length).toBeGreaterThan(0);
+      const res = await fetch(`${apiOnly.apiUrl}/readyz`);
+      const text = await res.text();
+      expect([res.status, text]).toEqual([503, '{"ready":false}']);
+    } finally {
+      await apiOnly.stop();
+      await proxy.close().catch(() => undefined);
+    }
+  });
+
+  it('serves /metrics on the public port to admin keys only', async () => {
+    expectError(await apiClient(parley.apiUrl)('GET', '/metrics'), 401, 'unauthorized');
+    expectError(await apiClient(parley.apiUrl, 'not-a-key-at-all')('GET', '/metrics'), 401, 'unauthorized');
+    expectError(await acme('GET', '/metrics'), 403, 'forbidden_scope');
+    const res = await fetch(`${parley.apiUrl}/metrics`, { headers: { authorization: `Bearer ${nextAdminKey}` } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('parley_http_requests_total');
   });
 });

@@ -138,6 +138,54 @@ describe('encrypted conversations', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('signs in with a session cookie that holds no token, Secure behind https', async () => {
+    const body = JSON.stringify({ payloads: [] });
+    const decode = (headers: Record<string, string>) =>
+      fetch(`${https.apiUrl}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    const https = await startTestParley({
+      config: testConfig({
+        server: { publicUrl: 'https://parley.example.com' },
+        apps: [{ id: 'crypt', apiKeys: [appKey] }],
+      }),
+      worker: false,
+      encryption: { keys: parseEncryptionKeys(k1), codecToken, corsOrigins: ['https://temporal.example.com'] },
+    });
+    try {
+      const login = await fetch(`${https.apiUrl}/codec/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${codecToken}`,
+      });
+      expect(login.status).toBe(200);
+      const setCookie = login.headers.get('set-cookie') as string;
+      const attributes = setCookie.split(';').map((a) => a.trim());
+      expect(attributes).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Lax', 'Path=/codec']));
+      expect(setCookie).not.toContain(codecToken);
+      expect(setCookie).not.toContain(encodeURIComponent(codecToken));
+      const cookie = attributes[0] as string;
+      expect(cookie).toMatch(/^parley_codec=[A-Za-z0-9_-]{43}$/);
+      // The session decodes, as the Temporal UI does it (credentials included, from its origin).
+      const viaCookie = await decode({ cookie, origin: 'https://temporal.example.com' });
+      expect(viaCookie.status).toBe(200);
+      // The token itself in the cookie (what a cookie used to hold) opens nothing, nor does a made-up session.
+      expect((await decode({ cookie: `parley_codec=${codecToken}` })).status).toBe(401);
+      expect((await decode({ cookie: `parley_codec=${'A'.repeat(43)}` })).status).toBe(401);
+    } finally {
+      await https.stop();
+    }
+    // Plain http (localhost): not Secure, or the browser would never send it back.
+    const plain = await fetch(`${parley.apiUrl}/codec/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${codecToken}`,
+    });
+    expect(plain.headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
+  });
+
   it('reads conversations written with key 1 after rotating to key 2', async () => {
     await parley.stop();
     parley = await startTestParley({

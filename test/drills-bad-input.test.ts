@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { conversationWorkflowId } from '../common/ids';
 import { helpScoutWebhookSecret } from '../integrations/helpscout/verify';
 import { expectClean, postUntilAccepted, reportDrill, tallyDrill } from './helpers/drill';
-import { startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 import { startSlackEmulator, type SlackEmulator } from './emulators/slack';
 import { startTestSink, type TestSink } from './emulators/test-sink';
@@ -54,6 +54,8 @@ interface BadRequest {
 function badRequests(): BadRequest[] {
   const json = { 'content-type': 'application/json' };
   const auth = { ...json, authorization: `Bearer ${key}` };
+  // The integration routes and outbox resume take an admin key: bad input there reaches validation with it.
+  const admin = { ...json, authorization: `Bearer ${testAdminKey}` };
   const huge = Buffer.alloc(3 * 1024 * 1024, 'a');
   const hugeJson = JSON.stringify({ text: 'x'.repeat(3 * 1024 * 1024) });
   const msgs = '/v1/apps/good/users/mallory/messages';
@@ -176,16 +178,24 @@ function badRequests(): BadRequest[] {
       label: 'resume wrong type',
       method: 'POST',
       path: '/v1/apps/good/users/nobody-at-all/outboxes/resume',
-      headers: auth,
+      headers: admin,
       body: '{"outbox": 5}',
     },
-    { label: 'check unknown integration', method: 'POST', path: '/v1/apps/good/integrations/fax/check', headers: auth },
+    {
+      label: 'check unknown integration',
+      method: 'POST',
+      path: '/v1/apps/good/integrations/fax/check',
+      headers: admin,
+    },
     {
       label: 'connect unconfigured',
       method: 'POST',
       path: '/v1/apps/good/integrations/zendesk/connect',
-      headers: auth,
+      headers: admin,
     },
+    { label: 'client key on admin route', method: 'GET', path: '/v1/apps/good/integrations', headers: auth },
+    { label: 'admin key on client route', method: 'POST', path: msgs, headers: admin, body: '{"text": "as admin"}' },
+    { label: 'metrics without key', method: 'GET', path: '/metrics' },
     { label: 'unknown method', method: 'DELETE', path: msgs, headers: auth },
     { label: 'unknown path', method: 'GET', path: '/../../etc/passwd', headers: auth },
     {

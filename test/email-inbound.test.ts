@@ -9,6 +9,7 @@ import { checkEmail } from '../integrations/email/connect';
 import { replyAddressWithToken, replyToken } from '../integrations/email/token';
 import { fetchMails, rawMail, sendRawMail, type FetchedMail } from './helpers/mail';
 import { gmailReply, replyToOf, startEmailStack, waitForNotifications, type EmailStack } from './helpers/email-stack';
+import { apiClient, testAdminKey } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 
 let stack: EmailStack;
@@ -37,7 +38,8 @@ const reply = (overrides: Partial<Parameters<typeof gmailReply>[0]> = {}) =>
   });
 
 async function metric(result: string): Promise<number> {
-  const text = await (await fetch(`${stack.parley.apiUrl}/metrics`)).text();
+  const headers = { authorization: `Bearer ${testAdminKey}` };
+  const text = await (await fetch(`${stack.parley.apiUrl}/metrics`, { headers })).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith(`parley_email_inbound_total{app="${stack.appId}",result="${result}"}`));
@@ -119,7 +121,8 @@ describe('Email: what the inbox ignores', () => {
 
 describe('Email: checking the connection', () => {
   it('reports the SMTP and IMAP logins and the keyword support, and names a bad password', async () => {
-    const res = await stack.api('POST', `/v1/apps/${stack.appId}/integrations/email/check`);
+    const admin = apiClient(stack.parley.apiUrl, testAdminKey);
+    const res = await admin('POST', `/v1/apps/${stack.appId}/integrations/email/check`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'email', state: 'ok' });
     expect(res.body.message).toContain('keeps keywords');

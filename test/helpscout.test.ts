@@ -6,7 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { helpScoutWebhookSecret } from '../integrations/helpscout/verify';
 import { customerEmail } from '../integrations/helpscout/adapter';
 import { conversationState } from './helpers/agent';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 import { startHelpScoutEmulator, type HelpScoutEmulator } from './emulators/helpscout';
@@ -17,6 +17,8 @@ let hs: HelpScoutEmulator;
 let receiver: WebhookReceiver;
 let parley: TestParley;
 let api: ReturnType<typeof apiClient>;
+/** The integration routes take an admin key. */
+let admin: ReturnType<typeof apiClient>;
 let agentId: number;
 
 function config(mailbox: string) {
@@ -42,6 +44,7 @@ async function start(mailbox: string, taskQueue?: string): Promise<void> {
   const withUrl = testConfig({ ...config(mailbox), server: { publicUrl: `http://127.0.0.1:${port}` } });
   parley = await startTestParley({ config: withUrl, taskQueue: first.taskQueue, port: Number(port) });
   api = apiClient(parley.apiUrl, key);
+  admin = apiClient(parley.apiUrl, testAdminKey);
 }
 
 beforeAll(async () => {
@@ -80,8 +83,14 @@ async function hsConversationOf(id: string): Promise<number> {
 }
 
 describe('Help Scout: connecting', () => {
-  it('creates its webhook through the API, repairs it, and removes it', async () => {
+  it("refuses the app's client key: no webhook is made in Help Scout", async () => {
     const res = await api('POST', '/v1/apps/hs/integrations/helpscout/connect');
+    expect([res.status, res.body.error?.code]).toEqual([403, 'forbidden_scope']);
+    expect(hs.webhooks()).toEqual([]);
+  });
+
+  it('creates its webhook through the API, repairs it, and removes it', async () => {
+    const res = await admin('POST', '/v1/apps/hs/integrations/helpscout/connect');
     expect(res.status).toBe(200);
     const [hook] = hs.webhooks();
     expect(hook).toMatchObject({
@@ -92,10 +101,10 @@ describe('Help Scout: connecting', () => {
     expect(hook?.secret.length).toBeLessThanOrEqual(40);
     // Someone edits it by hand; connecting again puts it right, without a second webhook.
     hook!.events = ['convo.created'];
-    expect((await api('POST', '/v1/apps/hs/integrations/helpscout/connect')).body.repaired).toBe(true);
+    expect((await admin('POST', '/v1/apps/hs/integrations/helpscout/connect')).body.repaired).toBe(true);
     expect(hs.webhooks()).toHaveLength(1);
     expect(hs.webhooks()[0]?.events).toEqual(['convo.agent.reply.created']);
-    expect((await api('POST', '/v1/apps/hs/integrations/helpscout/check')).body).toMatchObject({ state: 'ok' });
+    expect((await admin('POST', '/v1/apps/hs/integrations/helpscout/check')).body).toMatchObject({ state: 'ok' });
   });
 });
 
@@ -181,6 +190,34 @@ describe('Help Scout: conversations', () => {
     expect((await conversationState(parley.client, 'hs', 'jane')).messages.length).toBe(before);
   });
 
+  it('answers an app without Help Scout exactly as a bad signature: which apps use it stays unknown', async () => {
+    const body = JSON.stringify({ id: 1 });
+    const post = async (appId: string, signature?: string) => {
+      const res = await fetch(`${parley.apiUrl}/helpscout/webhook/${appId}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-helpscout-event': 'convo.agent.reply.created',
+          ...(signature !== undefined ? { 'x-helpscout-signature': signature } : {}),
+        },
+        body,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const bad = createHmac('sha1', 'not-the-secret').update(body).digest('base64');
+    const known = await post('hs', bad);
+    expect(known).toEqual({
+      status: 401,
+      body: { error: { code: 'helpscout_signature_invalid', message: 'wrong X-HelpScout-Signature' } },
+    });
+    for (const appId of ['nobody', 'zz-not-an-app']) expect([appId, await post(appId, bad)]).toEqual([appId, known]);
+    // Unsigned: the same answer for both too.
+    expect(await post('nobody')).toEqual(await post('hs'));
+    // Even a signature made with the derived secret of an app that has no Help Scout opens nothing.
+    const guessed = createHmac('sha1', helpScoutWebhookSecret('nobody', hs.clientSecret)).update(body).digest('base64');
+    expect(await post('nobody', guessed)).toEqual(known);
+  });
+
   it('refreshes an expired token, holds on a 429 and never makes a thread twice', async () => {
     await api('POST', user('rita', '/messages'), { text: 'one' });
     const id = await hsConversationOf('rita');
@@ -243,7 +280,7 @@ describe('Help Scout: conversations', () => {
     await parley.stop();
     await start('Billing', parley.taskQueue);
     // After a config change, connecting again points the webhook at the new mailbox.
-    expect((await api('POST', '/v1/apps/hs/integrations/helpscout/connect')).body.mailboxId).toBe(billing().id);
+    expect((await admin('POST', '/v1/apps/hs/integrations/helpscout/connect')).body.mailboxId).toBe(billing().id);
     await api('POST', user('max', '/messages'), { text: 'still here' });
     await api('POST', user('nina', '/messages'), { text: 'billing question' });
     const nina = await hsConversationOf('nina');
@@ -253,7 +290,8 @@ describe('Help Scout: conversations', () => {
   });
 
   it('removes its webhook when disconnected', async () => {
-    expect((await api('DELETE', '/v1/apps/hs/integrations/helpscout')).body.removedWebhooks).toBeGreaterThan(0);
+    expect((await api('DELETE', '/v1/apps/hs/integrations/helpscout')).status).toBe(403);
+    expect((await admin('DELETE', '/v1/apps/hs/integrations/helpscout')).body.removedWebhooks).toBeGreaterThan(0);
     expect(hs.webhooks().filter((w) => w.url.startsWith(parley.apiUrl.replace('localhost', '127.0.0.1')))).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
-/** `GET /metrics` after a scripted conversation shows the right counts. */
+/**
+ * `GET /metrics` after a scripted conversation shows the right counts: on the metrics port (PARLEY_METRICS_PORT,
+ * loopback) without a key, and on the public port only with an admin key.
+ */
 import { randomBytes } from 'node:crypto';
 import { agentReply } from './helpers/agent';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 import { startTestSink, type TestSink } from './emulators/test-sink';
@@ -19,6 +22,7 @@ beforeAll(async () => {
     config: testConfig({
       apps: [{ id: 'metrics', apiKeys: [key], webhooks: [{ url: receiver.url, secret }], sink: { url: sink.url } }],
     }),
+    metricsPort: 0,
   });
 });
 afterAll(async () => {
@@ -50,7 +54,7 @@ it('counts requests, relayed messages, rate-limit waits and webhook deliveries',
   });
 
   const text = await waitFor(async () => {
-    const res = await fetch(`${parley.apiUrl}/metrics`);
+    const res = await fetch(parley.metricsUrl as string);
     const body = await res.text();
     return sample(body, 'parley_messages_relayed_total', { integration: 'sink', direction: 'out' }) === 4
       ? body
@@ -66,4 +70,23 @@ it('counts requests, relayed messages, rate-limit waits and webhook deliveries',
   expect(sample(text, 'parley_webhook_deliveries_total', { result: 'delivered' })).toBe(1);
   expect(sample(text, 'parley_relay_latency_seconds_count', { integration: 'sink' })).toBe(4);
   expect(text).not.toContain('m1');
+});
+
+it('keeps /metrics off the public port for anyone without an admin key', async () => {
+  expect(parley.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  const anonymous = await fetch(`${parley.apiUrl}/metrics`);
+  expect(anonymous.status).toBe(401);
+  const body = await anonymous.text();
+  expect(JSON.parse(body)).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('admin key') } });
+  expect(body).not.toContain('parley_');
+  const client = await fetch(`${parley.apiUrl}/metrics`, { headers: { authorization: `Bearer ${key}` } });
+  expect(client.status).toBe(403);
+  const admin = await fetch(`${parley.apiUrl}/metrics`, { headers: { authorization: `Bearer ${testAdminKey}` } });
+  expect(admin.status).toBe(200);
+  expect(sample(await admin.text(), 'parley_messages_relayed_total', { integration: 'api', direction: 'in' })).toBe(3);
+  // The metrics port serves /metrics and nothing else: not the API.
+  const other = await fetch((parley.metricsUrl as string).replace(/\/metrics$/, '/v1/apps/metrics/users/m1/messages'), {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  expect(other.status).toBe(404);
 });

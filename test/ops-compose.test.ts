@@ -125,7 +125,16 @@ describe('docker-compose.yml', () => {
       './deploy/temporal/dynamicconfig.yaml:/etc/temporal/config/dynamicconfig/parley.yaml:ro',
     );
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:/);
-    expect(services['temporal-ui'].ports).toEqual(['${TEMPORAL_UI_PORT:-8233}:8080']);
+    // Loopback unless the operator says otherwise: the UI has no login of its own (OIDC is theirs to turn on).
+    expect(services['temporal-ui'].ports).toEqual(['${TEMPORAL_UI_HOST:-127.0.0.1}:${TEMPORAL_UI_PORT:-8233}:8080']);
+    expect(envExample).toMatch(/^TEMPORAL_UI_HOST=127\.0\.0\.1$/m);
+    expect(services['temporal-ui'].environment).toMatchObject({
+      TEMPORAL_AUTH_ENABLED: '${TEMPORAL_AUTH_ENABLED:-false}',
+      TEMPORAL_AUTH_PROVIDER_URL: '${TEMPORAL_AUTH_PROVIDER_URL:-}',
+      TEMPORAL_AUTH_CLIENT_ID: '${TEMPORAL_AUTH_CLIENT_ID:-}',
+      TEMPORAL_AUTH_CLIENT_SECRET: '${TEMPORAL_AUTH_CLIENT_SECRET:-}',
+      TEMPORAL_AUTH_CALLBACK_URL: '${TEMPORAL_AUTH_CALLBACK_URL:-}',
+    });
     expect(services['temporal-ui'].environment).toMatchObject({
       TEMPORAL_ADDRESS: 'temporal:7233',
       TEMPORAL_CODEC_ENDPOINT: '${PARLEY_PUBLIC_URL:-http://localhost:3000}/codec',
@@ -158,6 +167,9 @@ describe('docker-compose.yml', () => {
     }
     expect(api.environment.PORT).toBe('3000');
     expect(api.ports).toEqual(['${PARLEY_API_PORT:-3000}:3000']);
+    // The API's /metrics without a key on its own port, for the compose network only (never published).
+    expect(api.environment).toMatchObject({ PARLEY_METRICS_PORT: '9464', PARLEY_METRICS_HOST: '0.0.0.0' });
+    expect(api.expose).toEqual(['9464']);
     expect(worker.environment.PARLEY_WORKER_METRICS_PORT).toBe('9464');
     expect(worker.expose).toEqual(['9464']);
     // Scaling the worker must not collide on a host port.

@@ -8,7 +8,7 @@
 import { conversationWorkflowId } from '../common/ids';
 import type { OutboxState } from '../common/conversation';
 import { conversationState } from './helpers/agent';
-import { apiClient, testConfig, testKey } from './helpers/parley';
+import { apiClient, testAdminKey, testConfig, testKey } from './helpers/parley';
 import { startTimeSkippingParley, type TimeSkippingParley } from './helpers/time-skipping';
 import { waitFor } from './helpers/wait';
 import { startTestSink, type SinkItem, type TestSink } from './emulators/test-sink';
@@ -57,13 +57,14 @@ afterEach(async () => {
 function as(appId: string) {
   const key = ts.config.apps.find((a) => a.id === appId)?.apiKeys[0] as string;
   const call = apiClient(ts.apiUrl, key);
+  const admin = apiClient(ts.apiUrl, testAdminKey);
   return {
     post: async (user: string, text: string) => {
       const res = await call('POST', `/v1/apps/${appId}/users/${user}/messages`, { text, id: `${user}-${text}` });
       expect(res.status).toBe(202);
     },
     resume: (user: string, outbox: string) =>
-      call('POST', `/v1/apps/${appId}/users/${user}/outboxes/resume`, { outbox }),
+      admin('POST', `/v1/apps/${appId}/users/${user}/outboxes/resume`, { outbox }),
     /** The outbox as the `conversation` query shows it. */
     box: async (user: string, outbox = 'sink'): Promise<OutboxState | undefined> =>
       (await conversationState(ts.client, appId, user)).outboxes[outbox],

@@ -5,7 +5,7 @@
 import { temporal } from '@temporalio/proto';
 import { conversationWorkflowId } from '../common/ids';
 import { conversationState } from './helpers/agent';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './helpers/parley';
 import { runIdsOf } from './helpers/history';
 import { waitFor } from './helpers/wait';
 import { startTestSink, type SinkItem, type TestSink } from './emulators/test-sink';
@@ -40,6 +40,7 @@ afterAll(async () => {
 function as(appId: string) {
   const k = parley.config.apps.find((a) => a.id === appId)?.apiKeys[0] as string;
   const call = apiClient(parley.apiUrl, k);
+  const admin = apiClient(parley.apiUrl, testAdminKey);
   return {
     post: async (user: string, text: string) => {
       const res = await call('POST', `/v1/apps/${appId}/users/${user}/messages`, { text, id: `${user}-${text}` });
@@ -50,7 +51,7 @@ function as(appId: string) {
       return res.body.outboxes?.find((b: { key: string }) => b.key === 'sink');
     },
     resume: (user: string, outbox?: string) =>
-      call('POST', `/v1/apps/${appId}/users/${user}/outboxes/resume`, outbox ? { outbox } : {}),
+      admin('POST', `/v1/apps/${appId}/users/${user}/outboxes/resume`, outbox ? { outbox } : {}),
   };
 }
 

@@ -5,7 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import { conversationWorkflowId } from '../common/ids';
 import { agentReply, conversationState } from './helpers/agent';
-import { apiClient, waitForOutbox, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import {
+  apiClient,
+  waitForOutbox,
+  startTestParley,
+  testAdminKey,
+  testConfig,
+  testKey,
+  type TestParley,
+} from './helpers/parley';
 import { waitFor } from './helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 import { startSlackEmulator, type SlackEmulator } from './emulators/slack';
@@ -279,7 +287,7 @@ describe('Slack: limits and faults', () => {
     } finally {
       slack.addToken(slack.botToken);
     }
-    await api('POST', userPath('tom', '/outboxes/resume'), { outbox: 'slack' });
+    await apiClient(parley.apiUrl, testAdminKey)('POST', userPath('tom', '/outboxes/resume'), { outbox: 'slack' });
     await waitFor(() => texts(channelId).includes('while revoked'));
   });
 
@@ -348,24 +356,26 @@ describe('Slack: security', () => {
 
 describe('Slack: connection check', () => {
   it('lists the integration state and checks the token live', async () => {
-    const listed = await api('GET', '/v1/apps/acme/integrations');
+    // The integration routes take an admin key.
+    const admin = apiClient(parley.apiUrl, testAdminKey);
+    const listed = await admin('GET', '/v1/apps/acme/integrations');
     expect(listed.body.integrations).toEqual([expect.objectContaining({ name: 'slack', state: 'ok' })]);
     slack.revokeToken();
     try {
-      const failed = await api('POST', '/v1/apps/acme/integrations/slack/check');
+      const failed = await admin('POST', '/v1/apps/acme/integrations/slack/check');
       expect(failed.body).toMatchObject({
         name: 'slack',
         state: 'auth_failed',
         message: expect.stringContaining('token_revoked'),
       });
-      expect((await api('GET', '/v1/apps/acme/integrations')).body.integrations[0].state).toBe('auth_failed');
+      expect((await admin('GET', '/v1/apps/acme/integrations')).body.integrations[0].state).toBe('auth_failed');
     } finally {
       slack.addToken(slack.botToken);
     }
     slack.failNext('auth.test', { status: 429, retryAfter: 30 });
-    const limited = await api('POST', '/v1/apps/acme/integrations/slack/check');
+    const limited = await admin('POST', '/v1/apps/acme/integrations/slack/check');
     expect(limited.body).toMatchObject({ state: 'rate_limited', rateLimitedUntil: expect.any(String) });
-    expect((await api('POST', '/v1/apps/acme/integrations/slack/check')).body.state).toBe('ok');
-    expect((await api('POST', '/v1/apps/acme/integrations/zendesk/check')).status).toBe(404);
+    expect((await admin('POST', '/v1/apps/acme/integrations/slack/check')).body.state).toBe('ok');
+    expect((await admin('POST', '/v1/apps/acme/integrations/zendesk/check')).status).toBe(404);
   });
 });

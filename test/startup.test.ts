@@ -73,10 +73,33 @@ describe('npm start', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('starts everything, prints a curl that works, stops cleanly and keeps conversations', async () => {
-    const first = start(dir, env);
+    const metricsPort = await freePort();
+    const first = start(dir, { ...env, PARLEY_METRICS_PORT: String(metricsPort) });
     try {
       await waitForOutput(first, 'Parley is running');
       const out = first.output();
+      // The demo keys: a client key that says it is secret, printed; an admin key in its own file, never printed.
+      const home = env.PARLEY_HOME as string;
+      const clientKey = fs.readFileSync(path.join(home, 'demo-api-key'), 'utf8').trim();
+      const adminFile = path.join(home, 'demo-admin-key');
+      const adminKey = fs.readFileSync(adminFile, 'utf8').trim();
+      expect(clientKey).toMatch(/^sk_demo_/);
+      expect(adminKey).toMatch(/^sk_admin_/);
+      expect(fs.statSync(adminFile).mode & 0o777).toBe(0o600);
+      expect(out).toContain(`Admin key (integrations, outbox resume, /metrics): in ${adminFile}`);
+      expect(out).not.toContain(adminKey);
+      const adminCurl = out.split('\n').find((l) => l.trim().startsWith('curl') && l.includes('/integrations'));
+      expect(JSON.parse((await sh('sh', ['-c', adminCurl as string])).stdout)).toEqual({ integrations: [] });
+      const asClient = await fetch(`http://localhost:${env.PORT}/v1/apps/demo/integrations`, {
+        headers: { authorization: `Bearer ${clientKey}` },
+      });
+      expect(asClient.status).toBe(403);
+      // /metrics: on the metrics port (loopback) without a key, and not on the API's port without the admin key.
+      expect(out).toContain(`Metrics:      http://127.0.0.1:${metricsPort}/metrics`);
+      expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain(
+        'parley_http_requests_total',
+      );
+      expect((await fetch(`http://localhost:${env.PORT}/metrics`)).status).toBe(401);
       expect(out).toContain(
         `Temporal UI:  http://127.0.0.1:${env.PARLEY_TEMPORAL_UI_PORT}/namespaces/default/workflows`,
       );
@@ -96,10 +119,14 @@ describe('npm start', () => {
     expect(await portInUse(temporalPort)).toBe(false);
     expect(fs.existsSync(path.join(env.PARLEY_HOME as string, `temporal-${temporalPort}.pid`))).toBe(false);
 
+    // A key kept by an older Parley (`pk_demo_…`) keeps working: an upgrade does not rotate anyone's key.
+    const olderKey = `pk_demo_${'0123456789abcdef'.repeat(2)}`;
+    fs.writeFileSync(path.join(env.PARLEY_HOME as string, 'demo-api-key'), `${olderKey}\n`, { mode: 0o600 });
     const second = start(dir, env);
     try {
       await waitForOutput(second, 'Parley is running');
       const key = fs.readFileSync(path.join(env.PARLEY_HOME as string, 'demo-api-key'), 'utf8').trim();
+      expect(key).toBe(olderKey);
       expect(second.output()).toContain(`Bearer ${key}`);
       const res = await fetch(`http://localhost:${env.PORT}/v1/apps/demo/users/jane/messages`, {
         headers: { authorization: `Bearer ${key}` },

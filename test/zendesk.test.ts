@@ -8,7 +8,15 @@ import { TRIGGER_TITLE } from '../integrations/zendesk/connect';
 import { zendeskEndUserIdentity } from '../integrations/zendesk/identity';
 import { stripSignatures } from '../integrations/zendesk/strip';
 import { agentReply, conversationState } from './helpers/agent';
-import { apiClient, waitForOutbox, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import {
+  apiClient,
+  waitForOutbox,
+  startTestParley,
+  testAdminKey,
+  testConfig,
+  testKey,
+  type TestParley,
+} from './helpers/parley';
 import { freePort } from './helpers/ports';
 import { waitFor } from './helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
@@ -20,6 +28,8 @@ let zd: ZendeskEmulator;
 let receiver: WebhookReceiver;
 let parley: TestParley;
 let api: ReturnType<typeof apiClient>;
+/** The integration routes and outbox resume take an admin key. */
+let admin: ReturnType<typeof apiClient>;
 let agent: number;
 
 beforeAll(async () => {
@@ -43,6 +53,7 @@ beforeAll(async () => {
     }),
   });
   api = apiClient(parley.apiUrl, key);
+  admin = apiClient(parley.apiUrl, testAdminKey);
 });
 afterAll(async () => {
   await parley?.stop();
@@ -83,10 +94,33 @@ describe('Zendesk: connecting', () => {
       expect(t.conditions.all).toContainEqual({ field: 'current_tags', operator: 'not_includes', value: 'parley' });
   });
 
+  it("refuses the app's client key: only an admin key connects, checks or removes Zendesk", async () => {
+    const triggersBefore = JSON.stringify(zd.triggers());
+    const webhooksBefore = JSON.stringify(zd.webhooks());
+    for (const [method, path] of [
+      ['POST', '/v1/apps/zd/integrations/zendesk/connect'],
+      ['DELETE', '/v1/apps/zd/integrations/zendesk'],
+      ['POST', '/v1/apps/zd/integrations/zendesk/check'],
+      ['GET', '/v1/apps/zd/integrations'],
+    ] as const) {
+      const res = await api(method, path);
+      expect([method, path, res.status, res.body.error?.code]).toEqual([method, path, 403, 'forbidden_scope']);
+    }
+    // Zendesk saw nothing: the webhook, Parley's trigger and every requester trigger are as they were.
+    expect(JSON.stringify(zd.triggers())).toBe(triggersBefore);
+    expect(JSON.stringify(zd.webhooks())).toBe(webhooksBefore);
+    expect(zd.trigger(TRIGGER_TITLE)).toBeDefined();
+  });
+
   it('repairs a configuration edited by hand', async () => {
     const trigger = zd.trigger(TRIGGER_TITLE)!;
     trigger.conditions.all = trigger.conditions.all.filter((c) => c.field !== 'current_via_id');
-    const res = await api('POST', '/v1/apps/zd/integrations/zendesk/connect');
+    // The client key cannot repair it (nor break it further).
+    expect((await api('POST', '/v1/apps/zd/integrations/zendesk/connect')).status).toBe(403);
+    expect(zd.trigger(TRIGGER_TITLE)?.conditions.all).not.toContainEqual(
+      expect.objectContaining({ field: 'current_via_id' }),
+    );
+    const res = await admin('POST', '/v1/apps/zd/integrations/zendesk/connect');
     expect(res.status).toBe(200);
     expect(res.body.signingSecret).toBeUndefined();
     expect(zd.trigger(TRIGGER_TITLE)?.conditions.all).toContainEqual({
@@ -95,7 +129,7 @@ describe('Zendesk: connecting', () => {
       value: '5',
     });
     expect(zd.triggers().filter((t) => t.title === TRIGGER_TITLE)).toHaveLength(1);
-    expect((await api('POST', '/v1/apps/zd/integrations/zendesk/check')).body.state).toBe('ok');
+    expect((await admin('POST', '/v1/apps/zd/integrations/zendesk/check')).body.state).toBe('ok');
   });
 });
 
@@ -208,7 +242,8 @@ describe('Zendesk: limits and faults', () => {
     await api('POST', user('tok', '/messages'), { text: 't1' });
     const auth = await waitForOutbox(api, 'zd', 'tok', 'zendesk', 'faulted');
     expect(auth.fault.type).toBe('zendesk_auth_failed');
-    await api('POST', user('tok', '/outboxes/resume'), { outbox: 'zendesk' });
+    expect((await api('POST', user('tok', '/outboxes/resume'), { outbox: 'zendesk' })).status).toBe(403);
+    await admin('POST', user('tok', '/outboxes/resume'), { outbox: 'zendesk' });
     expect(publicComments(await ticketOf('tok')).map((c) => c.body)).toEqual(['t1']);
 
     await api('POST', user('dup', '/messages'), { text: 'u1' });
@@ -222,7 +257,7 @@ describe('Zendesk: limits and faults', () => {
   });
 
   it('removes its trigger and webhook and restores the requester triggers when the last app leaves', async () => {
-    const res = await api('DELETE', '/v1/apps/zd/integrations/zendesk');
+    const res = await admin('DELETE', '/v1/apps/zd/integrations/zendesk');
     expect(res.body.removed).toBe(true);
     expect(zd.trigger(TRIGGER_TITLE)).toBeUndefined();
     expect(zd.webhooks()).toEqual([]);

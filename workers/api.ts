@@ -2,7 +2,7 @@
 import { encryptionSettings } from '../common/codec';
 import { loadConfig } from '../common/config';
 import { createLogger, type Logger } from '../common/logger';
-import { startParley } from './parley';
+import { metricsSettings, startParley } from './parley';
 import { runProcess } from './process';
 import { temporalSettings } from './temporal-env';
 
@@ -19,9 +19,17 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     log,
     worker: false,
     port: portValue,
+    ...metricsSettings(),
     encryption: encryptionSettings(),
   });
-  log.info({ api: parley.apiUrl, temporal: parley.temporalAddress }, 'api listening');
+  log.info(
+    {
+      api: parley.apiUrl,
+      temporal: parley.temporalAddress,
+      ...(parley.metricsUrl ? { metrics: parley.metricsUrl } : {}),
+    },
+    'api listening',
+  );
   return parley.stop;
 }
 

@@ -6,7 +6,7 @@ import { encryptionSettings } from '../common/codec';
 import { loadConfig } from '../common/config';
 import { createLogger, type Logger } from '../common/logger';
 import { conversationWorkflowId } from '../common/ids';
-import { startParley } from './parley';
+import { metricsSettings, startParley } from './parley';
 import { runProcess } from './process';
 import { temporalSettings } from './temporal-env';
 
@@ -33,6 +33,7 @@ async function main(log: Logger): Promise<() => Promise<void>> {
       ? { temporalMetricsPort: port(process.env.PARLEY_SDK_METRICS_PORT, 'PARLEY_SDK_METRICS_PORT', 0) }
       : {}),
     port: port(process.env.PORT, 'PORT', 3000),
+    ...metricsSettings(),
     devServer: {
       port: tPort,
       uiPort: port(process.env.PARLEY_TEMPORAL_UI_PORT, 'PARLEY_TEMPORAL_UI_PORT', tPort + 1000),
@@ -45,6 +46,7 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     `  Temporal:     ${parley.temporalAddress} (namespace ${temporal.namespace})${parley.devServer ? ', embedded dev server, data in .parley/' : ''}`,
   ];
   if (parley.uiUrl) lines.push(`  Temporal UI:  ${parley.uiUrl}/namespaces/${temporal.namespace}/workflows`);
+  if (parley.metricsUrl) lines.push(`  Metrics:      ${parley.metricsUrl}`);
   if (loaded.file) lines.push(`  Config:       ${loaded.file}`);
   const encryption = encryptionSettings();
   if (encryption.keys.length > 0) {
@@ -64,6 +66,12 @@ async function main(log: Logger): Promise<() => Promise<void>> {
       `  curl ${parley.apiUrl}/v1/apps/demo/users/${user}/messages -H "Authorization: Bearer ${loaded.demoKey}"`,
       `Then find workflow ${conversationWorkflowId('demo', user)} in the Temporal UI.`,
     );
+    // The admin key is not printed: it rewires integrations, so it stays in its file (mode 0600) until asked for.
+    if (loaded.demoAdminKeyFile)
+      lines.push(
+        `Admin key (integrations, outbox resume, /metrics): in ${loaded.demoAdminKeyFile}`,
+        `  curl ${parley.apiUrl}/v1/apps/demo/integrations -H "Authorization: Bearer $(cat '${loaded.demoAdminKeyFile}')"`,
+      );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
   return parley.stop;

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { createMetricsApp } from '../api/metrics';
 import { createEncryptionCodec, dataConverterFor, type EncryptionSettings } from '../common/codec';
 import { createMetrics } from '../common/metrics';
 import { createZendeskClient } from '../integrations/zendesk/client';
@@ -38,10 +39,28 @@ export interface ParleyOptions {
   encryption?: EncryptionSettings;
   /** Loopback port where the Temporal SDK exports its metrics, appended to the API's `/metrics`. */
   temporalMetricsPort?: number;
+  /** `PARLEY_METRICS_PORT`: `/metrics` without a key on its own listener (0: any free port); unset, none. */
+  metricsPort?: number;
+  /** `PARLEY_METRICS_HOST`: where that listener binds (default 127.0.0.1, so only this machine reaches it). */
+  metricsHost?: string;
+}
+
+/** The metrics listener's settings from the environment: `PARLEY_METRICS_PORT`, `PARLEY_METRICS_HOST`. */
+export function metricsSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<ParleyOptions, 'metricsPort' | 'metricsHost'> {
+  const raw = env.PARLEY_METRICS_PORT;
+  if (raw === undefined || raw === '') return {};
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PARLEY_METRICS_PORT=${raw} is not a port number`);
+  return { metricsPort: port, ...(env.PARLEY_METRICS_HOST ? { metricsHost: env.PARLEY_METRICS_HOST } : {}) };
 }
 
 export interface RunningParley {
   apiUrl?: string;
+  /** The metrics listener's `/metrics`, when `metricsPort` was given. */
+  metricsUrl?: string;
   temporalAddress: string;
   uiUrl?: string;
   devServer?: DevServer;
@@ -95,6 +114,11 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
   };
 
   for (const warning of options.loaded.warnings ?? []) log.warn({ file: options.loaded.file }, `config: ${warning}`);
+  if (!options.loaded.config.admin && options.api !== false)
+    log.warn(
+      { file: options.loaded.file },
+      'config: no admin keys (admin.keys): the integration routes and outbox resume answer 403 forbidden_scope to every client key',
+    );
   try {
     let address = settings.address;
     let devServer: DevServer | undefined;
@@ -196,8 +220,33 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
       apiUrl = `http://localhost:${port}`;
     }
 
+    let metricsUrl: string | undefined;
+    const metricsPort = options.metricsPort;
+    if (metricsPort !== undefined) {
+      const metricsApp = createMetricsApp(
+        metrics,
+        log,
+        options.temporalMetricsPort ? `http://127.0.0.1:${options.temporalMetricsPort}/metrics` : undefined,
+      );
+      const host = options.metricsHost ?? '127.0.0.1';
+      const listener: Server = await new Promise((resolve, reject) => {
+        const s = metricsApp.listen(metricsPort, host, () => resolve(s));
+        s.once('error', reject);
+      });
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            listener.close(() => resolve());
+            listener.closeAllConnections();
+          }),
+      );
+      const { port } = listener.address() as AddressInfo;
+      metricsUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`;
+    }
+
     return {
       ...(apiUrl ? { apiUrl } : {}),
+      ...(metricsUrl ? { metricsUrl } : {}),
       temporalAddress: address,
       ...(devServer ? { uiUrl: devServer.uiUrl, devServer } : {}),
       client,

@@ -16,8 +16,14 @@ export function testKey(label = 'k'): string {
   return `${label}_${randomBytes(16).toString('hex')}`;
 }
 
+/** The admin key of every test's Parley (integration routes, outbox resume, `/metrics`, `/readyz` details). */
+export const testAdminKey = testKey('sk_admin');
+
+/** A config as the file would give it; `admin: { keys: [testAdminKey] }` unless the test sets its own `admin`. */
 export function testConfig(raw: unknown): ParleyConfig {
-  return configSchema.parse(raw);
+  const withAdmin =
+    raw && typeof raw === 'object' && !('admin' in raw) ? { admin: { keys: [testAdminKey] }, ...raw } : raw;
+  return configSchema.parse(withAdmin);
 }
 
 export function temporalAddress(): string {
@@ -33,17 +39,22 @@ export async function startTestParley(options: {
   worker?: boolean;
   encryption?: EncryptionSettings;
   port?: number;
+  /** `PARLEY_METRICS_PORT` (0: a free port; `metricsUrl` says which). */
+  metricsPort?: number;
+  /** Another Temporal address than the run's dev server (a proxy in front of it). */
+  temporalAddress?: string;
 }): Promise<TestParley> {
   const taskQueue = options.taskQueue ?? `test-${randomBytes(6).toString('hex')}`;
   const bundlePath = process.env.PARLEY_TEST_WORKFLOW_BUNDLE;
   const parley = await startParley({
     loaded: { config: options.config },
-    temporal: { address: temporalAddress(), namespace: 'default', taskQueue },
+    temporal: { address: options.temporalAddress ?? temporalAddress(), namespace: 'default', taskQueue },
     log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', name: 'parley-test' }),
     host: '127.0.0.1',
     port: options.port ?? 0,
     ...(options.worker === false ? { worker: false } : {}),
     ...(options.encryption ? { encryption: options.encryption } : {}),
+    ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     ...(options.continueAsNewAfterEvents !== undefined
       ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }

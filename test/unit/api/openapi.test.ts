@@ -1,7 +1,10 @@
 /**
  * The OpenAPI document without Temporal: valid OpenAPI 3.1 whose schemas a strict JSON Schema 2020-12 validator
- * compiles, ids as the config holds them, and exactly the routes the Express app serves under /v1.
+ * compiles, ids as the config holds them, exactly the routes the Express app serves under /v1, and each route's key
+ * (client or admin) as the app enforces it.
  */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import Ajv2020 from 'ajv/dist/2020';
 import { z } from 'zod';
@@ -172,9 +175,40 @@ describe('the OpenAPI document', () => {
         }
       }
     }
-    expect(doc.security).toEqual([{ apiKey: [] }]);
-    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ clientKey: [] }]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminKey', 'clientKey']);
+    for (const scheme of Object.values(doc.components.securitySchemes as Json))
+      expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);
+    // No key needed; an admin key shows the checks.
+    expect(doc.paths['/readyz'].get.security).toEqual([{}, { adminKey: [] }]);
+  });
+
+  it('says which key each /v1 route takes: admin for integrations and outbox resume, client for the rest', () => {
+    const v1Routes = documented().filter((r) => / \/v1\//.test(r));
+    const adminRoutes = v1Routes.filter((route) => {
+      const [method, path] = route.split(' ') as [string, string];
+      const security = (doc.paths as Json)[path][method.toLowerCase()].security as Json[] | undefined;
+      expect([route, security ?? doc.security]).toEqual([
+        route,
+        path.includes('/integrations') || path.endsWith('/outboxes/resume') ? [{ adminKey: [] }] : [{ clientKey: [] }],
+      ]);
+      return security !== undefined;
+    });
+    expect(adminRoutes.sort()).toEqual([
+      'DELETE /v1/apps/{appId}/integrations/helpscout',
+      'DELETE /v1/apps/{appId}/integrations/zendesk',
+      'GET /v1/apps/{appId}/integrations',
+      'POST /v1/apps/{appId}/integrations/helpscout/connect',
+      'POST /v1/apps/{appId}/integrations/zendesk/connect',
+      'POST /v1/apps/{appId}/integrations/{name}/check',
+      'POST /v1/apps/{appId}/users/{userId}/outboxes/resume',
+    ]);
+    for (const route of v1Routes) {
+      const [method, path] = route.split(' ') as [string, string];
+      const forbidden = (doc.paths as Json)[path][method.toLowerCase()].responses['403'].description as string;
+      expect([route, forbidden]).toEqual([route, expect.stringContaining('`forbidden_scope`')]);
+    }
   });
 
   it('documents exactly the routes the Express app serves under /v1, and health', () => {
@@ -192,6 +226,44 @@ describe('the OpenAPI document', () => {
     expect(routes.filter(inDocument).sort()).toEqual(documented().sort());
     expect(routes).toContain('POST /v1/apps/{appId}/users/{userId}/messages');
     expect(documented()).toHaveLength(14);
+  });
+
+  it('enforces the key each route documents: the other scope gets 403 forbidden_scope before anything runs', async () => {
+    const clientKey = 'sk_acme_0123456789abcdef';
+    const adminKey = 'sk_admin_0123456789abcdef';
+    const config = configSchema.parse({ admin: { keys: [adminKey] }, apps: [{ id: 'acme', apiKeys: [clientKey] }] });
+    const app = createApp({
+      // The scope is checked before any route touches Temporal: a call on this stand-in would throw a 500.
+      temporal: {} as unknown as Client,
+      config,
+      taskQueue: 'unused',
+      log: createLogger({ level: 'silent' }),
+      readiness: () => Promise.resolve({ ready: true, checks: {} }),
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const route of documented().filter((r) => / \/v1\//.test(r))) {
+        const [method, path] = route.split(' ') as [string, string];
+        const operation = (doc.paths as Json)[path][method.toLowerCase()] as Json;
+        const takesAdmin = JSON.stringify(operation.security ?? doc.security) === '[{"adminKey":[]}]';
+        const url = path.replace('{appId}', 'acme').replace('{userId}', 'u1').replace('{name}', 'sink');
+        const res = await fetch(`${base}${url}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${takesAdmin ? clientKey : adminKey}`,
+            ...(operation.requestBody ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(operation.requestBody ? { body: '{}' } : {}),
+        });
+        const body = (await res.json()) as Json;
+        expect([route, res.status, body.error?.code]).toEqual([route, 403, 'forbidden_scope']);
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { configWarnings, demoApiKey, enabledIntegrations, loadConfig, parseConfig } from '../../../common/config';
+import {
+  configWarnings,
+  demoAdminKey,
+  demoApiKey,
+  enabledIntegrations,
+  loadConfig,
+  parseConfig,
+} from '../../../common/config';
 import { ConfigError } from '../../../common/errors';
 
 const valid = `
@@ -89,6 +96,47 @@ describe('configuration', () => {
     );
   });
 
+  it('reads admin keys at the top level, several at once, each of one scope only', () => {
+    const admin = (keys: string) => `admin: { keys: [ ${keys} ] }\n${valid}`;
+    const config = parseConfig(admin('"sk_admin_0123456789ab", "sk_admin_next_01234567"'), 'p.yaml', env);
+    expect(config.admin?.keys).toEqual(['sk_admin_0123456789ab', 'sk_admin_next_01234567']);
+    expect(parseConfig(valid, 'p.yaml', env).admin).toBeUndefined();
+    expect(() => parseConfig(admin('"short"'), 'p.yaml', env)).toThrow(
+      'p.yaml: admin.keys[0]: must be at least 16 characters',
+    );
+    expect(() => parseConfig(`admin: { keys: [] }\n${valid}`, 'p.yaml', env)).toThrow(
+      'p.yaml: admin.keys: list at least one key',
+    );
+    expect(() => parseConfig(`admin: { key: "sk_admin_0123456789ab" }\n${valid}`, 'p.yaml', env)).toThrow(
+      /admin: Unrecognized key: "key"/,
+    );
+    expect(() => parseConfig(admin(`"${env.ACME_API_KEY}"`), 'p.yaml', env)).toThrow(
+      'p.yaml: apps[0].apiKeys[0]: this key is also an admin key (admin.keys): give each scope its own keys',
+    );
+  });
+
+  it('generates the demo keys once with a prefix that says secret, and keeps an older Parley’s key', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-keys-'));
+    try {
+      const client = demoApiKey(home);
+      expect(client).toMatch(/^sk_demo_[A-Za-z0-9_-]{32}$/);
+      const admin = demoAdminKey(home);
+      expect(admin).toEqual({
+        key: expect.stringMatching(/^sk_admin_[A-Za-z0-9_-]{32}$/),
+        file: path.join(home, 'demo-admin-key'),
+      });
+      expect(fs.statSync(admin.file).mode & 0o777).toBe(0o600);
+      expect(fs.statSync(path.join(home, 'demo-api-key')).mode & 0o777).toBe(0o600);
+      expect(demoApiKey(home)).toBe(client);
+      expect(demoAdminKey(home).key).toBe(admin.key);
+      // A key an older Parley generated (`pk_demo_…`) is kept: nobody's scripts break on upgrade.
+      fs.writeFileSync(path.join(home, 'demo-api-key'), 'pk_demo_olderParleyKey0123456789\n');
+      expect(demoApiKey(home)).toBe('pk_demo_olderParleyKey0123456789');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('without a file runs the demo app with a key kept in .parley/', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cfg-'));
     const cwd = process.cwd();
@@ -100,6 +148,11 @@ describe('configuration', () => {
       expect(first.demoKey).toBeDefined();
       expect(second.demoKey).toBe(first.demoKey);
       expect(demoApiKey(path.join(home, '.parley'))).toBe(first.demoKey);
+      // And a demo admin key, in its own file: the start banner names the file, not the key.
+      expect(first.demoAdminKeyFile).toBe(path.join(home, '.parley', 'demo-admin-key'));
+      expect(first.config.admin?.keys).toEqual([demoAdminKey(path.join(home, '.parley')).key]);
+      expect(second.config.admin).toEqual(first.config.admin);
+      expect(first.config.admin?.keys).not.toContain(first.demoKey);
       expect(() => loadConfig({ PARLEY_CONFIG: path.join(home, 'missing.yaml') })).toThrow(
         /missing\.yaml: cannot read/,
       );
@@ -116,8 +169,10 @@ describe('parley.config.example.yaml', () => {
     const config = parseConfig(text, 'parley.config.example.yaml', {
       ACME_API_KEY: 'acme-key-0123456789abcdef',
       ACME_WEBHOOK_SECRET: 'whsec-0123456789abcdef',
+      PARLEY_ADMIN_KEY: 'sk_admin_0123456789abcdef',
     });
     expect(config.apps[0]?.webhooks).toHaveLength(1);
+    expect(config.admin?.keys).toEqual(['sk_admin_0123456789abcdef']);
   });
 });
 
