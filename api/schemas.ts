@@ -18,6 +18,7 @@ import type {
   UserProfile,
 } from '../common/conversation';
 import { appIdSchema, INTEGRATIONS } from '../common/config';
+import { normalizeUserId } from '../common/ids';
 import type { ReadinessCheck } from './health';
 import type { IntegrationCheck, IntegrationState } from './integrations';
 
@@ -49,11 +50,16 @@ export const appIdParam = appIdSchema.meta({
 });
 export const userIdParam = z
   .string()
+  // NFC first, so the limits hold for the id Parley keeps, and `é` and `e` + U+0301 are one user (common/ids.ts).
+  .overwrite(normalizeUserId)
   .min(1)
   .max(256, 'at most 256 characters')
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
-  .meta({ description: "Your app's id for the end user.", param: { id: 'UserId' } });
+  .meta({
+    description: "Your app's id for the end user, normalised to Unicode NFC (Parley answers with the normalised id).",
+    param: { id: 'UserId' },
+  });
 export const integrationNameParam = z
   .enum(INTEGRATIONS)
   .meta({ description: 'One of the integrations the app has configured.', param: { id: 'IntegrationName' } });

@@ -158,14 +158,59 @@ export interface InboxCursor {
 
 // ── How the team sees it (plain text; each integration escapes for where it lands) ──────────────────────
 
-export function displayName(profile: UserProfile): string | undefined {
-  const name = [profile.givenName, profile.surname].filter(Boolean).join(' ').trim();
-  return name || profile.email || undefined;
+/** C0 and C1 controls (line breaks, tabs, NUL…) and the line and paragraph separators: a space, as a header needs. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+const BREAKS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+/**
+ * What a name never needs and a spoofer does, removed without a trace: bidi embeddings, overrides and isolates
+ * (U+202A–202E, U+2066–2069) and marks (U+200E/200F, U+061C), which make `Jane` + U+202E + `evil` read
+ * `Janelive`; zero-widths (U+200B–200D, U+2060, U+FEFF) and the other invisible format characters (soft hyphen,
+ * invisible operators, the tags U+E0000–E007F that smuggle ASCII); Hangul fillers (the classic blank name); lone
+ * surrogates. An explicit list, not `\p{Cf}`: the same input gives the same name on every Node version, which the
+ * workflow's memo relies on.
+ */
+const INVISIBLE =
+  /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\u115f\u1160\u3164\uffa0\u{e0001}\u{e0020}-\u{e007f}\ud800-\udfff]/gu;
+/** Runs of spaces (Unicode's space separators included) become one. */
+const SPACES = /[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g;
+
+/** UTF-8 length of one code point. */
+function utf8Length(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }
 
-/** The user as the team sees them: the name, else the email, else the user id. */
+/**
+ * A name (or subject) fit to show: invisible and direction-changing characters removed, controls (line breaks
+ * included) and runs of whitespace as one space, trimmed; with `maxBytes`, at most that many UTF-8 bytes, cut between code points and
+ * ending in `…`. Used wherever a user's name becomes a display name, a mail header or a Slack channel name.
+ */
+export function cleanName(value: string, maxBytes?: number): string {
+  const name = value.replace(BREAKS, ' ').replace(INVISIBLE, '').replace(SPACES, ' ').trim();
+  if (maxBytes === undefined) return name;
+  let bytes = 0;
+  for (const char of name) bytes += utf8Length(char.codePointAt(0) ?? 0);
+  if (bytes <= maxBytes) return name;
+  const room = maxBytes - 3; // the ellipsis
+  let kept = '';
+  bytes = 0;
+  for (const char of name) {
+    const size = utf8Length(char.codePointAt(0) ?? 0);
+    if (bytes + size > room) break;
+    kept += char;
+    bytes += size;
+  }
+  return room > 0 ? `${kept.trimEnd()}…` : '';
+}
+
+/** The user's name as the team sees it (given name and surname, else the email), cleaned; none when blank. */
+export function displayName(profile: UserProfile): string | undefined {
+  const name = cleanName([profile.givenName, profile.surname].filter(Boolean).join(' '));
+  return name || (profile.email ? cleanName(profile.email) : '') || undefined;
+}
+
+/** The user as the team sees them: the name, else the email, else the user id (cleaned too, unless nothing is left). */
 export function userLabel(profile: UserProfile, userId: string): string {
-  return displayName(profile) ?? userId;
+  return displayName(profile) ?? (cleanName(userId) || userId);
 }
 
 const SOURCE_LABELS: Record<SourceName, string> = {

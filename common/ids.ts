@@ -2,9 +2,21 @@ import { randomUUID } from 'node:crypto';
 
 export const CONVERSATION_ID_PREFIX = 'conversation:';
 
-/** `conversation:<appId>:<userId>`, the user id percent-encoded so that any id stays one readable key. */
+/**
+ * A user id as Parley keeps it: Unicode NFC, so `é` typed as one code point (U+00E9) or as `e` + U+0301 is one user
+ * with one conversation. The API normalises ids as it reads them, and answers with the normalised id.
+ */
+export function normalizeUserId(userId: string): string {
+  return userId.normalize('NFC');
+}
+
+/**
+ * `conversation:<appId>:<userId>`, the user id normalised (NFC) and percent-encoded so that any id stays one
+ * readable key. A conversation started before ids were normalised under an id that was not NFC keeps its old
+ * workflow id; the user's next message starts one under the NFC id (a one-time split, see docs/api).
+ */
 export function conversationWorkflowId(appId: string, userId: string): string {
-  return `${CONVERSATION_ID_PREFIX}${appId}:${encodeURIComponent(userId)}`;
+  return `${CONVERSATION_ID_PREFIX}${appId}:${encodeURIComponent(normalizeUserId(userId))}`;
 }
 
 export function inboxWorkflowId(appId: string): string {

@@ -1,5 +1,12 @@
-/** Text helpers shared by the integrations: HTML in and out, and Gravatar. */
+/** Text helpers shared by the integrations: names fit to show, HTML in and out, and Gravatar. */
 import { createHash } from 'node:crypto';
+
+/**
+ * `cleanName(s, maxBytes?)`: invisible, bidi and control characters out, whitespace collapsed. Written in the domain
+ * module, which imports nothing (the workflows' sandbox loads it, and this file needs `node:crypto`); offered here
+ * with the other text helpers.
+ */
+export { cleanName } from './conversation';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: string): string {

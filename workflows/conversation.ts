@@ -29,9 +29,20 @@ import {
   type ConversationMessage,
   type OutboxItem,
   type OutboxItemKind,
+  type UserProfile,
 } from '../common/conversation';
 import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
 import { createOutboxRunner, newOutbox } from './outbox';
+
+/**
+ * The name as `displayName` made it before names were cleaned (issue 16). Whether a profile update upserts the memo
+ * is decided on it, so histories recorded earlier replay: a rename that changes only invisible characters or
+ * whitespace upserted then, and must still upsert. The memo itself shows the cleaned name.
+ */
+function nameAsGiven(profile: UserProfile): string | undefined {
+  const name = [profile.givenName, profile.surname].filter(Boolean).join(' ').trim();
+  return name || profile.email || undefined;
+}
 
 function initialState(input: ConversationInput): ConversationState {
   const now = new Date(Date.now()).toISOString();
@@ -147,10 +158,9 @@ export async function conversation(input: ConversationInput): Promise<void> {
   });
 
   setHandler(profileUpdateSignal, ({ profile }) => {
-    const before = displayName(state.profile);
+    const before = nameAsGiven(state.profile);
     state.profile = { ...state.profile, ...profile };
-    const after = displayName(state.profile);
-    if (after !== before) upsertMemo({ displayName: after });
+    if (nameAsGiven(state.profile) !== before) upsertMemo({ displayName: displayName(state.profile) });
   });
 
   setHandler(resumeOutboxSignal, ({ outbox }) => {

@@ -16,7 +16,7 @@ import {
   type Row,
   type UserProfile,
 } from '../../common/conversation';
-import { escapeHtml } from '../../common/text';
+import { cleanName, escapeHtml } from '../../common/text';
 import {
   domainOf,
   emailThreadId,
@@ -60,11 +60,7 @@ export interface NotificationMail {
 
 /** One header-safe line: no CR, LF or other control characters, whitespace collapsed, at most `max` characters. */
 export function headerSafe(value: string, max = 120): string {
-  const line = value
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const line = cleanName(value);
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 

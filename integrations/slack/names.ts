@@ -1,12 +1,13 @@
 /** Channel names and avatars: pure functions, unit-tested. */
 import { createHash } from 'node:crypto';
+import { cleanName } from '../../common/text';
 
 export const CHANNEL_PREFIX = 'sk-';
 const MAX_NAME = 80;
 
 /** Slack's rules: lowercase letters, digits, `-` and `_`, at most 80 characters; accents folded. */
 export function slugify(text: string): string {
-  return text
+  return cleanName(text)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/ß/g, 'ss')
