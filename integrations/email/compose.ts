@@ -58,11 +58,22 @@ export interface NotificationMail {
   html: string;
 }
 
-/** One header-safe line: no CR, LF or other control characters, whitespace collapsed, at most `max` characters. */
+/**
+ * Characters that reorder or hide text: the bidi controls (embeddings, overrides, isolates, marks), the zero-width
+ * ones (space, non-joiner, joiner, word joiner, the BOM) and the invisible operators and deprecated format
+ * controls. In a subject or a name they make one string look like another ("Invoice\u202Efdp.exe"), so headers
+ * never carry them. The one kept: a joiner between emoji, which is how 👩‍💻 is spelled.
+ * (Local to email for now; common/text.ts is getting the shared name-cleaning helper.)
+ */
+const INVISIBLE =
+  /(?<=[\p{Extended_Pictographic}\p{Emoji_Modifier}\ufe0f])(\u200d)(?=\p{Extended_Pictographic})|[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/gu;
+
+/** One header-safe line: no CR, LF, other control or invisible characters, whitespace collapsed, at most `max`. */
 export function headerSafe(value: string, max = 120): string {
   const line = value
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(INVISIBLE, (_char, emojiJoiner?: string) => emojiJoiner ?? '')
     .replace(/\s+/g, ' ')
     .trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -155,12 +166,15 @@ export function composeNotification(ctx: NotificationContext, items: OutboxItem[
   if (!first || entries.length === 0) return undefined;
   const domain = domainOf(ctx.replyAddress);
   const thread = emailThreadId(ctx.conversationId);
-  const root = threadRootMessageId(thread, domain);
-  const messageId = notificationMessageId(thread, first.eventId.replace(/[^A-Za-z0-9_.-]/g, ''), domain);
+  // Both carry a mac of the thread under the app's key: a reply that lost its token proves its thread with them.
+  const root = threadRootMessageId(ctx.tokenSecret, ctx.appId, thread, domain);
+  const eventId = first.eventId.replace(/[^A-Za-z0-9_.-]/g, '');
+  const messageId = notificationMessageId(ctx.tokenSecret, ctx.appId, thread, eventId, domain);
   const parent = ctx.lastMessageId ?? root;
   const lastUserMessage = [...items].reverse().find((i) => i.kind === 'message:user')?.message;
   const device = deviceRows(ctx.profile, lastUserMessage);
-  const subject = ctx.subject ?? threadSubject(ctx);
+  // The thread's subject was fixed by its first mail, maybe before headerSafe stripped what it strips now.
+  const subject = headerSafe(ctx.subject ?? threadSubject(ctx), 150);
   return {
     messageId,
     from: ctx.from,

@@ -113,6 +113,18 @@ export function waitForNotifications(stack: EmailStack, userId: string, count: n
   );
 }
 
+/**
+ * How many mails the app's inbox watcher counted with `result` (`relayed`, or an ignore reason) so far: the
+ * `parley_email_inbound_total` metric, as ops read it.
+ */
+export async function inboundCount(stack: EmailStack, result: string): Promise<number> {
+  const text = await (await fetch(`${stack.parley.apiUrl}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`parley_email_inbound_total{app="${stack.appId}",result="${result}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 /** The reply address (with its token) of a notification. */
 export function replyToOf(mail: FetchedMail): string {
   const address = mail.parsed.replyTo?.value[0]?.address;
