@@ -52,26 +52,35 @@ export async function startEmailStack(
   const secret = `whsec_${randomBytes(16).toString('hex')}`;
   const key = testKey('mail');
   const receiver = await startWebhookReceiver(secret);
-  const config = testConfig({
-    apps: [
-      {
-        id: appId,
-        name: 'Acme',
-        apiKeys: [key],
-        webhooks: [{ url: receiver.url, secret }],
-        email: {
-          smtp: { host: mail.host, port: mail.smtpPort, user: 'parley', pass: 'parley-pw' },
-          imap: { host: mail.host, port: mail.imapPort, user: 'support', pass: 'support-pw' },
-          from: 'Acme Support <parley@example.com>',
-          teamAddresses: ['team@example.com'],
-          allowedSenders: ['@acme.com', 'boss@partner.example'],
-          replyAddress: 'support@example.com',
-          ...options.email,
+  let config: ParleyConfig;
+  let parley: TestParley;
+  try {
+    config = testConfig({
+      apps: [
+        {
+          id: appId,
+          name: 'Acme',
+          apiKeys: [key],
+          webhooks: [{ url: receiver.url, secret }],
+          email: {
+            smtp: { host: mail.host, port: mail.smtpPort, user: 'parley', pass: 'parley-pw' },
+            imap: { host: mail.host, port: mail.imapPort, user: 'support', pass: 'support-pw' },
+            from: 'Acme Support <parley@example.com>',
+            teamAddresses: ['team@example.com'],
+            allowedSenders: ['@acme.com', 'boss@partner.example'],
+            replyAddress: 'support@example.com',
+            ...options.email,
+          },
         },
-      },
-    ],
-  });
-  const parley = await startTestParley({ config });
+      ],
+    });
+    parley = await startTestParley({ config });
+  } catch (err) {
+    // A stack that cannot start (a config Parley refuses) stops what it started, or the test run never exits.
+    await receiver.close();
+    if (!options.mail) await mail.stop();
+    throw err;
+  }
   const api = apiClient(parley.apiUrl, key);
   const team = account('team', mail.imapPort);
   return {
