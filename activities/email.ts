@@ -10,7 +10,7 @@ import { findConversation } from '../common/lookup';
 import type { Metrics } from '../common/metrics';
 import { gravatarUrl } from '../common/text';
 import { createEmailAdapter } from '../integrations/email/adapter';
-import { createImapClient, createSmtpTransport, tokenSecret } from '../integrations/email/client';
+import { createImapClient, createSmtpTransport, tokenSecret, tokenSecrets } from '../integrations/email/client';
 import type { InboundDecision, InboundReply } from '../integrations/email/inbound';
 import { runInboxSession } from '../integrations/email/inbox-session';
 import { agentReplySignal } from '../workflows/definitions';
@@ -95,7 +95,9 @@ export function createEmailActivities(deps: EmailDeps) {
             appId: app.id,
             replyAddress: email.replyAddress,
             allowedSenders: email.allowedSenders,
-            tokenSecret: tokenSecret(app),
+            tokenSecrets: tokenSecrets(app),
+            requireAuthenticatedSender: email.requireAuthenticatedSender,
+            authServIds: email.authServId === undefined ? [] : [email.authServId].flat(),
           },
           cursor: fromHeartbeat ?? input.cursor,
         },

@@ -73,7 +73,7 @@ const mailServer = z.strictObject({
   pass: z.string().optional(),
 });
 
-const emailSchema = z.strictObject({
+const emailFields = z.strictObject({
   smtp: mailServer,
   imap: mailServer.extend({ mailbox: nonEmpty.default('INBOX') }),
   from: nonEmpty,
@@ -83,12 +83,33 @@ const emailSchema = z.strictObject({
   digestSeconds: z.number().int().min(0).max(86_400).optional(),
   copyAgentReplies: z.boolean().default(false),
   /**
-   * Signs the reply tokens. Default: derived from the app's first API key, so rotating that key retires the reply
-   * addresses of older mails (replies to them are still matched by `References`). Set it to keep them.
+   * Signs the reply tokens and the Message-IDs' macs, which prove a reply's thread. Default: derived from the
+   * app's API keys (the first signs, every one verifies), so removing a key retires the reply addresses and
+   * Message-IDs of the mails signed with it. Set it to keep them whatever happens to the keys.
    */
   tokenSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Relay a reply only when the receiving mail server's Authentication-Results header shows DMARC pass (or DKIM
+   * pass with the From domain's own signature) for the sender's domain. Off by default: many servers add no
+   * such header.
+   */
+  requireAuthenticatedSender: z.boolean().default(false),
+  /**
+   * The authserv-id(s) the receiving server writes in Authentication-Results (`mx.google.com`): then only its
+   * topmost header with that id counts, not just the topmost. Needs requireAuthenticatedSender.
+   */
+  authServId: z.union([nonEmpty, z.array(nonEmpty).min(1)]).optional(),
   /** How long one IMAP session of the inbox watcher lasts before the workflow starts the next (milliseconds). */
   watchSessionMs: z.number().int().min(1000).max(3_600_000).default(600_000),
+});
+
+const emailSchema = emailFields.superRefine((email, ctx) => {
+  if (email.authServId !== undefined && !email.requireAuthenticatedSender)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['authServId'],
+      message: 'has no effect without `requireAuthenticatedSender: true`: set both, or neither',
+    });
 });
 export type EmailConfig = z.infer<typeof emailSchema>;
 

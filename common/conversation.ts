@@ -166,11 +166,11 @@ const BREAKS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * (U+202A–202E, U+2066–2069) and marks (U+200E/200F, U+061C), which make `Jane` + U+202E + `evil` read
  * `Janelive`; zero-widths (U+200B–200D, U+2060, U+FEFF) and the other invisible format characters (soft hyphen,
  * invisible operators, the tags U+E0000–E007F that smuggle ASCII); Hangul fillers (the classic blank name); lone
- * surrogates. An explicit list, not `\p{Cf}`: the same input gives the same name on every Node version, which the
- * workflow's memo relies on.
+ * surrogates. An explicit list, not `\p{Cf}`, so a name does not change with the Node version. The one kept: a
+ * zero-width joiner between emoji, which is how 👩‍💻 is spelled (captured, and put back).
  */
 const INVISIBLE =
-  /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\u115f\u1160\u3164\uffa0\u{e0001}\u{e0020}-\u{e007f}\ud800-\udfff]/gu;
+  /(?<=[\p{Extended_Pictographic}\p{Emoji_Modifier}\ufe0f])(\u200d)(?=\p{Extended_Pictographic})|[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\u115f\u1160\u3164\uffa0\u{e0001}\u{e0020}-\u{e007f}\ud800-\udfff]/gu;
 /** Runs of spaces (Unicode's space separators included) become one. */
 const SPACES = /[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g;
 
@@ -185,7 +185,11 @@ function utf8Length(codePoint: number): number {
  * ending in `…`. Used wherever a user's name becomes a display name, a mail header or a Slack channel name.
  */
 export function cleanName(value: string, maxBytes?: number): string {
-  const name = value.replace(BREAKS, ' ').replace(INVISIBLE, '').replace(SPACES, ' ').trim();
+  const name = value
+    .replace(BREAKS, ' ')
+    .replace(INVISIBLE, (_char, emojiJoiner?: string) => emojiJoiner ?? '')
+    .replace(SPACES, ' ')
+    .trim();
   if (maxBytes === undefined) return name;
   let bytes = 0;
   for (const char of name) bytes += utf8Length(char.codePointAt(0) ?? 0);

@@ -39,8 +39,14 @@ describe('Email: a whole conversation', () => {
     const thread = emailThreadId(conversationWorkflowId(stack.appId, 'jane'));
     expect(first!.parsed.subject).toBe('[Acme] Conversation with Jane Doe');
     expect(first!.parsed.from?.value[0]).toMatchObject({ name: 'Acme Support', address: 'parley@example.com' });
-    expect(first!.parsed.messageId).toMatch(new RegExp(`^<parley\\.${thread}\\.evt_[0-9a-f]+@example\\.com>$`));
-    expect(first!.parsed.inReplyTo).toBe(`<parley.${thread}.thread@example.com>`);
+    // Parley's Message-IDs carry the thread and a mac of it under the app's key (what a reply without its token
+    // proves its thread with); the root is the thread's, with the same mac.
+    expect(first!.parsed.messageId).toMatch(
+      new RegExp(`^<parley\\.${thread}\\.[a-z2-7]{16}\\.evt_[0-9a-f]+@example\\.com>$`),
+    );
+    const mac = first!.parsed.messageId!.split('.')[2]!;
+    const root = `<parley.${thread}.${mac}.thread@example.com>`;
+    expect(first!.parsed.inReplyTo).toBe(root);
     expect(replyToOf(first!)).toMatch(/^support\+c[a-z2-7]{29}@example\.com$/);
     expect(first!.headers.get('auto-submitted')).toBe('auto-generated');
     const text = first!.parsed.text ?? '';
@@ -64,7 +70,7 @@ describe('Email: a whole conversation', () => {
         to: replyToOf(first!),
         subject: `Re: ${first!.parsed.subject}`,
         inReplyTo: first!.parsed.messageId!,
-        references: `<parley.${thread}.thread@example.com> ${first!.parsed.messageId}`,
+        references: `${root} ${first!.parsed.messageId}`,
         reply: 'Hi Jane, it’s on its way: it ships tomorrow.\nAna',
         quoted: 'Jane Doe wrote:\nMy order never came',
       }),
@@ -92,7 +98,7 @@ describe('Email: a whole conversation', () => {
     const mails = await waitForNotifications(stack, 'jane', 2);
     const second = mails.find((m) => m.parsed.text?.includes('Which carrier'))!;
     expect(second.parsed.inReplyTo).toBe(first!.parsed.messageId);
-    expect(second.parsed.references).toEqual([`<parley.${thread}.thread@example.com>`, first!.parsed.messageId]);
+    expect(second.parsed.references).toEqual([root, first!.parsed.messageId]);
     expect(second.parsed.subject).toBe('Re: [Acme] Conversation with Jane Doe');
     expect(replyToOf(second)).toBe(replyToOf(first!));
 

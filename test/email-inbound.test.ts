@@ -8,7 +8,14 @@ import { tokenSecret } from '../integrations/email/client';
 import { checkEmail } from '../integrations/email/connect';
 import { replyAddressWithToken, replyToken } from '../integrations/email/token';
 import { fetchMails, rawMail, sendRawMail, type FetchedMail } from './helpers/mail';
-import { gmailReply, replyToOf, startEmailStack, waitForNotifications, type EmailStack } from './helpers/email-stack';
+import {
+  gmailReply,
+  inboundCount,
+  replyToOf,
+  startEmailStack,
+  waitForNotifications,
+  type EmailStack,
+} from './helpers/email-stack';
 import { apiClient, testAdminKey } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 
@@ -37,14 +44,7 @@ const reply = (overrides: Partial<Parameters<typeof gmailReply>[0]> = {}) =>
     ...overrides,
   });
 
-async function metric(result: string): Promise<number> {
-  const headers = { authorization: `Bearer ${testAdminKey}` };
-  const text = await (await fetch(`${stack.parley.apiUrl}/metrics`, { headers })).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`parley_email_inbound_total{app="${stack.appId}",result="${result}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const metric = (result: string) => inboundCount(stack, result);
 
 describe('Email: what the inbox ignores', () => {
   it('relays only the allowed agent’s reply, and marks every mail so it is never read twice', async () => {

@@ -39,10 +39,25 @@ export function createImapClient(config: EmailConfig): ImapFlow {
   });
 }
 
-/** The key that signs an app's reply tokens: `email.tokenSecret`, else derived from its first API key. */
+/**
+ * The key that signs an app's reply tokens and Message-ID macs: `email.tokenSecret`, else derived from its first
+ * API key.
+ */
 export function tokenSecret(app: Pick<AppConfig, 'id' | 'apiKeys'> & { email: EmailConfig }): string {
-  if (app.email.tokenSecret) return app.email.tokenSecret;
-  return createHmac('sha256', app.apiKeys[0] ?? app.id)
-    .update(`parley-email-token:${app.id}`)
-    .digest('hex');
+  return tokenSecrets(app)[0] ?? derivedSecret(app.id, app.id);
+}
+
+/**
+ * Every key a token or a mac may verify with, the signing one first: `email.tokenSecret` alone when it is set,
+ * else one derived from each of the app's API keys, so rotating a key (the new one first, the old one kept a
+ * while) does not orphan the threads of the mails signed before.
+ */
+export function tokenSecrets(app: Pick<AppConfig, 'id' | 'apiKeys'> & { email: EmailConfig }): string[] {
+  if (app.email.tokenSecret) return [app.email.tokenSecret];
+  const keys = app.apiKeys.length ? app.apiKeys : [app.id];
+  return keys.map((key) => derivedSecret(key, app.id));
+}
+
+function derivedSecret(key: string, appId: string): string {
+  return createHmac('sha256', key).update(`parley-email-token:${appId}`).digest('hex');
 }

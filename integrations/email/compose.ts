@@ -58,7 +58,7 @@ export interface NotificationMail {
   html: string;
 }
 
-/** One header-safe line: no CR, LF or other control characters, whitespace collapsed, at most `max` characters. */
+/** One header-safe line: no CR, LF, other control or invisible characters, whitespace collapsed, at most `max`. */
 export function headerSafe(value: string, max = 120): string {
   const line = cleanName(value);
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -151,12 +151,15 @@ export function composeNotification(ctx: NotificationContext, items: OutboxItem[
   if (!first || entries.length === 0) return undefined;
   const domain = domainOf(ctx.replyAddress);
   const thread = emailThreadId(ctx.conversationId);
-  const root = threadRootMessageId(thread, domain);
-  const messageId = notificationMessageId(thread, first.eventId.replace(/[^A-Za-z0-9_.-]/g, ''), domain);
+  // Both carry a mac of the thread under the app's key: a reply that lost its token proves its thread with them.
+  const root = threadRootMessageId(ctx.tokenSecret, ctx.appId, thread, domain);
+  const eventId = first.eventId.replace(/[^A-Za-z0-9_.-]/g, '');
+  const messageId = notificationMessageId(ctx.tokenSecret, ctx.appId, thread, eventId, domain);
   const parent = ctx.lastMessageId ?? root;
   const lastUserMessage = [...items].reverse().find((i) => i.kind === 'message:user')?.message;
   const device = deviceRows(ctx.profile, lastUserMessage);
-  const subject = ctx.subject ?? threadSubject(ctx);
+  // The thread's subject was fixed by its first mail, maybe before headerSafe stripped what it strips now.
+  const subject = headerSafe(ctx.subject ?? threadSubject(ctx), 150);
   return {
     messageId,
     from: ctx.from,

@@ -1,20 +1,25 @@
 /**
  * What the inbox does with one mail, decided from the parsed message alone (pure, no I/O): an agent's reply to
  * relay, or a reason to ignore it. The order matters: loops, bounces and auto-replies are dropped before anything
- * is read from them; then the sender; then the conversation; then the text.
+ * is read from them; then the sender (allowed, and, when the app asks, vouched for by the receiving server); then
+ * the conversation, which the mail must prove (a signed reply token, or a Parley Message-ID whose mac verifies);
+ * then the text.
  */
 import type { AddressObject, ParsedMail } from 'mailparser';
+import { checkSender, MAX_HEADERS } from './auth-results';
 import { extractReply } from './extract';
 import { headerSafe, NOTIFICATION_HEADER } from './compose';
-import { domainOf, threadIdFromMessageId, tokenFromAddresses } from './token';
+import { domainOf, parseParleyMessageId, threadFromReferences, tokenFromAddresses } from './token';
 
 export type IgnoreReason =
   | 'own_notification'
   | 'bounce'
   | 'auto_reply'
   | 'sender_not_allowed'
+  | 'unauthenticated_sender'
   | 'no_conversation'
   | 'forged_token'
+  | 'forged_reference'
   | 'stale_token'
   | 'empty_reply'
   | 'malformed';
@@ -24,8 +29,10 @@ export const IGNORE_REASONS: readonly IgnoreReason[] = [
   'bounce',
   'auto_reply',
   'sender_not_allowed',
+  'unauthenticated_sender',
   'no_conversation',
   'forged_token',
+  'forged_reference',
   'stale_token',
   'empty_reply',
   'malformed',
@@ -35,12 +42,17 @@ export interface InboundContext {
   appId: string;
   replyAddress: string;
   allowedSenders: readonly string[];
-  tokenSecret: string;
+  /** The keys a reply token or a Message-ID mac may be signed with (client.ts's `tokenSecrets`). */
+  tokenSecrets: readonly string[];
+  /** `email.requireAuthenticatedSender`: the receiving server must vouch for the From domain (auth-results.ts). */
+  requireAuthenticatedSender?: boolean;
+  /** `email.authServId`: the authserv-ids the receiving server writes; else its header is the topmost. */
+  authServIds?: readonly string[];
 }
 
 export interface InboundReply {
   kind: 'reply';
-  /** The conversation's mail thread id, from the token or else from `In-Reply-To`/`References`. */
+  /** The conversation's mail thread id, from the token or else from a verified Parley Message-ID. */
   threadId: string;
   via: 'token' | 'references';
   /** The mail's own Message-ID (or a digest of it when missing): the agent reply's id, so a re-read is a no-op. */
@@ -62,13 +74,25 @@ const ignored = (reason: IgnoreReason, detail: string): InboundIgnored => ({ kin
 
 /** The raw value of the first header named `name` (case-insensitive), unfolded. */
 export function rawHeader(mail: Pick<ParsedMail, 'headerLines'>, name: string): string | undefined {
+  return rawHeaders(mail, name, 1)[0];
+}
+
+/** The raw values of the first `max` headers named `name`, in the mail's order (topmost first), unfolded. */
+export function rawHeaders(mail: Pick<ParsedMail, 'headerLines'>, name: string, max: number): string[] {
   const wanted = name.toLowerCase();
-  const line = mail.headerLines.find((h) => h.key === wanted)?.line;
-  if (line === undefined) return undefined;
-  return line
-    .slice(line.indexOf(':') + 1)
-    .replace(/\r?\n[ \t]+/g, ' ')
-    .trim();
+  const values: string[] = [];
+  for (const header of mail.headerLines) {
+    if (values.length >= max) break;
+    if (header.key !== wanted) continue;
+    const line = header.line;
+    values.push(
+      line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    );
+  }
+  return values;
 }
 
 function addresses(field: AddressObject | AddressObject[] | undefined): { name: string; address: string }[] {
@@ -126,6 +150,27 @@ function messageIds(value: string | string[] | undefined): string[] {
   return text.match(/<[^<>\s]+>/g) ?? [];
 }
 
+/**
+ * With `requireAuthenticatedSender`, why the receiving server does not vouch for the sender, or undefined when it
+ * does. One From header with one address, or DMARC cannot say whose it checked (and mailparser reads the last of
+ * several From headers where a server may have checked the first).
+ */
+function unauthenticated(
+  mail: ParsedMail,
+  from: { address: string },
+  authServIds: readonly string[],
+): string | undefined {
+  const fromHeaders = mail.headerLines.filter((h) => h.key === 'from').length;
+  if (fromHeaders !== 1 || addresses(mail.from).length !== 1)
+    return 'the mail has several From addresses: no verdict can vouch for one of them';
+  const check = checkSender(
+    rawHeaders(mail, 'authentication-results', MAX_HEADERS),
+    domainOf(from.address),
+    authServIds,
+  );
+  return check.ok ? undefined : check.detail;
+}
+
 /** The agent's name as the user sees it: the display name, else the address; one line, at most 80 characters. */
 function agentName(name: string, address: string): string {
   return headerSafe(name, 80) || address.slice(0, 80);
@@ -134,7 +179,8 @@ function agentName(name: string, address: string): string {
 export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string): InboundDecision {
   const from = addresses(mail.from)[0];
   const domain = domainOf(ctx.replyAddress);
-  const ownId = mail.messageId ? threadIdFromMessageId(mail.messageId, domain) : undefined;
+  // Shape alone is enough for the loop guard: a mail that only looks like Parley's is dropped, never relayed.
+  const ownId = mail.messageId ? parseParleyMessageId(mail.messageId, domain) : undefined;
   if (rawHeader(mail, NOTIFICATION_HEADER) !== undefined || ownId !== undefined)
     return ignored('own_notification', 'a notification Parley sent (loop guard)');
   const bounce = isBounce(mail, from?.address);
@@ -144,6 +190,10 @@ export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string
   if (!from) return ignored('malformed', 'no From address');
   if (!senderAllowed(from.address, ctx.allowedSenders))
     return ignored('sender_not_allowed', `${from.address} is not in allowedSenders`);
+  if (ctx.requireAuthenticatedSender) {
+    const why = unauthenticated(mail, from, ctx.authServIds ?? []);
+    if (why) return ignored('unauthenticated_sender', why);
+  }
 
   const recipients = [
     ...addresses(mail.to),
@@ -153,18 +203,25 @@ export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string
       return value ? [{ name: '', address: value.replace(/[<>]/g, '').toLowerCase() }] : [];
     }),
   ].map((a) => a.address);
-  const token = tokenFromAddresses(ctx.tokenSecret, ctx.appId, ctx.replyAddress, recipients);
-  let threadId: string | undefined;
+  const token = tokenFromAddresses(ctx.tokenSecrets, ctx.appId, ctx.replyAddress, recipients);
+  let threadId: string;
   let via: InboundReply['via'] = 'token';
   if (token.ok) threadId = token.threadId;
   else if (token.reason === 'forged_token')
     return ignored('forged_token', 'the reply address token has a bad signature');
   else {
+    // No token: the thread must be proven by a Parley Message-ID with a valid mac. The thread id alone is an
+    // unkeyed hash of the conversation id, which anyone can compute.
     via = 'references';
-    const refs = [...messageIds(mail.inReplyTo), ...messageIds(mail.references)];
-    threadId = refs.map((id) => threadIdFromMessageId(id, domain)).find((t) => t !== undefined);
-    if (!threadId)
-      return ignored('no_conversation', 'no reply token and no Parley Message-ID in In-Reply-To/References');
+    const refs = threadFromReferences(ctx.tokenSecrets, ctx.appId, domain, [
+      ...messageIds(mail.inReplyTo),
+      ...messageIds(mail.references),
+    ]);
+    if (!refs.ok)
+      return refs.reason === 'forged_reference'
+        ? ignored('forged_reference', refs.detail)
+        : ignored('no_conversation', 'no reply token and no Parley Message-ID in In-Reply-To/References');
+    threadId = refs.threadId;
   }
 
   const text = extractReply({

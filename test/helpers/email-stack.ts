@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ParleyConfig } from '../../common/config';
 import { fetchMails, startTestMailServer, type FetchedMail, type MailAccount, type MailServer } from './mail';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './parley';
+import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './parley';
 import { waitFor } from './wait';
 import { startWebhookReceiver, type Delivery, type WebhookReceiver } from './webhook-receiver';
 
@@ -52,26 +52,35 @@ export async function startEmailStack(
   const secret = `whsec_${randomBytes(16).toString('hex')}`;
   const key = testKey('mail');
   const receiver = await startWebhookReceiver(secret);
-  const config = testConfig({
-    apps: [
-      {
-        id: appId,
-        name: 'Acme',
-        apiKeys: [key],
-        webhooks: [{ url: receiver.url, secret }],
-        email: {
-          smtp: { host: mail.host, port: mail.smtpPort, user: 'parley', pass: 'parley-pw' },
-          imap: { host: mail.host, port: mail.imapPort, user: 'support', pass: 'support-pw' },
-          from: 'Acme Support <parley@example.com>',
-          teamAddresses: ['team@example.com'],
-          allowedSenders: ['@acme.com', 'boss@partner.example'],
-          replyAddress: 'support@example.com',
-          ...options.email,
+  let config: ParleyConfig;
+  let parley: TestParley;
+  try {
+    config = testConfig({
+      apps: [
+        {
+          id: appId,
+          name: 'Acme',
+          apiKeys: [key],
+          webhooks: [{ url: receiver.url, secret }],
+          email: {
+            smtp: { host: mail.host, port: mail.smtpPort, user: 'parley', pass: 'parley-pw' },
+            imap: { host: mail.host, port: mail.imapPort, user: 'support', pass: 'support-pw' },
+            from: 'Acme Support <parley@example.com>',
+            teamAddresses: ['team@example.com'],
+            allowedSenders: ['@acme.com', 'boss@partner.example'],
+            replyAddress: 'support@example.com',
+            ...options.email,
+          },
         },
-      },
-    ],
-  });
-  const parley = await startTestParley({ config });
+      ],
+    });
+    parley = await startTestParley({ config });
+  } catch (err) {
+    // A stack that cannot start (a config Parley refuses) stops what it started, or the test run never exits.
+    await receiver.close();
+    if (!options.mail) await mail.stop();
+    throw err;
+  }
   const api = apiClient(parley.apiUrl, key);
   const team = account('team', mail.imapPort);
   return {
@@ -111,6 +120,19 @@ export function waitForNotifications(stack: EmailStack, userId: string, count: n
     },
     { timeoutMs, what: `${count} notification(s) for ${userId}` },
   );
+}
+
+/**
+ * How many mails the app's inbox watcher counted with `result` (`relayed`, or an ignore reason) so far: the
+ * `parley_email_inbound_total` metric, as ops read it.
+ */
+export async function inboundCount(stack: EmailStack, result: string): Promise<number> {
+  const headers = { authorization: `Bearer ${testAdminKey}` };
+  const text = await (await fetch(`${stack.parley.apiUrl}/metrics`, { headers })).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`parley_email_inbound_total{app="${stack.appId}",result="${result}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
 }
 
 /** The reply address (with its token) of a notification. */

@@ -191,3 +191,38 @@ describe('zendesk', () => {
     );
   });
 });
+
+describe('email: sender authentication', () => {
+  const app = (extra: string) => `
+apps:
+  - id: acme
+    apiKeys: [ acme-key-0123456789abcdef ]
+    email:
+      smtp: { host: smtp.acme.com, port: 587 }
+      imap: { host: imap.acme.com, port: 993 }
+      from: parley@acme.com
+      teamAddresses: [ team@acme.com ]
+      allowedSenders: [ '@acme.com' ]
+      replyAddress: parley@acme.com
+${extra}`;
+
+  it('is off by default, and takes one authserv-id or several', () => {
+    expect(parseConfig(app(''), 'p.yaml', {}).apps[0]!.email).toMatchObject({ requireAuthenticatedSender: false });
+    expect(parseConfig(app(''), 'p.yaml', {}).apps[0]!.email?.authServId).toBeUndefined();
+    const one = parseConfig(
+      app('      requireAuthenticatedSender: true\n      authServId: mx.google.com'),
+      'p.yaml',
+      {},
+    );
+    expect(one.apps[0]!.email).toMatchObject({ requireAuthenticatedSender: true, authServId: 'mx.google.com' });
+    const several = app('      requireAuthenticatedSender: true\n      authServId: [mx1.acme.com, mx2.acme.com]');
+    expect(parseConfig(several, 'p.yaml', {}).apps[0]!.email?.authServId).toEqual(['mx1.acme.com', 'mx2.acme.com']);
+  });
+
+  it('refuses an authServId that would do nothing, and names the field', () => {
+    expect(() => parseConfig(app('      authServId: mx.google.com'), 'p.yaml', {})).toThrow(
+      /apps\[0\]\.email\.authServId.*requireAuthenticatedSender: true/,
+    );
+    expect(() => parseConfig(app('      requireAuthenticatedSender: yes-please'), 'p.yaml', {})).toThrow(ConfigError);
+  });
+});

@@ -217,6 +217,7 @@ describe('log redaction', () => {
       'apiToken',
       'botToken',
       'clientSecret',
+      'keys',
       'pass',
       'secret',
       'signingSecret',
@@ -227,7 +228,8 @@ describe('log redaction', () => {
         'allowedSenders apiUrl apps batchWindowMs budget clientId copyAgentReplies digestSeconds dispatchChannel email ' +
         'from helpscout host id imap installerUserId mailbox max maxRecheckMs name periodMs policy port publicUrl ' +
         'recheckMs replyAddress secure server sink slack smtp teamAddresses test updatesPerTenMinutes url user ' +
-        'watchSessionMs webhooks zendesk'
+        'watchSessionMs webhooks zendesk admin agents authServId privateChannels requireAuthenticatedSender ' +
+        'trustUserEmail'
       ).split(' '),
     );
     const names = configKeyNames();

@@ -13,7 +13,7 @@ import {
   type EmailBatch,
 } from '../../../../integrations/email/adapter';
 import type { NotificationMail } from '../../../../integrations/email/compose';
-import { emailThreadId } from '../../../../integrations/email/token';
+import { emailThreadId, notificationMessageId } from '../../../../integrations/email/token';
 
 const CONVERSATION = 'conv:acme:jane';
 const THREAD = emailThreadId(CONVERSATION);
@@ -73,7 +73,8 @@ function transport(failAt?: { index: number; error: Error }) {
   };
 }
 
-const messageId = (eventId: string) => `<parley.${THREAD}.${eventId}@example.com>`;
+const messageId = (eventId: string) =>
+  notificationMessageId(config().tokenSecret, 'acme', THREAD, eventId, 'example.com');
 
 describe('mailGroups', () => {
   it('makes one mail per item, or one digest of the whole batch', () => {
@@ -103,7 +104,7 @@ describe('the email adapter', () => {
     const adapter = createEmailAdapter(smtp, config(), { heartbeat: () => beats.push(1) });
     const { refs } = await adapter.send(batch([user(1), user(2)]));
     expect(smtp.mails.map((m) => [m.messageId, m.inReplyTo, m.subject])).toEqual([
-      [messageId('evt_u1'), `<parley.${THREAD}.thread@example.com>`, '[Acme] Conversation with Jane Doe'],
+      [messageId('evt_u1'), messageId('thread'), '[Acme] Conversation with Jane Doe'],
       [messageId('evt_u2'), messageId('evt_u1'), 'Re: [Acme] Conversation with Jane Doe'],
     ]);
     expect(smtp.mails[0]).toMatchObject({ from: 'Acme Support <parley@example.com>', to: ['team@example.com'] });
@@ -120,7 +121,7 @@ describe('the email adapter', () => {
     const next = await adapter.send(batch([user(3)], refs));
     expect(smtp.mails[2]).toMatchObject({
       inReplyTo: messageId('evt_u2'),
-      references: [`<parley.${THREAD}.thread@example.com>`, messageId('evt_u2')],
+      references: [messageId('thread'), messageId('evt_u2')],
       subject: 'Re: [Acme] Conversation with Jane Doe',
     });
     expect(next.refs.emailLastMessageId).toBe(messageId('evt_u3'));

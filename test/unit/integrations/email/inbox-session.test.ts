@@ -58,7 +58,7 @@ describe('readMail', () => {
     appId: 'acme',
     replyAddress: 'support@example.com',
     allowedSenders: ['@acme.com'],
-    tokenSecret: secret,
+    tokenSecrets: [secret],
   };
   const conversation = 'conv:acme:jane';
   const to = replyAddressWithToken('support@example.com', replyToken(secret, 'acme', conversation));
