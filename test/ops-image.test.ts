@@ -101,7 +101,10 @@ describe('the image’s start commands', () => {
 
   it('starts the worker and the API from dist/, ready together, and stops both on SIGTERM', async () => {
     const config = path.join(dir, 'parley.config.yaml');
-    fs.writeFileSync(config, 'apps: [{ id: ops, apiKeys: ["ops-key-0123456789abcdef"] }]\n');
+    fs.writeFileSync(
+      config,
+      'admin: { keys: ["ops-admin-0123456789abcdef"] }\napps: [{ id: ops, apiKeys: ["ops-key-0123456789abcdef"] }]\n',
+    );
     const codecToken = `codec_${randomBytes(12).toString('hex')}`;
     const port = await freePort();
     // What docker-compose.yml and the Dockerfile set, pointed at the test run's Temporal; nothing inherited
@@ -135,7 +138,9 @@ describe('the image’s start commands', () => {
       Promise.resolve(worker.output().includes('worker running')),
     );
     const ready = await waitWhileRunning(api, 'GET /readyz = 200', async () => {
-      const res = await fetch(`${url}/readyz`).catch(() => undefined);
+      // The checks' details are for admin keys; anyone else sees only {ready}.
+      const headers = { authorization: 'Bearer ops-admin-0123456789abcdef' };
+      const res = await fetch(`${url}/readyz`, { headers }).catch(() => undefined);
       return res?.status === 200 ? res : undefined;
     });
     expect(await ready.json()).toMatchObject({ checks: { worker: { ok: true }, searchAttributes: { ok: true } } });

@@ -133,7 +133,7 @@ describe('names: a profile named Jane + U+202E + evil', () => {
     const notice = await waitFor(() => slack.messages(general.id).find((m) => m.text.includes(`<#${channelId}>`)));
     expect(notice.text).toContain('*Janeevil*');
     const post = await waitFor(() => slack.messages(channelId).find((m) => m.text === 'hello from Jane'));
-    expect(post.username).toBe('Janeevil');
+    expect(post.username).toBe('Janeevil (user)');
     // Nothing Parley sent Slack carries an invisible or direction-changing character.
     expect(slack.calls.filter((c) => INVISIBLE.test(JSON.stringify(c.args)))).toEqual([]);
 
