@@ -191,7 +191,8 @@ describe('the OpenAPI document', () => {
     const inDocument = (route: string) => / \/v1\//.test(route) || / \/(healthz|readyz)$/.test(route);
     expect(routes.filter(inDocument).sort()).toEqual(documented().sort());
     expect(routes).toContain('POST /v1/apps/{appId}/users/{userId}/messages');
-    expect(documented()).toHaveLength(14);
+    expect(routes).toContain('DELETE /v1/apps/{appId}/users/{userId}');
+    expect(documented()).toHaveLength(15);
   });
 });
 
