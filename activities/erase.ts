@@ -25,6 +25,8 @@ export interface EraseVendorInput {
   appId: string;
   userId: string;
   conversationId: string;
+  /** When the conversation began (a vendor's record older than that is not one Parley made for it). */
+  since: string;
   refs: Record<string, string>;
   /** Random, chosen by the workflow so every retry agrees: the user's Slack channels are named after it. */
   seed: string;
@@ -96,7 +98,10 @@ export function createErasureActivities(deps: {
       const app = appFor(deps.config, input.appId, 'zendesk');
       const eraser = createZendeskEraser(createZendeskClient(app.zendesk, deps.fetch));
       return mapped(() =>
-        eraser.erase({ conversationId: input.conversationId, refs: input.refs }, { heartbeat: pulse() }),
+        eraser.erase(
+          { conversationId: input.conversationId, since: input.since, refs: input.refs },
+          { heartbeat: pulse() },
+        ),
       );
     },
 

@@ -18,6 +18,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  TimeoutFailure,
   proxyActivities,
   upsertMemo,
   upsertSearchAttributes,
@@ -60,12 +61,14 @@ const ERASE_OPTIONS = {
 
 const erasers: ActivityInterfaceFor<Activities> = proxyActivities<Activities>(ERASE_OPTIONS);
 
-/** The failure of an activity as people read it: its type and message. */
+/**
+ * An activity's failure as the report names it: its type only (`zendesk_auth_failed`, `timeout`), since a vendor's
+ * message may quote the user; the worker's log has the whole failure.
+ */
 function failureText(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  const type = cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : 'failure';
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return `${type}: ${message}`;
+  if (cause instanceof ApplicationFailure) return cause.type ?? 'ApplicationFailure';
+  return cause instanceof TimeoutFailure ? 'timeout' : 'failure';
 }
 
 function systemOf(kind: string): string {
@@ -134,6 +137,7 @@ export async function eraseConversation(
     appId: state.appId,
     userId: state.userId,
     conversationId,
+    since: state.createdAt,
     refs: held.refs,
     seed: uuid4().replace(/-/g, '').slice(0, 8),
   };

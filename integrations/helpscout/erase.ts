@@ -90,7 +90,7 @@ export function createHelpScoutEraser(client: HelpScoutClient) {
             if (!isIntegrationError(err, 'helpscout_auth_failed')) throw err;
             out.remains.push({
               ...entry,
-              detail: `Help Scout refused to delete customer ${id} (${err.message}): delete it in Help Scout`,
+              detail: `Help Scout refused to delete customer ${id} (${err.code}): delete it in Help Scout`,
             });
           }
         }

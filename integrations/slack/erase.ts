@@ -29,7 +29,12 @@ interface SlackMessage {
 
 /** The name an erased user's channels get: nothing of the user, unique by the random part the workflow chose. */
 export function erasedChannelName(seed: string): string {
-  return `sk-erased-${seed.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 12) || 'user'}`;
+  return `sk-erased-${
+    seed
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 12) || 'user'
+  }`;
 }
 
 /** What a dispatch notice says once its user is erased. */
@@ -142,17 +147,17 @@ export function createSlackEraser(client: WebClient, config: Pick<SlackConfig, '
     );
     const isArchived = 'ok' in archived || archived.refused === 'already_archived';
     const done = [
-      ...(newName && newName !== oldName ? [`renamed #${oldName} to #${newName}`] : []),
+      ...(newName && newName !== oldName ? [`renamed to #${newName}`] : []),
       ...('ok' in archived ? ['archived'] : []),
     ];
     if (done.length > 0) out.erased.push({ system: 'slack', kind: 'channel', id: channel, detail: done.join(' and ') });
-    const shownAs = newName ?? oldName;
+    // The report names channels by id and anonymous name only: an old name (`sk-jane-doe`) is the user's data.
     const why: string[] = [];
     if (!newName)
       why.push(
         refusal === 'is_archived'
-          ? `it was archived before, so it keeps its name #${oldName} (Slack does not rename archived channels, and a bot cannot unarchive)`
-          : `Slack refused to rename #${oldName} (${refusal ?? 'no free name'})`,
+          ? 'it was archived before, so it keeps its old name (Slack does not rename archived channels, and a bot cannot unarchive them)'
+          : `Slack refused to rename it (${refusal ?? 'no free name'}), so it keeps its old name`,
       );
     if (!isArchived) why.push(`Slack refused to archive it (${'refused' in archived ? archived.refused : '?'})`);
     const remains: ErasureEntry = {
@@ -160,8 +165,9 @@ export function createSlackEraser(client: WebClient, config: Pick<SlackConfig, '
       kind: 'channel',
       id: channel,
       detail:
-        `#${shownAs} keeps its messages (the user's, posted under their name, and the team's): a bot cannot delete ` +
-        `a channel; a workspace admin can delete it in Slack${why.length > 0 ? `; ${why.join('; ')}` : ''}`,
+        `${newName ? `#${newName}` : `channel ${channel}`} keeps its messages (the user's, posted under their name, and ` +
+        `the team's): a bot cannot delete a channel; a workspace admin can delete it in Slack` +
+        (why.length > 0 ? `; ${why.join('; ')}` : ''),
     };
     out.remains.push(remains);
   }

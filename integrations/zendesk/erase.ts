@@ -16,6 +16,8 @@ import { toZendeskError } from './errors';
 
 export interface ZendeskErasureInput {
   conversationId: string;
+  /** When the conversation began: a Zendesk user older than that is not one Parley made for it. */
+  since: string;
   /** The conversation's references (`zendeskTicketId`, `zendeskUserId`). */
   refs: Record<string, string>;
 }
@@ -25,6 +27,7 @@ const tickets = z.array(
 );
 const user = z.object({
   id: z.number(),
+  created_at: z.string().optional(),
   role: z.string(),
   external_id: z.string().nullish(),
   active: z.boolean().optional(),
@@ -32,6 +35,9 @@ const user = z.object({
 
 /** Parley's end users carry an `external_id` of its own making (`parley:<app>:<user>`). */
 const PARLEY_EXTERNAL_ID = /^parley:/;
+
+/** How far Zendesk's clock may be ahead of the workflow's before a user made for the conversation looks older. */
+const CLOCK_SKEW_MS = 60_000;
 
 async function zendesk<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -68,7 +74,7 @@ export function createZendeskEraser(client: ZendeskClient) {
     });
   }
 
-  async function eraseUser(id: number, ours: Set<number>, out: VendorErasure): Promise<void> {
+  async function eraseUser(id: number, ours: Set<number>, since: string, out: VendorErasure): Promise<void> {
     const entry = { system: 'zendesk', kind: 'end_user', id: String(id) };
     const shown = await unlessGone(async () => (await api.users.show(id)).result);
     if (shown === undefined) {
@@ -82,6 +88,15 @@ export function createZendeskEraser(client: ZendeskClient) {
       out.remains.push({
         ...entry,
         detail: `Zendesk user ${id} is an ${u.role}: Parley never deletes agents or admins`,
+      });
+      return;
+    }
+    // Matched by email to someone Zendesk knew before (an agent can be turned into an end user that way): not Parley's.
+    const created = u.created_at ? Date.parse(u.created_at) : Number.NaN;
+    if (created < Date.parse(since) - CLOCK_SKEW_MS) {
+      out.remains.push({
+        ...entry,
+        detail: `Zendesk user ${id} existed before this conversation began (Zendesk matched it by email): kept`,
       });
       return;
     }
@@ -108,7 +123,11 @@ export function createZendeskEraser(client: ZendeskClient) {
         await zendesk(() => api.users.delete(id));
       } catch (err) {
         if (!isIntegrationError(err, 'zendesk_unprocessable')) throw err;
-        out.remains.push({ ...entry, detail: `Zendesk refused to delete user ${id}: ${err.message}` });
+        // Zendesk's words may name the user: the report keeps to the code.
+        out.remains.push({
+          ...entry,
+          detail: `Zendesk refused to delete user ${id} (${err.code}: is it the requester of a ticket that is not closed?)`,
+        });
         return;
       }
     }
@@ -132,7 +151,7 @@ export function createZendeskEraser(client: ZendeskClient) {
       }
       for (const id of users) {
         hooks.heartbeat();
-        await eraseUser(id, ids, out);
+        await eraseUser(id, ids, input.since, out);
       }
       if (ids.size > 0)
         out.remains.push({

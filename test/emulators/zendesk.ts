@@ -30,6 +30,17 @@
  *   `notification_webhook` takes `[webhookId, body]`, `notification_user` takes `[recipient, subject, body]`.
  *   Standard triggers are pre-created with the names from "About the standard Support triggers".
  *
+ * - Deleting (ticketing/tickets/tickets#delete-ticket, ticketing/users/users#delete-user, …/deleted_users,
+ *   …/deleted_tickets): `DELETE /api/v2/tickets/{id}` → 204 (soft: the ticket is gone from the API);
+ *   `DELETE /api/v2/deleted_tickets/{id}` permanently deletes a soft-deleted ticket → 200 `{job_status}` (queued);
+ *   `DELETE /api/v2/users/{id}` → 200 `{user}` with `active: false`, refused for the requester of a ticket that is
+ *   not closed ("You can't delete an end user who's the requester on a ticket that isn't closed", support article
+ *   "Deleting end users"; the 422 body's wording is mine, Zendesk's exact text is not documented) and for the account
+ *   owner (403); `DELETE /api/v2/deleted_users/{id}` permanently deletes a deleted user → 200 `{deleted_user}` (name
+ *   "Permanently Deleted User", email null); either permanent step answers 404 for what was not soft-deleted first.
+ *   Deleted users are matched by no search or create_or_update; `GET /api/v2/users/{id}/tickets/requested` lists a
+ *   user's live tickets.
+ *
  * Trigger evaluation (see SUPPORTED_CONDITIONS). Triggers run after every ticket create/update (API or UI) on the
  * live ticket, in `position` order; like Zendesk, the pass repeats while actions changed the ticket, and each trigger
  * fires at most once per update. Unsupported conditions never match, and are listed in `emulator.warnings`, so a test
@@ -101,6 +112,8 @@ export interface EmulatedUser {
   photoUrl: string | null;
   created_at: string;
   updated_at: string;
+  /** Deleted (`soft`: among the deleted users, `active: false`) or permanently deleted (its personal data gone). */
+  deleted?: 'soft' | 'permanent';
 }
 
 export interface Via {
@@ -240,6 +253,8 @@ export interface NewAgent {
   signature?: string;
   photoUrl?: string;
   role?: 'agent' | 'admin';
+  /** When the agent joined (ISO 8601; default now): a team's agents usually predate anything Parley does. */
+  createdAt?: string;
 }
 
 export interface AgentCommentOptions {
@@ -631,7 +646,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     verified: u.role !== 'end-user',
     external_id: u.external_id,
     tags: [],
-    active: true,
+    active: u.deleted === undefined,
     shared: false,
     suspended: false,
     signature: u.signature,
@@ -721,6 +736,25 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     actions: t.actions,
     created_at: t.created_at,
     updated_at: t.updated_at,
+  });
+
+  /** The Deleted Users API's shape of a (soft or permanently) deleted user. */
+  const deletedUserJson = (u: EmulatedUser): Record<string, unknown> => ({
+    id: u.id,
+    url: `${baseUrl}/api/v2/deleted_users/${u.id}.json`,
+    name: u.name,
+    email: u.email,
+    created_at: u.created_at,
+    updated_at: u.updated_at,
+    time_zone: 'UTC',
+    phone: null,
+    shared_phone_number: null,
+    photo: null,
+    locale_id: 1,
+    locale: 'en-US',
+    organization_id: null,
+    role: u.role,
+    active: false,
   });
 
   const list = (key: string, items: unknown[]): Record<string, unknown> => ({
@@ -871,6 +905,44 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       status: 200,
       body: { ticket: ticketJson(t), audit: { id: comment?.audit_id ?? nextAuditId++, ticket_id: t.id } },
     };
+  };
+
+  // --- Deleting --------------------------------------------------------------------------------------------
+
+  const jobStatus = (): Record<string, unknown> => {
+    const id = crypto.randomBytes(16).toString('hex');
+    return {
+      id,
+      url: `${baseUrl}/api/v2/job_statuses/${id}.json`,
+      total: 1,
+      progress: 0,
+      status: 'queued',
+      message: null,
+      results: null,
+    };
+  };
+
+  const deleteUser = (u: EmulatedUser): Reply => {
+    if (u.deleted) throw notFound();
+    if (u.id === apiUser.id)
+      throw new ApiError(403, {
+        error: 'Forbidden',
+        description:
+          'You do not have access to this page. Please contact the account owner of this help desk for further help.',
+      });
+    const open = [...tickets.values()].filter((t) => !t.deleted && t.requester_id === u.id && t.status !== 'closed');
+    if (open.length > 0)
+      throw invalid({
+        base: [
+          {
+            description: `User is the requester of tickets that are not closed (${open.map((t) => `#${t.id}`).join(', ')})`,
+            error: 'RequesterHasOpenTickets',
+          },
+        ],
+      });
+    u.deleted = 'soft';
+    u.updated_at = nowIso();
+    return { status: 200, body: { user: userJson(u) } };
   };
 
   // --- Triggers --------------------------------------------------------------------------------------------
@@ -1142,8 +1214,10 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     const externalId =
       typeof raw.external_id === 'string' || typeof raw.external_id === 'number' ? String(raw.external_id) : undefined;
     const mail = str(raw.email)?.toLowerCase();
-    let user = externalId === undefined ? undefined : [...users.values()].find((u) => u.external_id === externalId);
-    if (!user && mail !== undefined) user = [...users.values()].find((u) => u.email?.toLowerCase() === mail);
+    // A deleted user is matched by nothing: someone coming back gets a new profile.
+    const live = [...users.values()].filter((u) => u.deleted === undefined);
+    let user = externalId === undefined ? undefined : live.find((u) => u.external_id === externalId);
+    if (!user && mail !== undefined) user = live.find((u) => u.email?.toLowerCase() === mail);
     const role = str(raw.role);
     if (role !== undefined && !['end-user', 'agent', 'admin'].includes(role))
       throw invalid({ role: [{ description: `Role: ${role} is not valid`, error: 'InvalidValue' }] });
@@ -1296,17 +1370,49 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       const ext = query.get('external_id');
       const q = query.get('query');
       let found: EmulatedUser[] = [];
-      if (ext !== null) found = [...users.values()].filter((u) => u.external_id === ext);
+      const live = [...users.values()].filter((u) => u.deleted === undefined);
+      if (ext !== null) found = live.filter((u) => u.external_id === ext);
       else if (q !== null)
-        found = [...users.values()].filter(
+        found = live.filter(
           (u) => u.email?.toLowerCase() === q.replace(/^email:/, '').toLowerCase() || u.name.includes(q),
         );
       return { status: 200, body: list('users', found.map(userJson)) };
     }
-    if ((m = /^\/api\/v2\/users\/(\d+)$/.exec(p)) && method === 'GET') {
+    if ((m = /^\/api\/v2\/users\/(\d+)$/.exec(p))) {
       const u = users.get(Number(m[1]));
-      if (!u) throw notFound();
-      return { status: 200, body: { user: userJson(u) } };
+      if (!u || u.deleted === 'permanent') throw notFound();
+      if (method === 'GET') return { status: 200, body: { user: userJson(u) } };
+      if (method === 'DELETE') return deleteUser(u);
+    }
+    if ((m = /^\/api\/v2\/users\/(\d+)\/tickets\/requested$/.exec(p)) && method === 'GET') {
+      const id = Number(m[1]);
+      const items = [...tickets.values()].filter((t) => !t.deleted && t.requester_id === id);
+      return { status: 200, body: list('tickets', items.map(ticketJson)) };
+    }
+    if ((m = /^\/api\/v2\/deleted_users\/(\d+)$/.exec(p))) {
+      const u = users.get(Number(m[1]));
+      // Only users deleted but not yet permanently are here.
+      if (!u || u.deleted !== 'soft') throw notFound();
+      if (method === 'GET') return { status: 200, body: { deleted_user: deletedUserJson(u) } };
+      if (method === 'DELETE') {
+        Object.assign(u, {
+          name: 'Permanently Deleted User',
+          email: null,
+          external_id: null,
+          signature: null,
+          photoUrl: null,
+          deleted: 'permanent',
+          updated_at: nowIso(),
+        });
+        return { status: 200, body: { deleted_user: deletedUserJson(u) } };
+      }
+    }
+    if ((m = /^\/api\/v2\/deleted_tickets\/(\d+)$/.exec(p)) && method === 'DELETE') {
+      const t = tickets.get(Number(m[1]));
+      if (!t || !t.deleted) throw notFound();
+      // Permanently: the ticket and its comments are gone (Zendesk does it in a job; the answer is its status).
+      tickets.delete(t.id);
+      return { status: 200, body: { job_status: jobStatus() } };
     }
 
     if (p === '/api/v2/tickets') {
@@ -1321,6 +1427,11 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       const t = liveTicket(Number(m[1]));
       if (method === 'GET') return { status: 200, body: { ticket: ticketJson(t) } };
       if (method === 'PUT') return updateTicket(t, body);
+      if (method === 'DELETE') {
+        t.deleted = true;
+        t.updated_at = nowIso();
+        return { status: 204 };
+      }
     }
     if ((m = /^\/api\/v2\/tickets\/(\d+)\/comments$/.exec(p)) && method === 'GET') {
       const t = liveTicket(Number(m[1]));
@@ -1610,7 +1721,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     users: () => [...users.values()],
     user: (id) => users.get(id),
     addAgent(agent) {
-      return addUser({
+      const user = addUser({
         name: agent.name,
         email: agent.email.toLowerCase(),
         external_id: null,
@@ -1618,6 +1729,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
         signature: agent.signature ?? null,
         photoUrl: agent.photoUrl ?? null,
       });
+      if (agent.createdAt) user.created_at = agent.createdAt;
+      return user;
     },
     tickets: () => [...tickets.values()],
     ticket: (id) => tickets.get(id),
