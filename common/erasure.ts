@@ -57,4 +57,3 @@ export interface ErasureReport {
 
 /** Everything but what the webhook itself is about to find out. */
 export type UserErasedData = Omit<ErasureReport, 'conversationId' | 'runId' | 'webhooks'>;
-
