@@ -180,7 +180,9 @@ const webhookNotice = mirrors<WebhookNotice>()(
 const historyDeletion = mirrors<HistoryDeletion>()(
   z
     .object({
-      deleted: z.boolean().describe("Whether the conversation's Temporal history is deleted."),
+      deleted: z
+        .boolean()
+        .describe("Temporal accepted the deletion of the conversation's histories (it removes them within seconds)."),
       runs: z.int().describe('How many runs (the conversation and the runs it continued from) were deleted.'),
     })
     .describe("The conversation's workflow histories in Temporal."),

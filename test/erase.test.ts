@@ -7,6 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { conversationWorkflowId } from '../common/ids';
+import {
+  CONVERSATION_WORKFLOW_TYPE,
+  eraseUserUpdate,
+  ParleyApp,
+  ParleyUser,
+  type ConversationInput,
+} from '../workflows/definitions';
+import { runIdsOf } from './helpers/history';
 import { customerEmail } from '../integrations/helpscout/adapter';
 import { agentReply, conversationState } from './helpers/agent';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
@@ -136,7 +144,9 @@ describe('DELETE /v1/apps/{appId}/users/{userId}', () => {
     expect(zd.user(zendeskUser)).toMatchObject({ name: 'Jane Doe', email: 'jane@example.com', role: 'end-user' });
     expect(sink.items(workflowId).map((i) => i.text)).toContain('My order never came');
 
+    const started = Date.now();
     const res = await api('DELETE', userPath('jane'));
+    process.stdout.write(`DELETE of a user in Slack, Zendesk, Help Scout and the sink: ${Date.now() - started} ms\n`);
     expect(res.status).toBe(200);
     const report = res.body;
     expect(report).toMatchObject({
@@ -266,6 +276,48 @@ describe('DELETE /v1/apps/{appId}/users/{userId}', () => {
       expect.arrayContaining([expect.stringContaining('Actually, one more question')]),
     );
     expect(JSON.stringify(slack.messages(channel))).not.toContain('Please forget me');
+  });
+
+  it('deletes the history of every run of a conversation that continued as new', async () => {
+    const workflowId = conversationWorkflowId(APP, 'lena');
+    // Started as the API starts conversations, with a low continue-as-new limit so it has several runs.
+    const input: ConversationInput = { appId: APP, userId: 'lena', appName: 'Acme', continueAsNewAfterEvents: 40 };
+    await parley.client.workflow.start(CONVERSATION_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: parley.taskQueue,
+      args: [input],
+      typedSearchAttributes: [
+        { key: ParleyApp, value: APP },
+        { key: ParleyUser, value: 'lena' },
+      ],
+    });
+    for (let i = 1; (await runIdsOf(parley.client, workflowId)).length < 2; i++) {
+      await say('lena', `message ${i}`);
+      await relayedEverywhere('lena', []);
+    }
+    const runs = await runIdsOf(parley.client, workflowId);
+    const res = await api('DELETE', userPath('lena'));
+    expect(res.status).toBe(200);
+    expect(res.body.history).toEqual({ deleted: true, runs: runs.length });
+    for (const runId of runs) await historyGone(workflowId, runId);
+  });
+
+  it('finishes an erasure whose history was not deleted yet (the API had answered 202, or stopped)', async () => {
+    const workflowId = conversationWorkflowId(APP, 'olga');
+    await api('PUT', userPath('olga'), { givenName: 'Olga' });
+    await say('olga', 'hello');
+    await relayedEverywhere('olga', []);
+    // The erasure ran, but nothing deleted its history: the next DELETE does, answering the same report.
+    const report = await parley.client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(eraseUserUpdate, { args: [{ webhooks: [receiver.url] }] });
+    await parley.client.workflow.getHandle(workflowId, report.runId).result();
+    const res = await api('DELETE', userPath('olga'));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'erased', runId: report.runId, history: { deleted: true, runs: 1 } });
+    expect(res.body.erased).toEqual(report.erased);
+    await historyGone(workflowId, report.runId);
+    expect((await api('DELETE', userPath('olga'))).status).toBe(404);
   });
 
   it('answers 404 for a user Parley has nothing of', async () => {
