@@ -5,8 +5,11 @@
  * the app `user:erased` last, and let the same user id start over with an empty conversation.
  */
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { createApp, type AppDeps } from '../api/app';
 import { conversationWorkflowId } from '../common/ids';
+import { createLogger } from '../common/logger';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   eraseUserUpdate,
@@ -318,6 +321,41 @@ describe('DELETE /v1/apps/{appId}/users/{userId}', () => {
     expect(res.body.erased).toEqual(report.erased);
     await historyGone(workflowId, report.runId);
     expect((await api('DELETE', userPath('olga'))).status).toBe(404);
+  });
+
+  it('answers 202 while a slow vendor keeps the erasure going, and still deletes the history after', async () => {
+    const workflowId = conversationWorkflowId(APP, 'pia');
+    await say('pia', 'hello');
+    await relayedEverywhere('pia', ['zendeskTicketId']);
+    const { runId } = await parley.client.workflow.getHandle(workflowId).describe();
+    // A second API on the same Temporal and worker that waits one second only.
+    const deps: AppDeps & { eraseWaitMs: number } = {
+      temporal: parley.client,
+      config: parley.config,
+      taskQueue: parley.taskQueue,
+      log: createLogger({ level: 'silent' }),
+      readiness: () => Promise.resolve({ ready: true, checks: {} }),
+      eraseWaitMs: 1000,
+    };
+    const server = createApp(deps).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const impatient = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, key);
+      zd.failNext(/^\/api\/v2\/tickets\.json$/, { status: 503, method: 'GET' }, 3);
+      const res = await impatient('DELETE', userPath('pia'));
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({ conversationId: workflowId, status: 'erasing' });
+      const erased = await waitFor(
+        () => receiver.events().find((d) => d.body.conversationId === workflowId && d.body.type === 'user:erased'),
+        { timeoutMs: 30_000, what: 'user:erased' },
+      );
+      expect((erased.body.data as { erased: { system: string }[] }).erased).toEqual(
+        expect.arrayContaining([expect.objectContaining({ system: 'zendesk' })]),
+      );
+      await historyGone(workflowId, runId);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('answers 404 for a user Parley has nothing of', async () => {
