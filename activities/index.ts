@@ -11,6 +11,7 @@ import { createSlackActivities } from './slack';
 import { createSlackChannelCache } from '../integrations/slack/cache';
 import { createSinkActivities } from './sink';
 import { createWebhookActivities } from './webhooks';
+import { createErasureActivities, type EraseVendorInput, type UserErasedWebhookInput } from './erase';
 
 export interface ActivityDeps {
   config: ParleyConfig;
@@ -59,10 +60,12 @@ export function createActivities(deps: ActivityDeps) {
   const sink = createSinkActivities(deps);
   // One channel cache per worker (an LRU of at most 10,000 ids), shared by every Slack batch it sends.
   const slack = createSlackActivities({ ...deps, slackChannels: createSlackChannelCache() });
-  const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache: createHelpScoutCache() });
+  const helpscoutCache = createHelpScoutCache();
+  const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache });
   const zendesk = createZendeskActivities(deps);
   const email = createEmailActivities(deps);
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
+  const erasure = createErasureActivities({ ...deps, helpscoutCache });
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
     sendSinkBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
@@ -78,6 +81,12 @@ export function createActivities(deps: ActivityDeps) {
      * watchers whose history predates it go on scheduling it (workflows/inbox.ts's `patched`). Keep it registered.
      */
     watchInbox: watchEmailInbox,
+    // Erasing a user (workflows/erase.ts): each vendor's clean-up, then the `user:erased` webhook.
+    eraseSlackConversation: (input: EraseVendorInput) => erasure.eraseSlackConversation(input),
+    eraseZendeskUser: (input: EraseVendorInput) => erasure.eraseZendeskUser(input),
+    eraseHelpScoutCustomer: (input: EraseVendorInput) => erasure.eraseHelpScoutCustomer(input),
+    eraseSinkConversation: (input: EraseVendorInput) => erasure.eraseSinkConversation(input),
+    deliverUserErasedWebhook: (input: UserErasedWebhookInput) => erasure.deliverUserErasedWebhook(input),
   };
 }
 

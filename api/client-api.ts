@@ -22,7 +22,9 @@ import {
 import { displayName, type ConversationMessage, type UserProfile } from '../common/conversation';
 import type { conversation } from '../workflows/conversation';
 import type { Metrics } from '../common/metrics';
+import type { Logger } from '../common/logger';
 import { adminApp, authedApp } from './auth';
+import { eraseUser } from './erase';
 import { HttpError, parseOr400 } from './errors';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
 
@@ -34,6 +36,9 @@ export interface ClientApiDeps {
   /** How long a query may take before the API answers 503. */
   queryTimeoutMs?: number;
   metrics?: Metrics;
+  /** How long `DELETE …/users/{userId}` waits for the erasure before answering 202 (default 25 s). */
+  eraseWaitMs?: number;
+  log?: Logger;
 }
 
 export function createClientApi(deps: ClientApiDeps): Router {
@@ -82,10 +87,15 @@ export function createClientApi(deps: ClientApiDeps): Router {
     const workflowId = conversationWorkflowId(app.id, userId);
     try {
       const deadline = new Date(Date.now() + (deps.queryTimeoutMs ?? 10_000));
-      return await temporal.connection.withDeadline(deadline, () =>
+      const state = await temporal.connection.withDeadline(deadline, () =>
         temporal.workflow.getHandle(workflowId).query(conversationQuery),
       );
+      // Erased (or being erased): nothing of it is shown any more, though its history may not be deleted yet.
+      if (state.erasure)
+        throw new HttpError(404, 'conversation_not_found', `the conversation of "${userId}" was erased`);
+      return state;
     } catch (err) {
+      if (err instanceof HttpError) throw err;
       if (err instanceof WorkflowNotFoundError)
         throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
       throw new HttpError(503, 'temporal_unavailable', 'the conversation could not be read right now; try again', {
@@ -194,6 +204,25 @@ export function createClientApi(deps: ClientApiDeps): Router {
       temporal.workflow.getHandle(id).signal(archiveSignal, { source: 'api' }),
     );
     res.status(202).json({ conversationId, status: 'archived' });
+  });
+
+  router.delete('/users/:userId', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params);
+    const conversationId = conversationWorkflowId(app.id, userId);
+    const outcome = await eraseUser(
+      { temporal, waitMs: deps.eraseWaitMs ?? 25_000, ...(deps.log ? { log: deps.log } : {}) },
+      conversationId,
+      { webhooks: app.webhooks.map((w) => w.url) },
+    );
+    if (outcome.kind === 'not_found')
+      throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}": nothing to erase`);
+    if (outcome.kind === 'erasing') {
+      res.status(202).json({ conversationId, status: 'erasing' });
+      return;
+    }
+    const { report, history } = outcome;
+    res.status(200).json({ ...report, conversationId, status: 'erased', history });
   });
 
   // An admin's action: resuming re-sends to the vendors, so a client app's key cannot force it.

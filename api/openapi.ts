@@ -29,6 +29,8 @@ import {
   readiness,
   resumeBody,
   resumed,
+  userErased,
+  userErasing,
   userIdParam,
   zendeskConnection,
   zendeskRemoval,
@@ -155,6 +157,26 @@ const vendorErrors = (vendor: 'zendesk' | 'helpscout'): ErrorCode[] => [
   `${vendor}_<state>`,
 ];
 
+/** `DELETE …/users/{userId}`: 200 when the erasure is done, 202 while a slow vendor keeps it going. */
+function eraseOperation(): ZodOpenApiOperationObject {
+  const operation = v1({
+    operationId: 'eraseUser',
+    summary:
+      "Erase the user: their data in Parley, the conversation's Temporal history, and what the vendors' APIs allow",
+    tags: CONVERSATIONS,
+    params: userPath,
+    ok: { status: 200, description: 'Erased: what was erased, and what remains in the vendors', schema: userErased },
+    errors: [...USER_ERRORS, 'conversation_not_found', 'temporal_unavailable'],
+  });
+  return {
+    ...operation,
+    responses: {
+      ...operation.responses,
+      202: { description: 'Still erasing; `user:erased` follows by webhook', ...json(userErasing) },
+    },
+  };
+}
+
 export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
   return createDocument({
     openapi: '3.1.0',
@@ -207,6 +229,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           ok: { status: 202, description: 'Accepted', schema: acceptedProfile },
           errors: [...USER_ERRORS, 'invalid_request'],
         }),
+        delete: eraseOperation(),
       },
       [`${user}/conversation`]: {
         get: v1({

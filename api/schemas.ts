@@ -17,8 +17,10 @@ import type {
   OutboxStatus,
   UserProfile,
 } from '../common/conversation';
+import type { ErasureEntry, ErasureReport, ParleyErasure, WebhookNotice } from '../common/erasure';
 import { appIdSchema, INTEGRATIONS } from '../common/config';
 import { normalizeUserId } from '../common/ids';
+import type { HistoryDeletion } from './erase';
 import type { ReadinessCheck } from './health';
 import type { IntegrationCheck, IntegrationState } from './integrations';
 
@@ -154,6 +156,63 @@ export const archived = z
 export const resumed = z
   .object({ conversationId: z.string(), resumed: z.string().describe('The outbox named, or `all`.') })
   .meta({ id: 'Resumed' });
+
+export const erasureEntry = mirrors<ErasureEntry>()(
+  z
+    .object({
+      system: z.string().describe('`slack`, `zendesk`, `helpscout`, `email`, `sink`.'),
+      kind: z.string().describe('`channel`, `dispatch_notice`, `ticket`, `end_user`, `conversation`, `customer`, …'),
+      id: z.string().optional().describe("The vendor's id of it."),
+      detail: z.string().describe('What was done, or why it stays and what someone can do about it.'),
+    })
+    .meta({ id: 'ErasureEntry' }),
+);
+
+const parleyErasure = mirrors<ParleyErasure>()(
+  z
+    .object({
+      profile: z.boolean().describe('The user had a profile.'),
+      messages: z.int().describe('Messages in the window.'),
+      queued: z.int().describe('Outbox items still waiting to go out, dropped.'),
+      totalMessages: z.int(),
+    })
+    .describe("What Parley held of the user, all of it cleared; the conversation's Temporal history is deleted."),
+);
+
+const webhookNotice = mirrors<WebhookNotice>()(
+  z.object({ url: z.string(), delivered: z.boolean(), error: z.string().optional() }),
+);
+
+const historyDeletion = mirrors<HistoryDeletion>()(
+  z
+    .object({
+      deleted: z
+        .boolean()
+        .describe("Temporal accepted the deletion of the conversation's histories (it removes them within seconds)."),
+      runs: z.int().describe('How many runs (the conversation and the runs it continued from) were deleted.'),
+    })
+    .describe("The conversation's workflow histories in Temporal."),
+);
+
+export const userErased = mirrors<ErasureReport & { status: 'erased'; history: HistoryDeletion }>()(
+  z
+    .object({
+      conversationId: z.string(),
+      status: z.literal('erased'),
+      runId: z.string().describe('The erased workflow run.'),
+      requestedAt: isoTime,
+      completedAt: isoTime,
+      parley: parleyErasure,
+      erased: z.array(erasureEntry).describe('What Parley removed or anonymised in the vendors.'),
+      remains: z.array(erasureEntry).describe('What lives on in the vendors, and why.'),
+      webhooks: z.array(webhookNotice).describe('The client webhooks told `user:erased`.'),
+      history: historyDeletion,
+    })
+    .meta({ id: 'UserErased' }),
+);
+export const userErasing = z
+  .object({ conversationId: z.string(), status: z.literal('erasing') })
+  .meta({ id: 'UserErasing', description: 'Still erasing (a vendor is slow): the webhook `user:erased` follows.' });
 
 export const outboxStatus = mirrors<OutboxStatus>()(
   z.enum(['idle', 'batching', 'sending', 'budget_wait', 'rate_limited', 'faulted']).meta({ id: 'OutboxStatus' }),

@@ -28,7 +28,7 @@ import { createLogger } from '../common/logger';
 import { startDevServer } from '../workers/dev-server';
 import { findOrInstallTemporalCli } from '../workers/temporal-cli';
 import { emailThreadId } from '../integrations/email/token';
-import { conversationQuery, inboxQuery, type ConversationState } from '../workflows/definitions';
+import { conversationQuery, eraseUserUpdate, inboxQuery, type ConversationState } from '../workflows/definitions';
 import { agentReply } from '../test/helpers/agent';
 import { gmailReply, replyToOf, startEmailStack, waitForNotifications } from '../test/helpers/email-stack';
 import { runIdsOf } from '../test/helpers/history';
@@ -378,10 +378,128 @@ async function inbox(keep: Keep): Promise<void> {
   }
 }
 
+/**
+ * Erasing users (the `eraseUser` update), with the test sink, a client webhook and Slack: one erased run that
+ * completes with its report, and one that continues as a fresh conversation because a message came while the
+ * sink's clean-up was retried; and that fresh run. The update is sent with the Temporal client, not the API, which
+ * would delete the histories this saves.
+ */
+async function erase(keep: Keep): Promise<void> {
+  const sink = await startTestSink();
+  const slack = await startSlackEmulator();
+  slack.addUser({ id: 'U0INSTALL', name: 'ines', realName: 'Ines Installer', email: 'ines@acme.example' });
+  const secret = `whsec_${randomBytes(16).toString('hex')}`;
+  const receiver = await startWebhookReceiver(secret);
+  const key = testKey('replay');
+  const appId = 'replay-erase';
+  const parley = await startTestParley({
+    config: testConfig({
+      apps: [
+        {
+          id: appId,
+          name: 'Replay',
+          apiKeys: [key],
+          webhooks: [{ url: receiver.url, secret }],
+          sink: { url: sink.url },
+          slack: {
+            botToken: slack.botToken,
+            signingSecret: slack.signingSecret,
+            installerUserId: 'U0INSTALL',
+            apiUrl: slack.apiUrl,
+          },
+        },
+      ],
+    }),
+  });
+  try {
+    slack.setParleyUrl(parley.apiUrl);
+    const api = apiClient(parley.apiUrl, key);
+    const expectStatus = async (res: Promise<{ status: number; body: unknown }>, status = 202) => {
+      const r = await res;
+      if (r.status !== status) throw new Error(`expected HTTP ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+    };
+    const say = (user: string, text: string) =>
+      expectStatus(
+        api('POST', `/v1/apps/${appId}/users/${user}/messages`, { text, id: `replay-${text.replace(/\W+/g, '-')}` }),
+      );
+    const eraseUser = (workflowId: string) =>
+      parley.client.workflow
+        .getHandle(workflowId)
+        .executeUpdate(eraseUserUpdate, { args: [{ webhooks: [receiver.url] }] });
+
+    progress('erase: a conversation with a profile, messages and a reply, erased');
+    const jane = conversationWorkflowId(appId, 'jane');
+    await expectStatus(api('PUT', `/v1/apps/${appId}/users/jane`, { givenName: 'Jane', email: 'jane@example.com' }));
+    await say('jane', 'hello');
+    await waitFor(async () => (await conversationState(parley.client, jane)).refs.slackChannelId, {
+      what: 'the Slack channel',
+    });
+    await agentReply(parley.client, appId, 'jane', 'slack:1', 'Hi Jane', 'slack');
+    await waitOutboxesDrained(parley.client, jane);
+    const janeRun = (await parley.client.workflow.getHandle(jane).describe()).runId;
+    await eraseUser(jane);
+    await waitFor(() => receiver.events().some((d) => d.body.type === 'user:erased' && d.body.userId === 'jane'));
+    await waitQuiet(parley.client, jane, janeRun);
+
+    progress('erase: a message while the erasure waits for the sink, then the fresh conversation');
+    const max = conversationWorkflowId(appId, 'max');
+    await say('max', 'forget me');
+    await waitOutboxesDrained(parley.client, max);
+    const maxRun = (await parley.client.workflow.getHandle(max).describe()).runId;
+    sink.failNext({ status: 503 }, 2);
+    const erasing = eraseUser(max);
+    await waitFor(async () => (await conversationState(parley.client, max)).erasure !== undefined);
+    await say('max', 'one more thing');
+    await erasing;
+    const fresh = await waitFor(
+      async () => {
+        const runId = (await parley.client.workflow.getHandle(max).describe()).runId;
+        return runId !== maxRun ? runId : undefined;
+      },
+      { what: 'the fresh run' },
+    );
+    await waitOutboxesDrained(parley.client, max);
+    await waitQuiet(parley.client, max, maxRun);
+    await waitQuiet(parley.client, max, fresh);
+    if (slack.specViolations.length > 0) throw new Error(`Slack spec violations: ${slack.specViolations.join('; ')}`);
+    await keep({
+      name: 'conversation-erased',
+      scenario:
+        'profileUpdate, userMessage, agentReply (slack), then eraseUser: outboxes drained, Parley cleared, Slack and ' +
+        'sink clean-ups, user:erased to the client webhook; the run completes with the report.',
+      workflowId: jane,
+      runId: janeRun,
+    });
+    await keep({
+      name: 'conversation-erased-afresh',
+      scenario:
+        'userMessage, then eraseUser while the sink answers 503 twice to its DELETE; a userMessage arrives during the ' +
+        'erasure and is carried: the run continues as new, a fresh conversation.',
+      workflowId: max,
+      runId: maxRun,
+    });
+    await keep({
+      name: 'conversation-erased-afresh.run2',
+      scenario: 'The fresh conversation after conversation-erased-afresh: starts with the carried message.',
+      workflowId: max,
+      runId: fresh,
+    });
+  } finally {
+    await parley.stop();
+    await receiver.close();
+    await slack.close();
+    await sink.close();
+  }
+}
+
 const SCENARIOS: Record<string, Scenario> = {
   'every-signal': { names: ['conversation-every-signal'], run: everySignal },
   continued: { names: ['conversation-continued', 'conversation-continued.run2'], run: continued },
   inbox: { names: ['inbox', 'conversation-email'], run: inbox },
+  erase: {
+    names: ['conversation-erased', 'conversation-erased-afresh', 'conversation-erased-afresh.run2'],
+    run: erase,
+  },
 };
 
 function recordedFrom(): string {

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  makeContinueAsNewFunc,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -11,16 +12,22 @@ import {
 import {
   agentReplySignal,
   archiveSignal,
+  CARRIED_AFTER_ERASURE,
   conversationQuery,
+  eraseUserUpdate,
+  ParleyApp,
   ParleyIntegrations,
   ParleyStatus,
+  ParleyUser,
   profileUpdateSignal,
   resumeOutboxSignal,
   SEEN_IDS,
   userMessageSignal,
   WINDOW_SIZE,
+  type CarriedAfterErasure,
   type ConversationInput,
   type ConversationState,
+  type ErasureState,
   type UserMessageSignal,
 } from './definitions';
 import {
@@ -31,7 +38,9 @@ import {
   type OutboxItemKind,
   type UserProfile,
 } from '../common/conversation';
+import type { ErasureReport } from '../common/erasure';
 import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
+import { eraseConversation } from './erase';
 import { createOutboxRunner, newOutbox } from './outbox';
 
 /**
@@ -64,11 +73,13 @@ function initialState(input: ConversationInput): ConversationState {
 }
 
 /**
- * One conversation between an app user and the team. Never completes: an archived conversation idles until
- * the next user message reopens it. Continues-as-new at `input.continueAsNewAfterEvents` (the API starts every
- * conversation with CONTINUE_AS_NEW_AT_EVENTS) or when Temporal suggests it, carrying its whole state.
+ * One conversation between an app user and the team. Completes only when the user is erased (`eraseUser`), with
+ * the erasure's report: an archived conversation idles until the next user message reopens it. Continues-as-new at
+ * `input.continueAsNewAfterEvents` (the API starts every conversation with CONTINUE_AS_NEW_AT_EVENTS) or when
+ * Temporal suggests it, carrying its whole state; and after an erasure, as a fresh conversation, when the app sent
+ * the user something while it ran.
  */
-export async function conversation(input: ConversationInput): Promise<void> {
+export async function conversation(input: ConversationInput): Promise<ErasureReport | void> {
   const state = input.state ?? initialState(input);
   const conversationId = workflowInfo().workflowId;
   const outboxes = createOutboxRunner(state, conversationId);
@@ -124,7 +135,20 @@ export async function conversation(input: ConversationInput): Promise<void> {
     }
   }
 
+  /** While erasing, what the app sends for the user waits for the fresh conversation after this run. */
+  function carry(erasure: ErasureState, msg: UserMessageSignal): void {
+    const carried = erasure.carried.messages;
+    if (carried.some((m) => m.id === msg.id)) return;
+    if (carried.length >= CARRIED_AFTER_ERASURE) erasure.dropped += 1;
+    else carried.push(msg);
+  }
+
   setHandler(userMessageSignal, (msg) => {
+    if (state.erasure) return carry(state.erasure, msg);
+    acceptUserMessage(msg);
+  });
+
+  function acceptUserMessage(msg: UserMessageSignal): void {
     if (seen(msg.id)) return;
     if (state.status === 'archived') for (const box of Object.values(state.outboxes)) box.reopened = true;
     setStatus('active');
@@ -134,9 +158,14 @@ export async function conversation(input: ConversationInput): Promise<void> {
     state.totalMessages += 1;
     applyTargets(msg);
     enqueue('message:user', message);
-  });
+  }
 
   setHandler(agentReplySignal, (reply) => {
+    // The conversation is being erased: a reply has nowhere to go (its vendor conversation is going too).
+    if (state.erasure) {
+      state.erasure.dropped += 1;
+      return;
+    }
     if (seen(reply.id)) return;
     const message: ConversationMessage = {
       id: reply.id,
@@ -151,6 +180,7 @@ export async function conversation(input: ConversationInput): Promise<void> {
   });
 
   setHandler(archiveSignal, ({ source }) => {
+    if (state.erasure) return;
     if (state.status === 'archived') return;
     setStatus('archived');
     state.updatedAt = new Date(Date.now()).toISOString();
@@ -158,10 +188,18 @@ export async function conversation(input: ConversationInput): Promise<void> {
   });
 
   setHandler(profileUpdateSignal, ({ profile }) => {
+    if (state.erasure) {
+      state.erasure.carried.profile = { ...state.erasure.carried.profile, ...profile };
+      return;
+    }
+    acceptProfile(profile);
+  });
+
+  function acceptProfile(profile: UserProfile): void {
     const before = nameAsGiven(state.profile);
     state.profile = { ...state.profile, ...profile };
     if (nameAsGiven(state.profile) !== before) upsertMemo({ displayName: displayName(state.profile) });
-  });
+  }
 
   setHandler(resumeOutboxSignal, ({ outbox }) => {
     for (const box of Object.values(state.outboxes)) {
@@ -173,14 +211,62 @@ export async function conversation(input: ConversationInput): Promise<void> {
 
   setHandler(conversationQuery, () => state);
 
+  setHandler(eraseUserUpdate, async (request) => {
+    if (state.erasure) {
+      // Asked again (a retried DELETE): the same erasure's answer.
+      await condition(() => state.erasure?.report !== undefined);
+    } else {
+      state.erasure = { requestedAt: new Date(Date.now()).toISOString(), carried: { messages: [] }, dropped: 0 };
+      state.erasure.report = await eraseConversation(state, conversationId, outboxes, request);
+    }
+    return state.erasure.report as ErasureReport;
+  });
+
+  /** The erased run ends: with its report, or as a fresh conversation with what arrived for the user meanwhile. */
+  async function endErased(erasure: ErasureState): Promise<ErasureReport> {
+    await condition(() => erasure.report !== undefined && allHandlersFinished());
+    const { carried } = erasure;
+    if (carried.messages.length > 0 || carried.profile) await startAfresh(carried);
+    return erasure.report as ErasureReport;
+  }
+
+  async function startAfresh(carried: CarriedAfterErasure): Promise<never> {
+    const names = (carried.messages.at(-1)?.integrations ?? []).map((t) => t.name).sort();
+    const name = carried.profile ? displayName(carried.profile) : undefined;
+    const fresh = makeContinueAsNewFunc<typeof conversation>({
+      typedSearchAttributes: [
+        { key: ParleyApp, value: input.appId },
+        { key: ParleyUser, value: input.userId },
+        { key: ParleyStatus, value: 'active' },
+        { key: ParleyIntegrations, value: names },
+      ],
+      memo: { appId: input.appId, userId: input.userId, ...(name ? { displayName: name } : {}) },
+    });
+    const { state: _erased, ...rest } = input;
+    return fresh({ ...rest, afterErasure: carried });
+  }
+
+  // A fresh conversation after an erasure: what the app sent while it ran, as if it came now (once: a later run
+  // carries its state instead).
+  if (input.afterErasure && !input.state) {
+    if (input.afterErasure.profile) acceptProfile(input.afterErasure.profile);
+    for (const msg of input.afterErasure.messages) acceptUserMessage(msg);
+  }
+
   // Outboxes carried over from the previous run pick up where they were (deadlines are absolute).
   for (const key of Object.keys(state.outboxes)) outboxes.ensureRunning(key);
 
   const limit = input.continueAsNewAfterEvents;
   await condition(
-    () => workflowInfo().continueAsNewSuggested || (limit !== undefined && workflowInfo().historyLength >= limit),
+    () =>
+      workflowInfo().continueAsNewSuggested ||
+      (limit !== undefined && workflowInfo().historyLength >= limit) ||
+      state.erasure !== undefined,
   );
+  if (state.erasure) return endErased(state.erasure);
   outboxes.drain();
   await condition(() => outboxes.inFlight() === 0 && allHandlersFinished());
+  // An erasure that began while draining ends the run instead.
+  if (state.erasure) return endErased(state.erasure);
   await continueAsNew<typeof conversation>({ ...input, state });
 }

@@ -4,7 +4,7 @@
  * module (common/conversation.ts), which holds the message, profile and outbox types.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AgentReply,
   ConversationMessage,
@@ -14,6 +14,7 @@ import type {
   OutboxState,
   UserProfile,
 } from '../common/conversation';
+import type { ErasureReport } from '../common/erasure';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversation';
 export const INBOX_WORKFLOW_TYPE = 'inbox';
@@ -88,7 +89,33 @@ export interface ConversationState {
   refs: Record<string, string>;
   /** Counts every user message accepted, across continue-as-new. */
   totalMessages: number;
+  /** Set once the user's erasure began (`eraseUser`); the run then ends, its history deleted by the API. */
+  erasure?: ErasureState;
 }
+
+// ── Erasing a user ────────────────────────────────────────────────────────────────────────────────────
+export interface EraseUserRequest {
+  /** The app's client webhook URLs now: each hears `user:erased`, with those the conversation already had. */
+  webhooks: string[];
+}
+
+/** What the app sends for the user while the erasure runs, carried into the fresh conversation after it. */
+export interface CarriedAfterErasure {
+  messages: UserMessageSignal[];
+  profile?: UserProfile;
+}
+
+export interface ErasureState {
+  requestedAt: string;
+  /** Set when the erasure is done: the update's answer and the run's result. */
+  report?: ErasureReport;
+  carried: CarriedAfterErasure;
+  /** Signals dropped while erasing: agent replies and archives (their conversation is going), messages beyond 100. */
+  dropped: number;
+}
+
+/** At most this many messages arriving during an erasure are carried into the fresh conversation. */
+export const CARRIED_AFTER_ERASURE = 100;
 
 /**
  * Temporal suggests continue-as-new at 4,096 events (`limit.historyCount.suggestContinueAsNew`), but a run can only
@@ -108,6 +135,8 @@ export interface ConversationInput {
   state?: ConversationState;
   /** Drain and continue-as-new at this history length (the API sets CONTINUE_AS_NEW_AT_EVENTS; tests lower it). */
   continueAsNewAfterEvents?: number;
+  /** A fresh conversation after an erasure: what arrived for the user while it ran, handled as if signalled now. */
+  afterErasure?: CarriedAfterErasure;
 }
 
 // ── The inbox watcher ─────────────────────────────────────────────────────────────────────────────────
@@ -131,6 +160,11 @@ export const profileUpdateSignal = defineSignal<[ProfileUpdateSignal]>('profileU
 export const resumeOutboxSignal = defineSignal<[ResumeOutboxSignal]>('resumeOutbox');
 export const conversationQuery = defineQuery<ConversationState>('conversation');
 export const inboxQuery = defineQuery<InboxState>('inbox');
+/**
+ * Erases the user's data (workflows/erase.ts) and answers what was erased and what remains; the run then completes
+ * (or continues as a fresh conversation with what arrived meanwhile). Repeated, it answers the same report.
+ */
+export const eraseUserUpdate = defineUpdate<ErasureReport, [EraseUserRequest]>('eraseUser');
 
 export const WINDOW_SIZE = 100;
 export const SEEN_IDS = 1000;

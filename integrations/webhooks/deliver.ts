@@ -2,7 +2,8 @@ import { integrationError, parseRetryAfter, rateLimited } from '../../common/err
 import type { WebhookErrorCode } from './errors';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhookBody } from './verify';
 
-export type WebhookEventType = 'message:agent' | 'conversation:archived';
+/** `user:erased` is sent by the erasure (integrations/webhooks/erase.ts), not by an outbox item. */
+export type WebhookEventType = 'message:agent' | 'conversation:archived' | 'user:erased';
 
 /** The body a client app receives. */
 export interface WebhookEvent {

@@ -15,6 +15,9 @@
  *   carry `X-HelpScout-Event` and `X-HelpScout-Signature` = base64(HMAC-SHA1(secret, raw body)); the body of the
  *   convo.* events is the v2 Conversation object with `_embedded.threads`.
  * - Conversation lists default to `status=active` (pass `status=all` to see everything), 25 per page.
+ * - Deleting: `DELETE /v2/conversations/{id}` → 204 (endpoints/conversations/delete); `DELETE
+ *   /v2/customers/{id}?async=true` → 202, the customer and their conversations hard-deleted
+ *   (endpoints/customers/delete-async).
  *
  * Emails to customers (`emulator.customerEmails`): Help Scout's reply endpoint "sends an actual email to the
  * customer" unless `imported` (or `draft`) is set. What I could NOT confirm in Help Scout's docs is the behaviour
@@ -978,6 +981,21 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
     return created('conversations', conv.id);
   };
 
+  /**
+   * endpoints/customers/delete-async: `DELETE /v2/customers/{id}?async=true` → 202; "hard-deletes the customer,
+   * including any microsurvey responses they submitted and conversations they've participated in". Only the
+   * asynchronous form is modelled (the deletion is done by the time the 202 goes out); `customer.deleted` follows.
+   */
+  const deleteCustomer = (c: EmulatedCustomer, query: URLSearchParams): Reply => {
+    if (query.get('async') !== 'true')
+      throw badRequest([{ path: 'async', message: 'only the asynchronous deletion is emulated', code: 'Invalid' }]);
+    for (const conv of conversations.values())
+      if (conv.customerId === c.id || conv.threads.some((t) => t.customerId === c.id)) conversations.delete(conv.id);
+    customers.delete(c.id);
+    emit('customer.deleted', undefined, { id: c.id });
+    return { status: 202 };
+  };
+
   const listConversations = (query: URLSearchParams): Reply => {
     let items = [...conversations.values()].filter((c) => c.state === 'published' && liveMailbox(c.mailboxId));
     const mailbox = query.get('mailbox') ?? query.get('mailboxId');
@@ -1231,10 +1249,12 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
     }
 
     if (resource === 'customers') {
-      if (method !== 'GET' || id === undefined || sub !== undefined) throw notFound();
+      if (id === undefined || sub !== undefined) throw notFound();
       const c = customers.get(id);
       if (!c) throw notFound();
-      return { status: 200, body: customerJson(c) };
+      if (method === 'GET') return { status: 200, body: customerJson(c) };
+      if (method === 'DELETE') return deleteCustomer(c, query);
+      throw new ApiError(405, errorBody('Method not allowed'));
     }
 
     if (resource === 'conversations') {

@@ -318,6 +318,7 @@ const DEFAULT_LIMITS: Record<string, RateLimit> = {
   'conversations.list': TIER_2,
   'conversations.archive': TIER_2,
   'conversations.unarchive': TIER_2,
+  'conversations.rename': TIER_2,
   'conversations.invite': TIER_3,
   'conversations.join': TIER_3,
   'conversations.info': TIER_3,
@@ -483,6 +484,8 @@ function post(
 
 interface Channel extends EmulatedChannel {
   messages: EmulatedMessage[];
+  /** Earlier names, newest last (`previous_names` in Slack's channel object). */
+  previousNames: string[];
   topic: string;
   purpose: string;
 }
@@ -637,6 +640,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       messages: [],
       topic: '',
       purpose: '',
+      previousNames: [],
     };
     channelsById.set(channel.id, channel);
     joinChannel(channel, creator);
@@ -695,7 +699,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     is_member: c.members.includes(botUserId),
     topic: { value: c.topic, creator: c.topic ? c.creator : '', last_set: 0 },
     purpose: { value: c.purpose, creator: c.purpose ? c.creator : '', last_set: 0 },
-    previous_names: [],
+    previous_names: [...c.previousNames],
     ...(includeNumMembers ? { num_members: c.members.length } : {}),
   });
 
@@ -789,6 +793,18 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     return channel;
   };
 
+  /** A name a channel may take: Slack's rules and order of checks (hyphens and underscores count as punctuation). */
+  const freeChannelName = (value: unknown): string => {
+    const name = str(value) ?? '';
+    if (name === '') throw new SlackError('invalid_name_required');
+    if (name.length > MAX_CHANNEL_NAME) throw new SlackError('invalid_name_maxlength');
+    if (!/^[a-z0-9_-]+$/.test(name)) throw new SlackError('invalid_name_specials');
+    if (/^[_-]+$/.test(name)) throw new SlackError('invalid_name_punctuation');
+    // Archived channels keep their name: it stays taken.
+    if ([...channelsById.values()].some((c) => c.name === name)) throw new SlackError('name_taken');
+    return name;
+  };
+
   // --- Web API methods ----------------------------------------------------------------------------------------
   type Handler = (args: Record<string, unknown>) => Record<string, unknown>;
 
@@ -805,15 +821,26 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
     'conversations.create': (args) => {
       requireScope(channelScope(bool(args.is_private), 'write'));
-      const name = str(args.name) ?? '';
-      // Slack's order of checks; hyphens and underscores count as punctuation.
-      if (name === '') throw new SlackError('invalid_name_required');
-      if (name.length > MAX_CHANNEL_NAME) throw new SlackError('invalid_name_maxlength');
-      if (!/^[a-z0-9_-]+$/.test(name)) throw new SlackError('invalid_name_specials');
-      if (/^[_-]+$/.test(name)) throw new SlackError('invalid_name_punctuation');
-      // Archived channels keep their name: it stays taken.
-      if ([...channelsById.values()].some((c) => c.name === name)) throw new SlackError('name_taken');
+      const name = freeChannelName(args.name);
       const channel = createChannel(name, botUserId, bool(args.is_private));
+      return { channel: channelJson(channel) };
+    },
+
+    // docs.slack.dev/reference/methods/conversations.rename: the bot must be in the channel and allowed to rename
+    // it (only a channel's creator or an admin may: the bot's own channels); archived channels are not renamed.
+    'conversations.rename': (args) => {
+      const channel = visibleChannel(args.channel);
+      if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
+      if (channel.archived) throw new SlackError('is_archived');
+      if (channel.creator !== botUserId) throw new SlackError('not_authorized');
+      const requested = str(args.name) ?? '';
+      if (requested !== channel.name) {
+        const name = freeChannelName(requested);
+        channel.previousNames.push(channel.name);
+        const old = channel.name;
+        channel.name = name;
+        addSystemMessage(channel, 'channel_name', botUserId, `renamed the channel from "${old}" to "${name}"`);
+      }
       return { channel: channelJson(channel) };
     },
 

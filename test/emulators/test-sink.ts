@@ -34,6 +34,8 @@ export interface TestSink {
   requests(): number;
   /** Batch POSTs received and not yet answered. */
   inFlight(): number;
+  /** Conversations erased (`DELETE conversations/{id}`), in order. */
+  erased(): string[];
   close(): Promise<void>;
 }
 
@@ -46,16 +48,30 @@ export async function startTestSink(): Promise<TestSink> {
   let outage: Scripted | undefined;
   let latency = 0;
   let pending = 0;
+  const erased: string[] = [];
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const whole = /^\/conversations\/([^/]+)$/.exec(req.url ?? '');
       const match = /^\/conversations\/([^/]+)\/(events|batches)$/.exec(req.url ?? '');
       const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(typeof body === 'string' ? body : JSON.stringify(body));
       };
+      // Erasing a user: everything the sink holds of the conversation goes (404 when it holds nothing).
+      if (whole && req.method === 'DELETE') {
+        requests++;
+        const answer = scripted.shift() ?? outage;
+        if (answer) return send(answer.status, answer.body ?? { error: 'scripted' }, answer.headers);
+        const id = decodeURIComponent(whole[1] as string);
+        if (!store.has(id)) return send(404, { error: 'no such conversation' });
+        store.delete(id);
+        erased.push(id);
+        res.writeHead(204).end();
+        return undefined;
+      }
       if (!match) return send(404, { error: 'not found' });
       const conversationId = decodeURIComponent(match[1] as string);
       if (match[2] === 'events' && req.method === 'GET') {
@@ -102,6 +118,7 @@ export async function startTestSink(): Promise<TestSink> {
     },
     requests: () => requests,
     inFlight: () => pending,
+    erased: () => [...erased],
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -35,6 +35,17 @@
  *   `notification_webhook` takes `[webhookId, body]`, `notification_user` takes `[recipient, subject, body]`.
  *   Standard triggers are pre-created with the names from "About the standard Support triggers".
  *
+ * - Deleting (ticketing/tickets/tickets#delete-ticket, ticketing/users/users#delete-user, …/deleted_users,
+ *   …/deleted_tickets): `DELETE /api/v2/tickets/{id}` → 204 (soft: the ticket is gone from the API);
+ *   `DELETE /api/v2/deleted_tickets/{id}` permanently deletes a soft-deleted ticket → 200 `{job_status}` (queued);
+ *   `DELETE /api/v2/users/{id}` → 200 `{user}` with `active: false`, refused for the requester of a ticket that is
+ *   not closed ("You can't delete an end user who's the requester on a ticket that isn't closed", support article
+ *   "Deleting end users"; the 422 body's wording is mine, Zendesk's exact text is not documented) and for the account
+ *   owner (403); `DELETE /api/v2/deleted_users/{id}` permanently deletes a deleted user → 200 `{deleted_user}` (name
+ *   "Permanently Deleted User", email null); either permanent step answers 404 for what was not soft-deleted first.
+ *   Deleted users are matched by no search or create_or_update; `GET /api/v2/users/{id}/tickets/requested` lists a
+ *   user's live tickets.
+ *
  * Trigger evaluation (see SUPPORTED_CONDITIONS). Triggers run after every ticket create/update (API or UI) on the
  * live ticket, in `position` order; like Zendesk, the pass repeats while actions changed the ticket, and each trigger
  * fires at most once per update. Unsupported conditions never match, and are listed in `emulator.warnings`, so a test
@@ -110,6 +121,8 @@ export interface EmulatedUser {
   details: string;
   created_at: string;
   updated_at: string;
+  /** Deleted (`soft`: among the deleted users, `active: false`) or permanently deleted (its personal data gone). */
+  deleted?: 'soft' | 'permanent';
 }
 
 export interface Via {
@@ -251,6 +264,8 @@ export interface NewAgent {
   signature?: string;
   photoUrl?: string;
   role?: 'agent' | 'admin';
+  /** When the agent joined (ISO 8601; default now): a team's agents usually predate anything Parley does. */
+  createdAt?: string;
 }
 
 export interface AgentCommentOptions {
@@ -653,7 +668,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     verified: u.role !== 'end-user',
     external_id: u.external_id,
     tags: [],
-    active: true,
+    active: u.deleted === undefined,
     shared: false,
     suspended: false,
     signature: u.signature,
@@ -743,6 +758,25 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     actions: t.actions,
     created_at: t.created_at,
     updated_at: t.updated_at,
+  });
+
+  /** The Deleted Users API's shape of a (soft or permanently) deleted user. */
+  const deletedUserJson = (u: EmulatedUser): Record<string, unknown> => ({
+    id: u.id,
+    url: `${baseUrl}/api/v2/deleted_users/${u.id}.json`,
+    name: u.name,
+    email: u.email,
+    created_at: u.created_at,
+    updated_at: u.updated_at,
+    time_zone: 'UTC',
+    phone: null,
+    shared_phone_number: null,
+    photo: null,
+    locale_id: 1,
+    locale: 'en-US',
+    organization_id: null,
+    role: u.role,
+    active: false,
   });
 
   const list = (key: string, items: unknown[]): Record<string, unknown> => ({
@@ -893,6 +927,44 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       status: 200,
       body: { ticket: ticketJson(t), audit: { id: comment?.audit_id ?? nextAuditId++, ticket_id: t.id } },
     };
+  };
+
+  // --- Deleting --------------------------------------------------------------------------------------------
+
+  const jobStatus = (): Record<string, unknown> => {
+    const id = crypto.randomBytes(16).toString('hex');
+    return {
+      id,
+      url: `${baseUrl}/api/v2/job_statuses/${id}.json`,
+      total: 1,
+      progress: 0,
+      status: 'queued',
+      message: null,
+      results: null,
+    };
+  };
+
+  const deleteUser = (u: EmulatedUser): Reply => {
+    if (u.deleted) throw notFound();
+    if (u.id === apiUser.id)
+      throw new ApiError(403, {
+        error: 'Forbidden',
+        description:
+          'You do not have access to this page. Please contact the account owner of this help desk for further help.',
+      });
+    const open = [...tickets.values()].filter((t) => !t.deleted && t.requester_id === u.id && t.status !== 'closed');
+    if (open.length > 0)
+      throw invalid({
+        base: [
+          {
+            description: `User is the requester of tickets that are not closed (${open.map((t) => `#${t.id}`).join(', ')})`,
+            error: 'RequesterHasOpenTickets',
+          },
+        ],
+      });
+    u.deleted = 'soft';
+    u.updated_at = nowIso();
+    return { status: 200, body: { user: userJson(u) } };
   };
 
   // --- Triggers --------------------------------------------------------------------------------------------
@@ -1159,11 +1231,12 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   // --- Users -----------------------------------------------------------------------------------------------
 
   const emailsOf = (u: EmulatedUser): string[] => [...(u.email ? [u.email] : []), ...u.secondaryEmails];
+  const liveUsers = (): EmulatedUser[] => [...users.values()].filter((u) => u.deleted === undefined);
   const userByEmail = (mail: string): EmulatedUser | undefined =>
-    [...users.values()].find((u) => emailsOf(u).some((e) => e.toLowerCase() === mail));
+    liveUsers().find((u) => emailsOf(u).some((e) => e.toLowerCase() === mail));
   // "External ID values are not case sensitive" (using-external-id-with-profiles; Create Or Update User).
   const userByExternalId = (ext: string): EmulatedUser | undefined =>
-    [...users.values()].find((u) => u.external_id?.toLowerCase() === ext.toLowerCase());
+    liveUsers().find((u) => u.external_id?.toLowerCase() === ext.toLowerCase());
 
   /**
    * Create Or Update User: "updates an existing user identified by e-mail address or external ID", else creates
@@ -1178,6 +1251,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     const externalId =
       typeof raw.external_id === 'string' || typeof raw.external_id === 'number' ? String(raw.external_id) : undefined;
     const mail = str(raw.email)?.toLowerCase();
+    // A deleted user is matched by nothing: someone coming back gets a new profile (userByEmail/ByExternalId).
     let user = externalId === undefined ? undefined : userByExternalId(externalId);
     if (!user && mail !== undefined) user = userByEmail(mail);
     const role = str(raw.role);
@@ -1347,17 +1421,49 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       const ext = query.get('external_id');
       const q = query.get('query');
       let found: EmulatedUser[] = [];
-      if (ext !== null) found = [...users.values()].filter((u) => u.external_id?.toLowerCase() === ext.toLowerCase());
+      const live = [...users.values()].filter((u) => u.deleted === undefined);
+      if (ext !== null) found = live.filter((u) => u.external_id?.toLowerCase() === ext.toLowerCase());
       else if (q !== null)
-        found = [...users.values()].filter(
+        found = live.filter(
           (u) => u.email?.toLowerCase() === q.replace(/^email:/, '').toLowerCase() || u.name.includes(q),
         );
       return { status: 200, body: list('users', found.map(userJson)) };
     }
-    if ((m = /^\/api\/v2\/users\/(\d+)$/.exec(p)) && method === 'GET') {
+    if ((m = /^\/api\/v2\/users\/(\d+)$/.exec(p))) {
       const u = users.get(Number(m[1]));
-      if (!u) throw notFound();
-      return { status: 200, body: { user: userJson(u) } };
+      if (!u || u.deleted === 'permanent') throw notFound();
+      if (method === 'GET') return { status: 200, body: { user: userJson(u) } };
+      if (method === 'DELETE') return deleteUser(u);
+    }
+    if ((m = /^\/api\/v2\/users\/(\d+)\/tickets\/requested$/.exec(p)) && method === 'GET') {
+      const id = Number(m[1]);
+      const items = [...tickets.values()].filter((t) => !t.deleted && t.requester_id === id);
+      return { status: 200, body: list('tickets', items.map(ticketJson)) };
+    }
+    if ((m = /^\/api\/v2\/deleted_users\/(\d+)$/.exec(p))) {
+      const u = users.get(Number(m[1]));
+      // Only users deleted but not yet permanently are here.
+      if (!u || u.deleted !== 'soft') throw notFound();
+      if (method === 'GET') return { status: 200, body: { deleted_user: deletedUserJson(u) } };
+      if (method === 'DELETE') {
+        Object.assign(u, {
+          name: 'Permanently Deleted User',
+          email: null,
+          external_id: null,
+          signature: null,
+          photoUrl: null,
+          deleted: 'permanent',
+          updated_at: nowIso(),
+        });
+        return { status: 200, body: { deleted_user: deletedUserJson(u) } };
+      }
+    }
+    if ((m = /^\/api\/v2\/deleted_tickets\/(\d+)$/.exec(p)) && method === 'DELETE') {
+      const t = tickets.get(Number(m[1]));
+      if (!t || !t.deleted) throw notFound();
+      // Permanently: the ticket and its comments are gone (Zendesk does it in a job; the answer is its status).
+      tickets.delete(t.id);
+      return { status: 200, body: { job_status: jobStatus() } };
     }
 
     if (p === '/api/v2/tickets') {
@@ -1372,6 +1478,11 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       const t = liveTicket(Number(m[1]));
       if (method === 'GET') return { status: 200, body: { ticket: ticketJson(t) } };
       if (method === 'PUT') return updateTicket(t, body);
+      if (method === 'DELETE') {
+        t.deleted = true;
+        t.updated_at = nowIso();
+        return { status: 204 };
+      }
     }
     if ((m = /^\/api\/v2\/tickets\/(\d+)\/comments$/.exec(p)) && method === 'GET') {
       const t = liveTicket(Number(m[1]));
@@ -1661,7 +1772,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     users: () => [...users.values()],
     user: (id) => users.get(id),
     addAgent(agent) {
-      return addUser({
+      const user = addUser({
         name: agent.name,
         email: agent.email.toLowerCase(),
         external_id: agent.externalId ?? null,
@@ -1672,6 +1783,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
         notes: '',
         details: '',
       });
+      if (agent.createdAt) user.created_at = agent.createdAt;
+      return user;
     },
     tickets: () => [...tickets.values()],
     ticket: (id) => tickets.get(id),

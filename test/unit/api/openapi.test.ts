@@ -225,7 +225,8 @@ describe('the OpenAPI document', () => {
     const inDocument = (route: string) => / \/v1\//.test(route) || / \/(healthz|readyz)$/.test(route);
     expect(routes.filter(inDocument).sort()).toEqual(documented().sort());
     expect(routes).toContain('POST /v1/apps/{appId}/users/{userId}/messages');
-    expect(documented()).toHaveLength(14);
+    expect(routes).toContain('DELETE /v1/apps/{appId}/users/{userId}');
+    expect(documented()).toHaveLength(15);
   });
 
   it('enforces the key each route documents: the other scope gets 403 forbidden_scope before anything runs', async () => {
