@@ -144,7 +144,12 @@ describe('DELETE /v1/apps/{appId}/users/{userId}', () => {
     const hsCustomer = hs.conversation(hsConversation)?.customerId as number;
     const { runId } = await parley.client.workflow.getHandle(workflowId).describe();
     expect(channelName).toBe('sk-jane-doe');
-    expect(zd.user(zendeskUser)).toMatchObject({ name: 'Jane Doe', email: 'jane@example.com', role: 'end-user' });
+    // Parley's own end user (a .parley.invalid address; the email the app gave is in its notes).
+    expect(zd.user(zendeskUser)).toMatchObject({
+      name: 'Jane Doe',
+      email: expect.stringMatching(/@erase\.parley\.invalid$/),
+      role: 'end-user',
+    });
     expect(sink.items(workflowId).map((i) => i.text)).toContain('My order never came');
 
     const started = Date.now();
@@ -216,6 +221,8 @@ describe('DELETE /v1/apps/{appId}/users/{userId}', () => {
       email: null,
       external_id: null,
     });
+    // The email the app gave (kept in the end user's notes) is gone with it.
+    expect(JSON.stringify(zd.user(zendeskUser))).not.toContain('jane@example.com');
     const deletes = zd.calls.filter((c) => c.method === 'DELETE').map((c) => `${c.path} ${c.status}`);
     expect(deletes).toEqual([
       `/api/v2/tickets/${ticket}.json 204`,

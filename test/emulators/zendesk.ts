@@ -1450,6 +1450,10 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
           name: 'Permanently Deleted User',
           email: null,
           external_id: null,
+          // Permanent deletion scrubs the profile: notes and details too ("Permanently deleting a user").
+          notes: '',
+          details: '',
+          secondaryEmails: [],
           signature: null,
           photoUrl: null,
           deleted: 'permanent',
