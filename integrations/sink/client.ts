@@ -16,12 +16,15 @@ export interface SinkClient {
   /** Event ids the sink already holds for a conversation: a retry skips them. */
   listDelivered(conversationId: string): Promise<string[]>;
   postBatch(conversationId: string, items: SinkItem[]): Promise<void>;
+  /** Drops every batch the sink holds of a conversation; false when it held none (404). */
+  deleteConversation(conversationId: string): Promise<boolean>;
 }
 
 export function createSinkClient(baseUrl: string, doFetch: typeof fetch = fetch): SinkClient {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
 
-  async function call(path: string, init?: RequestInit): Promise<unknown> {
+  /** One request; a non-2xx is Parley's error, except the statuses in `accept`, answered as `{ status }`. */
+  async function call(path: string, init?: RequestInit, accept: number[] = []): Promise<unknown> {
     let res: Response;
     try {
       res = await doFetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(10_000) });
@@ -32,6 +35,7 @@ export function createSinkClient(baseUrl: string, doFetch: typeof fetch = fetch)
       });
     }
     const text = await res.text();
+    if (accept.includes(res.status)) return { status: res.status };
     if (res.status === 429) throw rateLimited('sink', parseRetryAfter(res.headers.get('retry-after')) ?? 1000);
     if (res.status >= 500)
       throw integrationError<SinkErrorCode>('sink_unavailable', `sink answered ${res.status}`, { retryable: true });
@@ -48,6 +52,10 @@ export function createSinkClient(baseUrl: string, doFetch: typeof fetch = fetch)
         eventIds?: string[];
       };
       return body?.eventIds ?? [];
+    },
+    async deleteConversation(conversationId) {
+      const answer = await call(`conversations/${encodeURIComponent(conversationId)}`, { method: 'DELETE' }, [404]);
+      return (answer as { status?: number } | undefined)?.status !== 404;
     },
     async postBatch(conversationId, items) {
       await call(`conversations/${encodeURIComponent(conversationId)}/batches`, {
