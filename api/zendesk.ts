@@ -3,7 +3,7 @@
  * against the signing secret of each connected account, then integrations/zendesk/inbound.ts decides; repeats are
  * dropped by `x-zendesk-webhook-invocation-id` here and by comment id in the workflow.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
@@ -26,7 +26,7 @@ import {
   ZENDESK_TIMESTAMP_HEADER,
 } from '../integrations/zendesk/verify';
 import { agentReplySignal } from '../workflows/definitions';
-import { parseOr400 } from './errors';
+import { HttpError, parseOr400 } from './errors';
 import { jsonOf, verifiedBody, verifiedRequest } from './inbound';
 
 /** Signing secrets by Zendesk URL, filled by connecting (at start-up and through the API). */
@@ -95,10 +95,19 @@ export function createZendeskRouter(deps: {
     try {
       await deps.temporal.workflow.getHandle(decision.workflowId).signal(agentReplySignal, reply);
     } catch (err) {
-      deps.log.warn(
-        { app: decision.app.id, ticket: payload.ticket_id, err: (err as Error).message },
-        'Zendesk reply for an unknown conversation',
-      );
+      if (!(err instanceof WorkflowNotFoundError)) {
+        // Temporal unreachable or overloaded: a 5xx makes Zendesk deliver the webhook again, so the reply is not lost.
+        res.set('Retry-After', '10');
+        throw new HttpError(
+          503,
+          'temporal_unavailable',
+          'the reply could not be relayed right now; it will come again',
+          {
+            cause: err,
+          },
+        );
+      }
+      deps.log.warn({ app: decision.app.id, ticket: payload.ticket_id }, 'Zendesk reply for an unknown conversation');
       res.status(200).json({ ignored: 'unknown conversation' });
       return;
     }
