@@ -188,10 +188,18 @@ describe('npm start', () => {
       await new Promise((resolve) => (older.exitCode === null ? older.once('exit', resolve) : resolve(null)));
     }
 
-    const upgraded = start(path.dirname(home), { ...env, PARLEY_HOME: home });
+    // Fresh ports: those picked when the file began may have been taken since by another test file's processes.
+    const upgradedPort = await freePort();
+    const upgraded = start(path.dirname(home), {
+      ...env,
+      PARLEY_HOME: home,
+      PORT: String(await freePort()),
+      PARLEY_TEMPORAL_PORT: String(upgradedPort),
+      PARLEY_TEMPORAL_UI_PORT: String(await freePort()),
+    });
     try {
       await waitForOutput(upgraded, 'Parley is running');
-      const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+      const connection = await Connection.connect({ address: `127.0.0.1:${upgradedPort}` });
       try {
         expect(await missingSearchAttributes(connection, 'default')).toEqual([]);
       } finally {
