@@ -42,6 +42,16 @@ import { startTestSink, type TestSink } from '../test/emulators/test-sink';
 
 const HISTORIES_DIR = path.resolve(__dirname, '..', 'test', 'fixtures', 'histories');
 
+/** The app's Slack block against an emulator: the same in every scenario that posts to Slack. */
+function slackConfig(slack: { botToken: string; signingSecret: string; apiUrl: string }) {
+  return {
+    botToken: slack.botToken,
+    signingSecret: slack.signingSecret,
+    installerUserId: 'U0INSTALL',
+    apiUrl: slack.apiUrl,
+  };
+}
+
 /** One saved run: what the replay test reads back (`events` is the SDK's proto JSON, as `historyToJSON` writes it). */
 interface HistoryFile {
   workflowId: string;
@@ -149,12 +159,7 @@ async function everySignal(keep: Keep): Promise<void> {
           webhooks: [{ url: receiver.url, secret }],
           // A permanent fault re-checks only after ten minutes, so the resume below is what clears it.
           sink: { url: sink.url, policy: { batchWindowMs: 0, recheckMs: 600_000 } },
-          slack: {
-            botToken: slack.botToken,
-            signingSecret: slack.signingSecret,
-            installerUserId: 'U0INSTALL',
-            apiUrl: slack.apiUrl,
-          },
+          slack: slackConfig(slack),
         },
       ],
     }),
@@ -401,12 +406,7 @@ async function erase(keep: Keep): Promise<void> {
           apiKeys: [key],
           webhooks: [{ url: receiver.url, secret }],
           sink: { url: sink.url },
-          slack: {
-            botToken: slack.botToken,
-            signingSecret: slack.signingSecret,
-            installerUserId: 'U0INSTALL',
-            apiUrl: slack.apiUrl,
-          },
+          slack: slackConfig(slack),
         },
       ],
     }),
