@@ -29,6 +29,10 @@ export const HelpScoutConversation = defineSearchAttributeKey('HelpScoutConversa
 /** The conversation's mail thread id (in its reply tokens and Message-IDs): how the inbox finds it. */
 export const EmailThread = defineSearchAttributeKey('EmailThread', SearchAttributeType.KEYWORD);
 export const ParleyIntegrations = defineSearchAttributeKey('ParleyIntegrations', SearchAttributeType.KEYWORD_LIST);
+/** Who handles the conversation (a Slack user id or an agent's name), set by claim/assign; absent when unassigned. */
+export const ParleyAssignee = defineSearchAttributeKey('ParleyAssignee', SearchAttributeType.KEYWORD);
+/** `bot` or `team`: who is in control of the conversation (human takeover). */
+export const ParleyControl = defineSearchAttributeKey('ParleyControl', SearchAttributeType.KEYWORD);
 
 /** Name → Temporal type, as `temporal operator search-attribute create` and the dev server's flag want them. */
 export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList'> = {
@@ -39,6 +43,8 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList'> = {
   ZendeskTicket: 'Keyword',
   HelpScoutConversation: 'Keyword',
   EmailThread: 'Keyword',
+  ParleyAssignee: 'Keyword',
+  ParleyControl: 'Keyword',
   ParleyIntegrations: 'KeywordList',
 };
 

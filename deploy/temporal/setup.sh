@@ -18,6 +18,8 @@ SlackChannel:Keyword
 ZendeskTicket:Keyword
 HelpScoutConversation:Keyword
 EmailThread:Keyword
+ParleyAssignee:Keyword
+ParleyControl:Keyword
 ParleyIntegrations:KeywordList
 "
 
