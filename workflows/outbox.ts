@@ -29,6 +29,7 @@ import {
   holdDeadline,
   sendsInPeriod,
 } from '../common/outbox';
+import { appPriority } from '../common/fairness';
 import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
 /**
@@ -134,7 +135,11 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     if (box.reopened) batch.recent = state.messages.slice(-RECENT_ON_REOPEN);
     const kind = outboxKind(box.key) as OutboxKind;
     const activity = senders[SENDER_ACTIVITIES[kind]];
-    return activity.executeWithOptions({ ...SEND_OPTIONS, summary: describe(box.key, items) }, [batch]);
+    // The app's fairness key here too, for conversations started before the API set it (common/fairness.ts).
+    return activity.executeWithOptions(
+      { ...SEND_OPTIONS, summary: describe(box.key, items), priority: appPriority(state.appId) },
+      [batch],
+    );
   }
 
   function onFailure(box: OutboxState, err: unknown): void {
