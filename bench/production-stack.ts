@@ -65,24 +65,34 @@ function pidAlive(pidFile: string): number | undefined {
   }
 }
 
-async function ports(): Promise<ProductionState> {
-  if (exists(statePath)) return JSON.parse(fs.readFileSync(statePath, 'utf8')) as ProductionState;
-  // Ten consecutive free ports for the server's services (frontend, its HTTP port, history, matching, worker, and
-  // their membership ports).
-  let temporalPort = 0;
+/**
+ * Twelve consecutive free ports for the server's services (frontend, its HTTP port, history, matching, worker, their
+ * membership ports, metrics), below 32768: Temporal's SQL schema keeps membership ports in a `smallint`.
+ */
+async function temporalPorts(): Promise<number> {
   for (;;) {
-    temporalPort = (await freePort()) - 10;
-    if (temporalPort < 20_000 || temporalPort > 60_000) continue;
-    const busy = await Promise.all(Array.from({ length: 12 }, (_, i) => portInUse(temporalPort + i)));
-    if (!busy.some(Boolean)) break;
+    const base = 21_000 + Math.floor(Math.random() * 11_000);
+    const busy = await Promise.all(Array.from({ length: 12 }, (_, i) => portInUse(base + i)));
+    if (!busy.some(Boolean)) return base;
+  }
+}
+
+async function ports(): Promise<ProductionState> {
+  if (exists(statePath)) {
+    const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as ProductionState;
+    if (state.temporalPort + 12 < 32_768) return state;
+    // Picked by an older version of this file: new ports, the same database and password.
+    state.temporalPort = await temporalPorts();
+    fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
+    return state;
   }
   const state = {
     postgresPort: await freePort(),
-    temporalPort,
+    temporalPort: await temporalPorts(),
     password: `pg_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`,
   };
   fs.mkdirSync(home, { recursive: true });
-  fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
+  fs.writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
   return state;
 }
 
@@ -300,11 +310,10 @@ async function startTemporal(state: ProductionState): Promise<number> {
   const configFile = path.join(home, 'temporal.yaml');
   fs.writeFileSync(configFile, serverConfig(state), { mode: 0o600 });
   const logFile = fs.openSync(path.join(home, 'temporal.log'), 'a');
-  const child = spawn(
-    path.join(bin, 'server'),
-    ['--config-file', configFile, '--allow-no-auth', 'start'],
-    { detached: true, stdio: ['ignore', logFile, logFile] },
-  );
+  const child = spawn(path.join(bin, 'server'), ['--config-file', configFile, '--allow-no-auth', 'start'], {
+    detached: true,
+    stdio: ['ignore', logFile, logFile],
+  });
   child.unref();
   fs.writeFileSync(pidFile, String(child.pid));
   say(`Temporal server ${TEMPORAL_SERVER_VERSION} starting on ${address} (${HISTORY_SHARDS} history shards)`);

@@ -83,11 +83,12 @@ async function openLoop(
 const ratio = (parley: number, reference: number): string => num(parley / reference, 2);
 
 export async function sideBySide(h: Harness, quick: boolean): Promise<void> {
-  const messages = envNumber('BENCH_SIDE_MESSAGES', quick ? 1000 : 3000);
+  const messages = envNumber('BENCH_SIDE_MESSAGES', quick ? 500 : 3000);
   const seconds = envNumber('BENCH_SIDE_SECONDS', quick ? 10 : 20);
   const concurrency = envNumber('BENCH_CONCURRENCY', 32);
-  const ingestConversations = 100;
-  const relayConversations = 200;
+  const ingestConversations = quick ? 50 : 100;
+  const relayConversations = quick ? 50 : 200;
+  const step = (what: string): void => void process.stderr.write(`  side by side: ${what}\n`);
   const sink = await startTimedSink();
   const taskQueue = 'bench-reference';
   const reference = await spawnNode(
@@ -112,6 +113,7 @@ export async function sideBySide(h: Harness, quick: boolean): Promise<void> {
   };
   const rows: (string | number)[][] = [];
   try {
+    step('warm-up');
     // Warm-up: every conversation of both relays exists, so the figures measure messages, not starts.
     await pool(relayConversations, concurrency, async (c) => {
       await Promise.all([relay(`c${c}`, `warm-r ${c}`), parley(`c${c}`, `warm-p ${c}`)]);
@@ -122,6 +124,7 @@ export async function sideBySide(h: Harness, quick: boolean): Promise<void> {
       what: 'the warm-up delivered',
     });
 
+    step('ingest');
     const raw = await closedLoop(messages, concurrency, async (i) => {
       await h.client.workflow.signalWithStart(trivial, {
         workflowId: `side-trivial-${i % ingestConversations}`,
@@ -141,6 +144,7 @@ export async function sideBySide(h: Harness, quick: boolean): Promise<void> {
     ]);
     await waitFor(() => sink.count('in ') >= messages, { timeoutMs: 900_000, intervalMs: 250, what: 'ingest drained' });
 
+    step('end to end');
     const relayMax = await endToEnd(sink, 'e2e-r ', messages, concurrency, (i, t) =>
       relay(`c${i % relayConversations}`, t),
     );
@@ -156,7 +160,11 @@ export async function sideBySide(h: Harness, quick: boolean): Promise<void> {
     ]);
 
     // Half of the lower maximum, so both run at the same rate and neither is saturated.
-    const rate = envNumber('BENCH_SIDE_RATE', Math.max(1, Math.round(Math.min(relayMax.perSecond, parleyMax.perSecond) / 2)));
+    const rate = envNumber(
+      'BENCH_SIDE_RATE',
+      Math.max(1, Math.round(Math.min(relayMax.perSecond, parleyMax.perSecond) / 2)),
+    );
+    step(`open loop at ${rate}/s`);
     const relayOpen = await openLoop(sink, 'open-r ', rate, seconds, (i, t) => relay(`c${i % relayConversations}`, t));
     const parleyOpen = await openLoop(sink, 'open-p ', rate, seconds, (i, t) =>
       parley(`c${i % relayConversations}`, t),
@@ -184,7 +192,7 @@ export async function sideBySide(h: Harness, quick: boolean): Promise<void> {
   printTable(
     '0. Side by side: Parley against raw Temporal and a minimal relay',
     { messages, concurrency, openLoopSeconds: seconds, sink: 'bench/timed-sink.ts (no latency)', ...workerSettings() },
-    ['figure', 'reference', 'reference', 'Parley', 'Parley ÷ reference'],
+    ['figure', 'reference', 'the reference', 'Parley', 'Parley ÷ reference'],
     rows,
     [
       'The same dev server, the same sink, one after the other in this run. Parley is reached over HTTP through its',
