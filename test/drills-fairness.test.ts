@@ -1,8 +1,8 @@
 /**
  * Drill (issue 15, 7d): two apps on the same workers, one flooding at ten times what Parley can deliver. The calm
  * app's relay latency (POST → arrival at the sink) before and during the flood: the goal is a p99 at most twice.
- * Delivery is made scarce and known: a worker with 4 activity slots and a sink that takes 1 s per post, so Parley
- * sends at most 4 batches a second; the flood posts 40 messages a second, each to a conversation of its own (one
+ * Delivery is made scarce and known: a worker with 4 workflow-task and 4 activity slots (a send's first attempt runs
+ * locally inside its workflow task) and a sink that takes 1 s per post, so Parley sends at most 4 batches a second; the flood posts 40 messages a second, each to a conversation of its own (one
  * send each, no batching to hide behind). First in, first out, every calm message would wait behind the whole flood;
  * with the app as fairness key (common/fairness.ts) it waits for one free slot.
  */
@@ -50,7 +50,10 @@ beforeAll(async () => {
     temporalAddress: temporalAddress(),
     taskQueue,
     configPath: path.join(dir, 'parley.config.yaml'),
-    env: { PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES: String(SLOTS) },
+    env: {
+      PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES: String(SLOTS),
+      PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(SLOTS),
+    },
     ...(process.env.PARLEY_TEST_WORKFLOW_BUNDLE ? { bundlePath: process.env.PARLEY_TEST_WORKFLOW_BUNDLE } : {}),
   });
   await worker.ready;
@@ -70,10 +73,15 @@ it("keeps the calm app's relay p99 within twice its own while another app floods
     const stream = `${app}:${user}`;
     (sent[stream] ??= []).push(text);
     sentAt.set(text, Date.now());
-    await postUntilAccepted(api.apiUrl, app === 'flood' ? floodKey : calmKey, `/v1/apps/${app}/users/${user}/messages`, {
-      text,
-      id: text.replace(/ /g, '-'),
-    });
+    await postUntilAccepted(
+      api.apiUrl,
+      app === 'flood' ? floodKey : calmKey,
+      `/v1/apps/${app}/users/${user}/messages`,
+      {
+        text,
+        id: text.replace(/ /g, '-'),
+      },
+    );
   };
   /** The calm app: one message a second, round robin over its conversations, for `seconds`. */
   const calm = async (label: string, seconds: number): Promise<string[]> => {
