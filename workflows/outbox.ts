@@ -29,7 +29,6 @@ import {
   holdDeadline,
   sendsInPeriod,
 } from '../common/outbox';
-import { appPriority } from '../common/fairness';
 import { sendWithFastPath } from './send-fast-path';
 import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
@@ -137,7 +136,7 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     const kind = outboxKind(box.key) as OutboxKind;
     const name = SENDER_ACTIVITIES[kind];
     // The app's fairness key here too, for conversations started before the API set it (common/fairness.ts).
-    const options = { ...SEND_OPTIONS, summary: describe(box.key, items), priority: appPriority(state.appId) };
+    const options = { ...SEND_OPTIONS, summary: describe(box.key, items), priority: { fairnessKey: state.appId } };
     // The first attempt locally where that is safe (workflows/send-fast-path.ts), else the activity.
     return sendWithFastPath(kind, name, options, batch, (o, b) => senders[name].executeWithOptions(o, [b]));
   }
