@@ -74,8 +74,10 @@ describe('extractReply', () => {
     ).toBe('One\n\nTwo');
   });
 
-  it('prefers text over html, and uses html when text is blank', () => {
-    expect(extractReply({ text: 'plain', html: '<p>html</p>' })).toBe('plain');
+  // The HTML part's markup says where the quote is; the text part is read when there is no HTML to read.
+  it('prefers html over text, and uses text when html is blank', () => {
+    expect(extractReply({ text: 'plain', html: '<p>html</p>' })).toBe('html');
+    expect(extractReply({ text: 'plain', html: '  <br> ' })).toBe('plain');
     expect(extractReply({ text: '  \n', html: '<p>html</p>' })).toBe('html');
   });
 
@@ -103,8 +105,9 @@ describe('extractReply', () => {
     expect(extractReply({ text })).toBe('> Which plan?\n\nThe yearly one.\n\n> And the seats?\n\nTen.');
   });
 
-  it('returns an empty string when the whole mail is quoted', () => {
-    expect(extractReply({ text: '> only\n> quote\n' })).toBe('');
+  // Issue 20: a mail that is only a quote is kept, not emptied (the inbox would drop it as an empty reply).
+  it('keeps a mail that is only a quote', () => {
+    expect(extractReply({ text: '> only\n> quote\n' })).toBe('> only\n> quote');
   });
 
   it('returns on the upstream pathological fixtures and on huge inputs', () => {
@@ -112,11 +115,12 @@ describe('extractReply', () => {
       /^I think you're onto something/,
     );
     // One 700 kB line of '>': the plain library takes minutes on it.
-    expect(extractReply({ text: readFixture('github-email_reply_parser', 'email_long_quote.txt') })).toBe(
-      'Hi folks\n\nWhat is the best way to clear a Riak bucket of all key, values after\nrunning a test?',
+    // Its quote lines are followed by new text, so they are kept as what the text answers.
+    expect(extractReply({ text: readFixture('github-email_reply_parser', 'email_long_quote.txt') })).toMatch(
+      /^Hi folks\n\nWhat is the best way to clear a Riak bucket of all key, values after\nrunning a test\?\n>/,
     );
-    expect(extractReply({ text: '>\n'.repeat(500_000) })).toBe('');
-    expect(extractReply({ text: '>'.repeat(1_000_000) + 'x' })).toBe('');
+    expect(extractReply({ text: '>\n'.repeat(500_000) })).toBe('>\n'.repeat(500_000).trimEnd());
+    expect(extractReply({ text: '>'.repeat(1_000_000) + 'x' })).toBe('>'.repeat(1_000_000) + 'x');
     const prose = 'We met on Monday at the office and talked on the phone at noon. ';
     expect(extractReply({ text: prose.repeat(16_000) })).toHaveLength(prose.length * 16_000 - 1);
     expect(extractReply({ text: `Short answer.\n\n${prose.repeat(400)}\n\nOn Mon, Ann wrote:\n> q` })).toMatch(
