@@ -28,7 +28,6 @@ const CLOSE_LOOKBACK = 24;
 /** Attributes looked at per tag (class, id, style sit early; a longer tag is a payload, not markup). */
 const MAX_ATTRS = 4_000;
 
-const TAG_NAME = /(\/?)([a-zA-Z][a-zA-Z0-9:-]*)/y;
 const DROPPED = new Set(['style', 'script', 'head', 'title', 'template', 'xml', 'noscript']);
 const VOID = new Set(['br', 'hr', 'img', 'meta', 'link', 'input', 'wbr', 'col', 'base', 'area', 'source']);
 const BLOCK = new Set([
@@ -63,22 +62,30 @@ const BLOCK = new Set([
 ]);
 
 // Markup of quoted history, by kind. Class and id values are matched as substrings of the attributes because
-// clients and forwarders prefix them (`x_gmail_quote`, `x_divRplyFwdMsg`, `yahoo_quoted_1234`).
-const QUOTE_MARKS = ['gmail_quote', 'yahoo_quoted', 'moz-cite-prefix', 'protonmail_quote', 'zmail_extra', 'gmail_attr'];
+// clients and forwarders prefix them (`x_gmail_quote`, `x_divRplyFwdMsg`, `yahoo_quoted_1234`). Gmail's outer
+// `div.gmail_quote` is not one: inline answers are written inside it, between its blockquotes; its attribution
+// (`gmail_attr`) and its blockquotes are.
+const QUOTE_MARKS = ['yahoo_quoted', 'moz-cite-prefix', 'gmail_attr'];
 const HISTORY_MARKS = ['divrplyfwdmsg', 'olk_src_body_section', 'stopspelling', 'mail-editor-reference-message'];
 const SIGNATURE_MARKS = ['gmail_signature', 'moz-signature', 'ms-outlook-mobile-signature', 'ymail_android_signature'];
 
+/** An element that changes the state of the lines inside it; plain elements get no frame. */
 interface Frame {
   tag: string;
+  /** How many elements of this tag were open, this one included, when it opened: its closing tag is the one
+   * that brings the count back below that. */
+  depth: number;
   quote: boolean;
   signature: boolean;
   pre: boolean;
 }
 
-export function htmlToLines(input: string): Line[] {
+/** The lines of an HTML body, at most `maxLines` of them (the rest is not read). */
+export function htmlToLines(input: string, maxLines = Infinity): Line[] {
   const html = input.length > MAX_HTML_CHARS ? input.slice(0, MAX_HTML_CHARS) : input;
   const lines: Line[] = [];
   const stack: Frame[] = [];
+  const open = new Map<string, number>();
   let quote = 0;
   let signature = 0;
   let pre = 0;
@@ -89,11 +96,9 @@ export function htmlToLines(input: string): Line[] {
   let currentSignature = false;
 
   const push = (t: string): void => {
-    lines.push({
-      text: t.replace(/\u00a0/g, ' ').trim(),
-      quote: currentQuote,
-      ...(currentSignature ? { signature: true } : {}),
-    });
+    const line: Line = { text: t.replace(/\u00a0/g, ' ').trim(), quote: currentQuote };
+    if (currentSignature) line.signature = true;
+    lines.push(line);
   };
   const reset = (): void => {
     current = '';
@@ -107,7 +112,7 @@ export function htmlToLines(input: string): Line[] {
     reset();
   };
   const blockEdge = (): void => {
-    if (/[^ \t\r\n\f]/.test(current)) push(current);
+    if (current !== '' && /[^ \t\r\n\f]/.test(current)) push(current);
     reset();
   };
   const mark = (kind: 'history' | 'rule'): void => {
@@ -126,18 +131,18 @@ export function htmlToLines(input: string): Line[] {
         if (k > 0) lineBreak();
         current += part;
       });
-    } else current += s.replace(/[ \t\r\n\f]+/g, ' ');
+    } else current += /[\t\r\n\f]| {2}/.test(s) ? s.replace(/[ \t\r\n\f]+/g, ' ') : s;
   };
 
   let i = 0;
   let gt = -2; // next '>' at or after the current '<'; -2 unknown, -1 none left
-  while (i < html.length) {
+  while (i < html.length && lines.length < maxLines) {
     const lt = html.indexOf('<', i);
     if (lt === -1) {
       text(html.slice(i));
       break;
     }
-    text(html.slice(i, lt));
+    if (lt > i) text(html.slice(i, lt));
     if (html.startsWith('<!--', lt)) {
       const end = html.indexOf('-->', lt + 4);
       i = end === -1 ? html.length : end + 3;
@@ -149,19 +154,29 @@ export function htmlToLines(input: string): Line[] {
       continue;
     }
     if (gt !== -1 && gt < lt) gt = html.indexOf('>', lt);
-    TAG_NAME.lastIndex = lt + 1;
-    const m = gt === -1 ? null : TAG_NAME.exec(html);
-    if (!m || gt === -1) {
+    if (gt === -1) {
+      // No '>' left: the rest is text, not tags (one step, however many '<' follow).
+      text(html.slice(lt));
+      break;
+    }
+    // The tag name, by character codes (no match objects per tag).
+    let p = lt + 1;
+    const closing = html.charCodeAt(p) === 47;
+    if (closing) p++;
+    const nameStart = p;
+    const c0 = html.charCodeAt(p) | 32;
+    if (c0 < 97 || c0 > 122) {
       text('<');
       i = lt + 1;
       continue;
     }
+    while (p < gt && isNameChar(html.charCodeAt(p))) p++;
     i = gt + 1;
-    const closing = m[1] === '/';
-    const tag = (m[2] ?? '').toLowerCase();
-    const rawAttrs = html.slice(TAG_NAME.lastIndex, Math.min(gt, TAG_NAME.lastIndex + MAX_ATTRS));
+    const tag = html.slice(nameStart, p).toLowerCase();
+    const rawAttrs = p < gt ? html.slice(p, Math.min(gt, p + MAX_ATTRS)) : '';
+    const selfClosing = rawAttrs.endsWith('/');
     if (skip > 0) {
-      if (tag === skipTag && !rawAttrs.endsWith('/')) skip += closing ? -1 : 1;
+      if (tag === skipTag && !selfClosing) skip += closing ? -1 : 1;
       continue;
     }
     if (closing) {
@@ -169,13 +184,13 @@ export function htmlToLines(input: string): Line[] {
       continue;
     }
     if (DROPPED.has(tag)) {
-      if (!rawAttrs.endsWith('/')) {
+      if (!selfClosing) {
         skip = 1;
         skipTag = tag;
       }
       continue;
     }
-    const attrs = rawAttrs.toLowerCase();
+    const attrs = rawAttrs.length > 1 ? rawAttrs.toLowerCase() : '';
     if (tag === 'br') {
       lineBreak();
       continue;
@@ -184,24 +199,27 @@ export function htmlToLines(input: string): Line[] {
       mark(attrs.includes('stopspelling') ? 'history' : 'rule');
       continue;
     }
-    if (VOID.has(tag) || rawAttrs.endsWith('/')) continue;
+    if (VOID.has(tag) || selfClosing) continue;
 
-    const isQuote = tag === 'blockquote' || QUOTE_MARKS.some((q) => attrs.includes(q));
-    const isSignature = SIGNATURE_MARKS.some((q) => attrs.includes(q));
-    const style = attrs.includes('style=') ? attrs : '';
-    if (BLOCK.has(tag) || isQuote || isSignature) blockEdge();
-    if (HISTORY_MARKS.some((q) => attrs.includes(q))) mark('history');
-    // Outlook desktop, Windows Mail and Hotmail draw the rule above the header block as the box's top border.
-    else if ((tag === 'div' || tag === 'p') && style.includes('border-top') && !style.includes('border-top:none'))
-      mark('rule');
+    const isQuote =
+      tag === 'blockquote' || (attrs !== '' && tag !== 'span' && QUOTE_MARKS.some((q) => attrs.includes(q)));
+    const isSignature = attrs !== '' && SIGNATURE_MARKS.some((q) => attrs.includes(q));
+    const block = BLOCK.has(tag);
+    if (block || isQuote || isSignature) blockEdge();
+    if (attrs !== '') {
+      if (HISTORY_MARKS.some((q) => attrs.includes(q))) mark('history');
+      // Outlook desktop, Windows Mail and Hotmail draw the rule above the header block as the box's top border.
+      else if ((tag === 'div' || tag === 'p') && attrs.includes('border-top') && !attrs.includes('border-top:none'))
+        mark('rule');
+    }
     if (tag === 'p' && !attrs.includes('msonormal') && lines.length > 0 && quote === 0) lines.push({ text: '', quote });
-    if (stack.length < MAX_STACK) {
-      stack.push({ tag, quote: isQuote, signature: isSignature, pre: tag === 'pre' });
+    const depth = (open.get(tag) ?? 0) + 1;
+    open.set(tag, depth);
+    if ((isQuote || isSignature || tag === 'pre') && stack.length < MAX_STACK) {
+      stack.push({ tag, depth, quote: isQuote, signature: isSignature, pre: tag === 'pre' });
       if (isQuote) quote++;
       if (isSignature) signature++;
       if (tag === 'pre') pre++;
-    }
-    if (isQuote || isSignature) {
       currentQuote = quote;
       currentSignature = signature > 0;
     }
@@ -210,19 +228,28 @@ export function htmlToLines(input: string): Line[] {
   return lines;
 
   function closeTag(tag: string): void {
+    const depth = open.get(tag) ?? 0;
+    if (depth === 0) return; // a closing tag nothing opened
+    open.set(tag, depth - 1);
+    if (BLOCK.has(tag)) blockEdge();
     for (let k = stack.length - 1; k >= 0 && k >= stack.length - CLOSE_LOOKBACK; k--) {
-      if (stack[k]?.tag !== tag) continue;
+      const f = stack[k];
+      if (f?.tag !== tag || f.depth !== depth) continue;
       while (stack.length > k) {
-        const f = stack.pop();
-        if (!f) break;
-        if (f.quote) quote--;
-        if (f.signature) signature--;
-        if (f.pre) pre--;
-        if (BLOCK.has(f.tag) || f.quote || f.signature) blockEdge();
+        const top = stack.pop();
+        if (!top) break;
+        if (top.quote) quote--;
+        if (top.signature) signature--;
+        if (top.pre) pre--;
       }
+      blockEdge();
       return;
     }
   }
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 58 || c === 45;
 }
 
 const ENTITIES: Record<string, string> = {

@@ -217,15 +217,36 @@ const SUBJECT_LABELS = [
   'Konu',
 ];
 export type HeaderKind = 'from' | 'date' | 'to' | 'subject';
-// `*From:*` (Gmail's text of bold), `From :` (French spacing), `发件人：` (full-width colon).
-const label = (words: readonly string[]): RegExp =>
-  new RegExp(`^\\s*[*]{0,2}(?:${alt(words)})[*]{0,2}\\s{0,2}[:：][*]{0,2}(?:\\s|$)`, 'iu');
-export const HEADER_LABELS: ReadonlyArray<readonly [HeaderKind, RegExp]> = [
-  ['from', label(FROM_LABELS)],
-  ['date', label(DATE_LABELS)],
-  ['subject', label(SUBJECT_LABELS)],
-  ['to', label(TO_LABELS)],
-];
+const LABEL_KINDS = new Map<string, HeaderKind>();
+for (const [kind, words] of [
+  ['to', TO_LABELS],
+  ['subject', SUBJECT_LABELS],
+  ['date', DATE_LABELS],
+  ['from', FROM_LABELS],
+] as const)
+  for (const w of words) LABEL_KINDS.set(w.toLowerCase(), kind);
+
+/**
+ * The field of a header line (`From: …`, `*From:*`, `De :`, `发件人：`), or undefined: the text before the first
+ * colon, looked up in the label lists (one map lookup, so every line can be asked).
+ */
+export function headerKind(line: string): HeaderKind | undefined {
+  let colon = -1;
+  for (let k = 0; k < line.length && k < 40; k++) {
+    const c = line.charCodeAt(k);
+    if (c === 58 || c === 0xff1a) {
+      colon = k;
+      break;
+    }
+  }
+  if (colon <= 0) return undefined;
+  const name = line
+    .slice(0, colon)
+    .replace(/^[\s*]+|[\s*]+$/g, '')
+    .replace(/\s+/g, ' ')
+    .toLowerCase();
+  return LABEL_KINDS.get(name);
+}
 
 /** A subject that says the quoted message was forwarded on purpose: `FW:`, `Fwd:`, `WG:`, `TR:`, `RV:` … */
 export const FORWARD_SUBJECT =
@@ -313,9 +334,9 @@ const FORWARD_STEM = new RegExp(`(?:${alt(FORWARD_STEMS)})`, 'iu');
 export function isForwardSeparator(line: string): boolean {
   if (line.length > 120) return false;
   const t = line.trim();
-  if (!FORWARD_STEM.test(t)) return false;
   // Dashed ("---------- Forwarded message ---------") or a short line ending in a colon ("Begin forwarded message:").
-  return /^[-_=*]{2,}/.test(t) || (/[:：]$/.test(t) && t.length <= 80);
+  const shape = /^[-_=*]{2,}/.test(t) || (/[:：]$/.test(t) && t.length <= 80);
+  return shape && FORWARD_STEM.test(t);
 }
 
 /**
@@ -458,13 +479,15 @@ const SENT_DEVICE = new RegExp(
   `^(?:(?:${alt(SENT_VERBS)})\\s+(?:${alt(SENT_PREPOSITIONS)})\\s[^,;!?]{0,70}?(?:${alt(DEVICE_WORDS)})|von\\s[^,;!?]{0,50}?(?:${alt(DEVICE_WORDS)})[^,;!?]{0,40}gesendet)`,
   'iu',
 );
+// Japanese puts the verb last ("iPhoneから送信"), Chinese first ("发自我的iPhone", "从 Windows 版邮件发送").
 const CJK_DEVICE =
-  /^(?:(?:iPhone|iPad|Android|スマートフォン|携帯|スマホ)\s?から送信|(?:发自|發自|来自|來自|寄自|从|從)我的\s?(?:iPhone|iPad|Android|手机|手機|华为|小米|三星|Galaxy|移动设备)|(?:从|從)我的\s?\S{1,20}\s?(?:发送|傳送|發送))/iu;
+  /^(?:.{1,30}から送信|(?:发自|發自|来自|來自|寄自)我的.{1,24}|(?:从|從)\s?.{1,24}?(?:发送|傳送|發送))$/u;
 const OUTLOOK_APP = /outlook.{0,40}(?:ios|android)|(?:ios|android)\s?版\s?outlook/iu;
 /** Text that follows a device line on the same line: "Please excuse my brevity.", "Typos courtesy of …". */
 const DEVICE_TAIL = /^[^<>]{0,80}$/u;
 
 export function isDeviceSignature(line: string): boolean {
+  if (line.length > 400) return false;
   // Outlook appends the link: "Get Outlook for iOS<https://aka.ms/o0ukef>".
   const t = line
     .replace(/<https?:\/\/[^>\s]{1,300}>/g, '')

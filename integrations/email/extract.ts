@@ -19,8 +19,8 @@ import {
   DASHED_PHRASE,
   FORWARD_SUBJECT,
   GLUED_LEAD,
-  HEADER_LABELS,
   type HeaderKind,
+  headerKind,
   LEAD,
   MAX_RULE_LINE,
   ORIGINAL_SEPARATOR,
@@ -70,11 +70,11 @@ export function extractReply(input: ReplyInput): string {
   try {
     const html = typeof input?.html === 'string' ? input.html : '';
     const text = typeof input?.text === 'string' ? input.text : '';
-    if (html.trim() !== '') {
-      const rows = htmlToLines(html).map(fromHtml);
-      if (rows.some((r) => r.body !== '')) return extractRows(rows, 'html');
+    if (/\S/.test(html)) {
+      const rows = htmlToLines(html, MAX_ROWS).map(fromHtml);
+      if (rows.some((r) => r.body !== '')) return extractRows({ rows, tail: '' }, 'html');
     }
-    if (text.trim() === '') return '';
+    if (!/\S/.test(text)) return '';
     return extractRows(textRows(text), 'text');
   } catch {
     // Unreachable by design (every step is plain string work); an unstripped reply is better than a lost one.
@@ -93,9 +93,24 @@ function fromHtml(line: Line): Row {
   };
 }
 
-function textRows(input: string): Row[] {
+/** Lines read in detail; a reply is at the top, and what lies further down is history or kept as it is. */
+export const MAX_ROWS = 10_000;
+
+interface Rows {
+  rows: Row[];
+  /** The text after the first MAX_ROWS lines, kept only where the mail is kept to its end. */
+  tail: string;
+}
+
+function textRows(input: string): Rows {
   const text = (input.length > MAX_TEXT_CHARS ? input.slice(0, MAX_TEXT_CHARS) : input).replace(/\r\n?/g, '\n');
-  return text.split('\n').map((line) => {
+  const rows: Row[] = [];
+  let at = 0;
+  while (at <= text.length && rows.length < MAX_ROWS) {
+    let nl = text.indexOf('\n', at);
+    if (nl === -1) nl = text.length;
+    const line = text.slice(at, nl);
+    at = nl + 1;
     let quote = 0;
     let k = 0;
     // `>`, `> >`, `>>`: count markers with the spaces between them (one pass over the line's start).
@@ -106,21 +121,25 @@ function textRows(input: string): Row[] {
       k++;
     }
     const body = quote > 0 ? line.slice(k).trim() : line.trim();
-    return { raw: line.trimEnd(), body, quote, signature: false, mark: undefined, attribution: false };
-  });
+    rows.push({ raw: line.trimEnd(), body, quote, signature: false, mark: undefined, attribution: false });
+  }
+  return { rows, tail: at < text.length ? text.slice(at).trimEnd() : '' };
 }
 
-function extractRows(input: Row[], source: 'text' | 'html'): string {
-  const rows = mendWrappedQuotes(splitGlued(input));
+function extractRows(input: Rows, source: 'text' | 'html'): string {
+  const rows = mendWrappedQuotes(splitGlued(input.rows));
   const { end, forward } = historyStart(rows);
   const keep = keptRows(rows, end);
+  const withTail = (s: string): string => (input.tail === '' ? s : `${s}\n${input.tail}`);
 
   if (keep === undefined) {
     // Nothing but quotes (or history) above any forward: a mail that is only a quote is kept as it is.
-    if (forward === -1) return render(rows, source, () => true);
-    return render(rows, source, (i) => i >= forward, forward);
+    if (forward === -1) return withTail(render(rows, source, () => true));
+    return withTail(render(rows, source, (i) => i >= forward, forward));
   }
-  return render(rows, source, (i) => keep.has(i) || (forward !== -1 && i >= forward), forward);
+  const reply = render(rows, source, (i) => keep[i] === 1 || (forward !== -1 && i >= forward), forward);
+  // A reply longer than MAX_ROWS lines with no history found goes on in the tail.
+  return forward !== -1 || (end === rows.length && keep.length === rows.length) ? withTail(reply) : reply;
 }
 
 /** Where the quoted history starts (`end`), or where a forwarded message starts (`forward`, kept whole). */
@@ -145,8 +164,10 @@ function historyStart(rows: Row[]): { end: number; forward: number } {
     if (r.body === '' && r.mark !== 'rule') continue;
     if (r.body.length > MAX_RULE_LINE) continue;
     if (isForwardSeparator(r.body)) return { end: n, forward: i };
-    const ruled = r.mark === 'rule' || RULE.test(r.body) || DASHED_PHRASE.test(r.body);
-    if (ruled || ORIGINAL_SEPARATOR.test(r.body)) {
+    // Separator lines start with a rule character; testing only those keeps the per-line cost at a few checks.
+    const dashed = RULE_START.test(r.body);
+    const ruled = r.mark === 'rule' || (dashed && (RULE.test(r.body) || DASHED_PHRASE.test(r.body)));
+    if (ruled || (dashed && ORIGINAL_SEPARATOR.test(r.body))) {
       const at = nextNonBlank(rows, i + 1, 3);
       const block = at === -1 ? undefined : headerBlockAt(rows, at, true);
       if (block?.forward) return { end: n, forward: i };
@@ -177,8 +198,8 @@ function historyStart(rows: Row[]): { end: number; forward: number } {
  * Rows of the reply above `end`: content rows, the signature cut from each content run, and every quote that
  * is followed by new text (an inline or bottom-posted answer's context). Undefined when there is no content.
  */
-function keptRows(rows: Row[], end: number): Set<number> | undefined {
-  const dropped = new Set<number>();
+function keptRows(rows: Row[], end: number): Uint8Array | undefined {
+  const dropped = new Uint8Array(end);
   let hadContent = false;
   let i = 0;
   while (i < end) {
@@ -189,30 +210,38 @@ function keptRows(rows: Row[], end: number): Set<number> | undefined {
     let j = i;
     while (j < end && !isQuoted(rows[j])) j++;
     // A content run [i, j).
-    for (let k = i; k < j; k++) if ((rows[k]?.body ?? '') !== '') hadContent = true;
+    for (let k = i; k < j && !hadContent; k++) if ((rows[k]?.body ?? '') !== '') hadContent = true;
     const sig = signatureStart(rows, i, j);
-    for (let k = sig; k < j; k++) dropped.add(k);
-    for (let k = sig - 1; k >= i; k--) {
+    for (let k = sig; k < j; k++) dropped[k] = 1;
+    // Device lines end the run: "Sent from my iPhone", maybe under "Get Outlook for iOS"; a few at most.
+    let seen = 0;
+    for (let k = sig - 1; k >= i && seen < MAX_DEVICE_LINES; k--) {
       const body = rows[k]?.body ?? '';
       if (body === '') continue;
+      seen++;
       if (!isDeviceSignature(body)) break;
-      dropped.add(k);
+      dropped[k] = 1;
     }
     i = j;
   }
   let last = -1;
   for (let k = end - 1; k >= 0; k--) {
     const r = rows[k];
-    if (r && !isQuoted(r) && r.body !== '' && !dropped.has(k)) {
+    if (r && !isQuoted(r) && r.body !== '' && dropped[k] === 0) {
       last = k;
       break;
     }
   }
-  if (last === -1) return hadContent ? new Set() : undefined;
-  const keep = new Set<number>();
-  for (let k = 0; k <= last; k++) if (!dropped.has(k)) keep.add(k);
+  if (last === -1) return hadContent ? new Uint8Array(0) : undefined;
+  const keep = new Uint8Array(last + 1);
+  for (let k = 0; k <= last; k++) keep[k] = dropped[k] === 0 ? 1 : 0;
   return keep;
 }
+
+/** Device lines looked at above a run's end (a signature is one or two lines; more are text). */
+const MAX_DEVICE_LINES = 3;
+
+const RULE_START = /^[-_=*\u2014\u2500]/;
 
 const isQuoted = (r: Row | undefined): boolean => r !== undefined && (r.quote > 0 || r.attribution);
 
@@ -222,6 +251,8 @@ function signatureStart(rows: Row[], from: number, to: number): number {
     const r = rows[k];
     if (!r) break;
     if (r.signature) return k;
+    const first = r.body.charCodeAt(0);
+    if (first !== 45 && first !== 95) continue; // '-' or '_': every signature line below starts with one
     const t = r.raw.trim();
     if (t === '--' || t === '-- --') return k;
     const blankAbove = k === from || (rows[k - 1]?.body ?? '') === '';
@@ -266,15 +297,19 @@ function headerBlockAt(rows: Row[], i: number, structural: boolean): { forward: 
   return { forward: subject !== '' && FORWARD_SUBJECT.test(subject) };
 }
 
-function headerKind(body: string): HeaderKind | undefined {
-  for (const [kind, re] of HEADER_LABELS) if (re.test(body)) return kind;
-  return undefined;
-}
-
 /** How many rows (1 to 3) an attribution line starting at row i spans, or 0. */
 function attributionAt(rows: Row[], i: number): number {
   const first = rows[i];
   if (!first || first.body === '' || first.body.length > 400) return 0;
+  // Cheap shape first: an attribution ends in a colon, starts with a lead word or a date, or sits above a quote.
+  const next0 = nextNonBlank(rows, i + 1, 6);
+  if (
+    !/[:：]\s*$/.test(first.body) &&
+    !LEAD.test(first.body) &&
+    !/^\d/.test(first.body) &&
+    !(next0 !== -1 && (rows[next0]?.quote ?? 0) > 0)
+  )
+    return 0;
   let joined = '';
   for (let span = 1; span <= 3; span++) {
     const r = rows[i + span - 1];
@@ -293,6 +328,7 @@ function attributionAt(rows: Row[], i: number): number {
 function isAttribution(text: string, quoted: boolean): boolean {
   const t = text.trim();
   const colon = /[:：]$/.test(t);
+  if (!colon && !quoted) return false;
   const address = /@|&lt;|<[^<>\s]{1,200}>/.test(t);
   const digit = /\d/.test(t);
   if (WROTE.test(t)) {
@@ -342,18 +378,26 @@ function gluedAt(body: string): number {
       if (GLUED_LEAD.lastIndex <= m.index) GLUED_LEAD.lastIndex = m.index + 1;
     }
   }
+  if (!body.includes('---') && !body.includes('___') && !body.includes('===')) return -1;
   const dash = body.search(/[-_=]{3,}[^-_=]{1,60}[-_=]{3,}\s*$/);
   if (dash > 0 && ORIGINAL_SEPARATOR.test(body.slice(dash))) return dash;
   return -1;
 }
 
-/** A wrapped link that breaks a quote ("> see\nhttps://…\n> thanks") belongs to the quote around it. */
+/**
+ * A wrapped link that breaks a quote ("> see\nhttps://…\n> thanks", or at the quote's end) belongs to the quote:
+ * a line without spaces right under a quote line, with the quote going on below it or a link that ends the run.
+ */
 function mendWrappedQuotes(rows: Row[]): Row[] {
-  for (let k = 1; k + 1 < rows.length; k++) {
+  for (let k = 1; k < rows.length; k++) {
     const r = rows[k];
     const above = rows[k - 1]?.quote ?? 0;
-    if (!r || r.quote > 0 || above === 0 || rows[k + 1]?.quote !== above) continue;
-    if (r.body !== '' && r.body.length <= MAX_RULE_LINE && !/\s/.test(r.body)) rows[k] = { ...r, quote: above };
+    if (!r || r.quote > 0 || above === 0 || r.body === '' || r.body.length > MAX_RULE_LINE || /\s/.test(r.body))
+      continue;
+    const below = rows[k + 1];
+    const link = /^(?:<?https?:\/\/|www\.)/i.test(r.body);
+    if (below?.quote === above || (link && (below === undefined || below.body === '')))
+      rows[k] = { ...r, quote: above };
   }
   return rows;
 }
