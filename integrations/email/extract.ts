@@ -83,14 +83,30 @@ export function extractReply(input: ReplyInput): string {
 }
 
 function fromHtml(line: Line): Row {
+  // Some webmails (Hotmail, many forwarders) quote with literal `>` in the HTML text; they count as quote depth.
+  const [markers, k] = quoteMarkers(line.text);
+  const body = markers > 0 ? line.text.slice(k).trim() : line.text.trim();
   return {
-    raw: line.text,
-    body: line.text.trim(),
-    quote: line.quote,
+    raw: body,
+    body,
+    quote: line.quote + markers,
     signature: line.signature === true,
     mark: line.mark,
     attribution: false,
   };
+}
+
+/** `>`, `> >`, `>>` at a line's start: how many markers, and where the text after them starts. */
+function quoteMarkers(line: string): [number, number] {
+  let quote = 0;
+  let k = 0;
+  while (k < line.length) {
+    const c = line.charCodeAt(k);
+    if (c === 62) quote++;
+    else if (c !== 32 && c !== 9) break;
+    k++;
+  }
+  return quote > 0 ? [quote, k] : [0, 0];
 }
 
 /** Lines read in detail; a reply is at the top, and what lies further down is history or kept as it is. */
@@ -111,15 +127,7 @@ function textRows(input: string): Rows {
     if (nl === -1) nl = text.length;
     const line = text.slice(at, nl);
     at = nl + 1;
-    let quote = 0;
-    let k = 0;
-    // `>`, `> >`, `>>`: count markers with the spaces between them (one pass over the line's start).
-    while (k < line.length) {
-      const c = line.charCodeAt(k);
-      if (c === 62) quote++;
-      else if (c !== 32 && c !== 9) break;
-      k++;
-    }
+    const [quote, k] = quoteMarkers(line);
     const body = quote > 0 ? line.slice(k).trim() : line.trim();
     rows.push({ raw: line.trimEnd(), body, quote, signature: false, mark: undefined, attribution: false });
   }
