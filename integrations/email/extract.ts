@@ -12,8 +12,6 @@
  * Linear: every line is read a bounded number of times, patterns only see lines of at most MAX_RULE_LINE
  * characters, and the inputs are capped (MAX_TEXT_CHARS, MAX_HTML_CHARS). Pure: no I/O, never throws.
  */
-import { createRequire } from 'node:module';
-import type EmailReplyParserClass from 'email-reply-parser' with { 'resolution-mode': 'import' };
 import { htmlToLines, type Line } from './extract-html';
 import {
   DASHED_PHRASE,
@@ -31,12 +29,6 @@ import {
 } from './extract-locales';
 
 export { MAX_HTML_CHARS } from './extract-html';
-
-// email-reply-parser is ESM-only and this project compiles to CommonJS, where TypeScript refuses a static
-// import; Node >= 20.19 require()s ES modules (node:20 images are past that).
-const { default: EmailReplyParser } = createRequire(__filename)('email-reply-parser') as {
-  default: typeof EmailReplyParserClass;
-};
 
 export interface ReplyInput {
   text?: string;
@@ -56,14 +48,6 @@ interface Row {
   mark: Line['mark'];
   /** An attribution line ("On … wrote:") that belongs to the quote below it. */
   attribution: boolean;
-}
-
-/**
- * The plain email-reply-parser library, kept only as the baseline `npm run email:corpus` compares against on the
- * upstream corpora (its regexes are superlinear: never call it on mail).
- */
-export function parsePlain(text: string): string {
-  return new EmailReplyParser().parseReply(text);
 }
 
 export function extractReply(input: ReplyInput): string {
