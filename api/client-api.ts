@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
+import { appPriority } from '../common/fairness';
 import type { AppConfig } from '../common/config';
 import { integrationTargets } from '../integrations/policies';
 import { conversationWorkflowId, newMessageId } from '../common/ids';
@@ -95,6 +96,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
         ...(profile && displayName(profile) ? { displayName: displayName(profile) } : {}),
       },
       staticSummary: `Conversation with ${who} (${app.name ?? app.id})`,
+      // One app's flood must not starve another's delivery (common/fairness.ts); the sends inherit it.
+      priority: appPriority(app.id),
     };
   }
 
