@@ -131,7 +131,11 @@ function extractRows(input: Rows, source: 'text' | 'html'): string {
   }
   const reply = render(rows, source, (i) => keep[i] === 1 || (forward !== -1 && i >= forward), forward);
   // A reply longer than MAX_ROWS lines with no history found goes on in the tail.
-  return forward !== -1 || (end === rows.length && keep.length === rows.length) ? withTail(reply) : reply;
+  if (forward !== -1) return withTail(reply);
+  let lastText = rows.length - 1;
+  while (lastText >= 0 && rows[lastText]?.body === '') lastText--;
+  // The reply runs on into the tail only when nothing cut it and its last read line is part of it.
+  return input.tail !== '' && end === rows.length && keep.length - 1 === lastText ? withTail(reply) : reply;
 }
 
 /** Where the quoted history starts (`end`), or where a forwarded message starts (`forward`, kept whole). */
