@@ -12,7 +12,15 @@ import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { type InboxCursor } from '../../common/conversation';
-import { decide, type IgnoreReason, type InboundContext, type InboundDecision, type InboundReply } from './inbound';
+import {
+  decide,
+  type IgnoreReason,
+  type InboundBounce,
+  type InboundContext,
+  type InboundDecision,
+  type InboundReply,
+  type InboundUserReply,
+} from './inbound';
 
 /** The IMAP keyword Parley sets on every mail it has dealt with (relayed or ignored), instead of `\Seen`. */
 export const PROCESSED_KEYWORD = '$ParleyProcessed';
@@ -44,6 +52,8 @@ export interface InboxSessionContext {
    * failures fail the session, which is retried, so no reply is lost to an unreachable server.
    */
   relay(reply: InboundReply): Promise<InboundDecision>;
+  /** Hands an app user's answer or a bounce of a fallback mail to its conversation (offline users). */
+  relayUser?(decision: InboundUserReply | InboundBounce): Promise<InboundDecision>;
   log: InboxSessionLog;
   count(result: InboundResult): void;
 }
@@ -211,10 +221,22 @@ async function processMail(input: InboxSessionInput, ctx: InboxSessionContext, c
   const app = input.inbound.appId;
   const decision = await decideMail(input, ctx, uid);
   await input.imap.messageFlagsAdd(String(uid), [PROCESSED_KEYWORD], { uid: true });
-  ctx.count(decision.kind === 'reply' ? 'relayed' : decision.reason);
+  ctx.count(
+    decision.kind === 'reply' || decision.kind === 'user_reply'
+      ? 'relayed'
+      : decision.kind === 'bounce'
+        ? 'bounce'
+        : decision.reason,
+  );
   if (decision.kind === 'reply') {
     cursor.relayed += 1;
     ctx.log.info('email reply relayed', { app, uid, thread: decision.threadId, via: decision.via });
+  } else if (decision.kind === 'user_reply') {
+    cursor.relayed += 1;
+    ctx.log.info("a user's answer by mail relayed", { app, uid, thread: decision.threadId });
+  } else if (decision.kind === 'bounce') {
+    cursor.ignored += 1;
+    ctx.log.info('a fallback mail bounced: mail to the address stops', { app, uid, thread: decision.threadId });
   } else {
     cursor.ignored += 1;
     ctx.log.info('email ignored', { app, uid, reason: decision.reason, detail: decision.detail });
@@ -227,5 +249,8 @@ async function decideMail(input: InboxSessionInput, ctx: InboxSessionContext, ui
   if (!message || !message.source)
     return { kind: 'ignored', reason: 'malformed', detail: 'the server returned no source' };
   const decision = await readMail(message.source, input.inbound);
-  return decision.kind === 'reply' ? ctx.relay(decision) : decision;
+  if (decision.kind === 'reply') return ctx.relay(decision);
+  if (decision.kind === 'user_reply' || decision.kind === 'bounce')
+    return ctx.relayUser ? ctx.relayUser(decision) : decision;
+  return decision;
 }
