@@ -13,9 +13,9 @@ import {
   sendRawMail,
   startTestMailServer,
   type FetchedMail,
+  type MailServer,
   type MailAccount,
 } from './helpers/mail';
-import type { MailServer } from './helpers/mail';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { freePort } from './helpers/ports';
 import { waitFor } from './helpers/wait';
