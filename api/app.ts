@@ -14,6 +14,7 @@ import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
 import { createIntegrationsRouter } from './integrations';
 import { createOfflineRouter } from './offline';
+import { bodyDepthGuard } from './budgets';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
 
@@ -94,8 +95,9 @@ export function createApp(deps: AppDeps): Express {
       next();
     },
     json,
+    bodyDepthGuard(),
     requireAppKey(deps.config, keyring),
-    createClientApi({ ...deps, metrics }),
+    createClientApi({ ...deps, metrics, apiReplicas: deps.config.server.apiReplicas }),
     createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
   );
   app.use(notFound);
