@@ -69,12 +69,20 @@ export interface IntegrationTarget {
 
 export type OutboxItemKind = 'message:user' | 'message:agent' | 'conversation:archived';
 
-/** One thing an outbox must send; carries a copy of the message so it survives the window. */
+/**
+ * One thing an outbox must send. In the workflow's queue it refers to its message by `seq` (kept once, in the window
+ * or among the held messages); in the batch a send activity gets, it carries the message. Runs of older code copied
+ * the message into each queue item: read on start and turned into a reference (workflows/bounds.ts).
+ */
 export interface OutboxItem {
   /** Stable across retries and continue-as-new: the webhook event id, the integration's dedupe key. */
   eventId: string;
   kind: OutboxItemKind;
   message?: ConversationMessage;
+  /** In the queue: the stored message's seq. */
+  seq?: number;
+  /** In the queue: the message's bytes as Temporal stores them, for the batch and backlog budgets. */
+  bytes?: number;
   /** Workflow time (epoch ms) it was queued; the batch window counts from the oldest pending item. */
   enqueuedAt: number;
 }

@@ -2,7 +2,9 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   makeContinueAsNewFunc,
+  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -23,11 +25,11 @@ import {
   resumeOutboxSignal,
   SEEN_IDS,
   userMessageSignal,
-  WINDOW_SIZE,
   type CarriedAfterErasure,
   type ConversationInput,
   type ConversationState,
   type ErasureState,
+  type StoredMessage,
   type UserMessageSignal,
 } from './definitions';
 import {
@@ -40,6 +42,17 @@ import {
 } from '../common/conversation';
 import type { ErasureReport } from '../common/erasure';
 import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
+import { jsonBytes } from '../common/budgets';
+import {
+  BACKLOG_PATCH,
+  boundedReply,
+  boundedUserParts,
+  CARRIED_BYTES,
+  migrateState,
+  checkedBacklog,
+  seenKey,
+  storeMessage,
+} from './bounds';
 import { eraseConversation } from './erase';
 import { createOutboxRunner, newOutbox } from './outbox';
 
@@ -81,20 +94,33 @@ function initialState(input: ConversationInput): ConversationState {
  */
 export async function conversation(input: ConversationInput): Promise<ErasureReport | void> {
   const state = input.state ?? initialState(input);
+  // State carried from a run of older code is read into today's shape (messages kept once, the window in bytes).
+  migrateState(state);
   const conversationId = workflowInfo().workflowId;
-  const outboxes = createOutboxRunner(state, conversationId);
+  const outboxes = createOutboxRunner(state, conversationId, { afterSend: checkBacklog });
 
   function seen(id: string): boolean {
-    if (state.seenIds.includes(id)) return true;
-    state.seenIds.push(id);
+    const key = seenKey(id);
+    if (state.seenIds.includes(id) || state.seenIds.includes(key)) return true;
+    state.seenIds.push(key);
     if (state.seenIds.length > SEEN_IDS) state.seenIds.splice(0, state.seenIds.length - SEEN_IDS);
     return false;
   }
 
-  function remember(message: ConversationMessage): void {
-    state.messages.push(message);
-    if (state.messages.length > WINDOW_SIZE) state.messages.splice(0, state.messages.length - WINDOW_SIZE);
-    state.updatedAt = message.at;
+  /** Keeps the message once, in the window (workflows/bounds.ts); its bytes, for the outboxes' budgets. */
+  function remember(message: ConversationMessage): number {
+    return storeMessage(state, message);
+  }
+
+  /**
+   * Tells the API, through the memo, when the backlog of blocked outboxes fills up or opens again (a signal cannot
+   * be refused, so the API reads the memo before it signals). Only at those changes: no upsert per message.
+   */
+  function checkBacklog(): void {
+    const next = checkedBacklog(state, Date.now());
+    if (!next || !patched(BACKLOG_PATCH)) return;
+    state.backlog = next;
+    upsertMemo({ backlog: next });
   }
 
   function setStatus(status: ConversationState['status']): void {
@@ -123,23 +149,30 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   }
 
   /** Queues an item on every enabled outbox that should get it (not back to where it came from). */
-  function enqueue(kind: OutboxItemKind, message: ConversationMessage | undefined, except?: string): void {
+  function enqueue(kind: OutboxItemKind, message: StoredMessage | undefined, except?: string, bytes = 0): void {
     for (const box of Object.values(state.outboxes)) {
       if (!box.enabled || box.key === except) continue;
       const toClient = outboxKind(box.key) === 'webhook';
       // Client apps hear about agent replies and archives; integrations about everything but their own.
       if (toClient && kind === 'message:user') continue;
       const item: OutboxItem = { eventId: `evt_${uuid4().replace(/-/g, '')}`, kind, enqueuedAt: Date.now() };
-      if (message) item.message = message;
+      // A reference to the one stored copy, not a copy per outbox.
+      if (message) {
+        item.seq = message.seq;
+        item.bytes = bytes;
+      }
       box.queue.push(item);
     }
+    checkBacklog();
   }
 
   /** While erasing, what the app sends for the user waits for the fresh conversation after this run. */
   function carry(erasure: ErasureState, msg: UserMessageSignal): void {
     const carried = erasure.carried.messages;
     if (carried.some((m) => m.id === msg.id)) return;
-    if (carried.length >= CARRIED_AFTER_ERASURE) erasure.dropped += 1;
+    // Bounded in bytes too: what is carried is the next run's input.
+    if (carried.length >= CARRIED_AFTER_ERASURE || jsonBytes(carried) + jsonBytes(msg) > CARRIED_BYTES)
+      erasure.dropped += 1;
     else carried.push(msg);
   }
 
@@ -152,21 +185,28 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     if (seen(msg.id)) return;
     if (state.status === 'archived') for (const box of Object.values(state.outboxes)) box.reopened = true;
     setStatus('active');
-    const message: ConversationMessage = { id: msg.id, role: 'user', text: msg.text, at: msg.at };
-    if (msg.metadata) message.metadata = msg.metadata;
-    remember(message);
+    const parts = boundedUserParts(msg.text, msg.metadata);
+    const message: ConversationMessage = { id: msg.id, role: 'user', text: parts.text, at: msg.at };
+    if (parts.metadata) message.metadata = parts.metadata;
+    if (msg.backlog) state.backlogLimits = msg.backlog;
+    const bytes = remember(message);
     state.totalMessages += 1;
     applyTargets(msg);
-    enqueue('message:user', message);
+    enqueue('message:user', message, undefined, bytes);
   }
 
-  setHandler(agentReplySignal, (reply) => {
+  setHandler(agentReplySignal, (received) => {
     // The conversation is being erased: a reply has nowhere to go (its vendor conversation is going too).
     if (state.erasure) {
       state.erasure.dropped += 1;
       return;
     }
-    if (seen(reply.id)) return;
+    if (seen(received.id)) return;
+    // The inbound paths cut a reply over their budget; this is the workflow's own defence against one that was not.
+    const bounded = boundedReply(received);
+    if (bounded.cutFrom !== undefined)
+      log.warn('agent reply cut to its budget', { source: received.source, id: received.id, bytes: bounded.cutFrom });
+    const reply = bounded.reply;
     const message: ConversationMessage = {
       id: reply.id,
       role: 'agent',
@@ -175,8 +215,8 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       source: reply.source,
       agent: reply.agent,
     };
-    remember(message);
-    enqueue('message:agent', message, reply.source);
+    const bytes = remember(message);
+    enqueue('message:agent', message, reply.source, bytes);
   });
 
   setHandler(archiveSignal, ({ source }) => {

@@ -6,6 +6,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
   TimeoutFailure,
@@ -29,6 +30,8 @@ import {
   holdDeadline,
   sendsInPeriod,
 } from '../common/outbox';
+import { jsonBytes } from '../common/budgets';
+import { BATCH_BYTES_PATCH, batchCount, recentMessages, releaseHeld, resolveItem } from './bounds';
 import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
 /**
@@ -100,7 +103,16 @@ export interface OutboxRunner {
   ensureRunning(key: string): void;
 }
 
-export function createOutboxRunner(state: ConversationState, conversationId: string): OutboxRunner {
+export interface OutboxHooks {
+  /** After each send, done or failed: queues changed (the conversation re-checks its backlog). */
+  afterSend?: () => void;
+}
+
+export function createOutboxRunner(
+  state: ConversationState,
+  conversationId: string,
+  hooks: OutboxHooks = {},
+): OutboxRunner {
   let inFlight = 0;
   let draining = false;
   const running: string[] = [];
@@ -121,17 +133,24 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     }
   }
 
-  async function send(box: OutboxState, items: OutboxItem[]): Promise<OutboxSendResult | void> {
-    const batch: OutboxBatch = {
+  /** The batch without its items: what every send carries whatever its size. */
+  function batchFrame(box: OutboxState): Omit<OutboxBatch, 'items'> {
+    const frame: Omit<OutboxBatch, 'items'> = {
       appId: state.appId,
       userId: state.userId,
       conversationId,
       outbox: box.key,
       profile: state.profile,
       refs: state.refs,
-      items,
     };
-    if (box.reopened) batch.recent = state.messages.slice(-RECENT_ON_REOPEN);
+    // Bounded in bytes as well as in count (workflows/bounds.ts).
+    if (box.reopened) frame.recent = recentMessages(state, RECENT_ON_REOPEN);
+    return frame;
+  }
+
+  async function send(box: OutboxState, items: OutboxItem[]): Promise<OutboxSendResult | void> {
+    // Queue items refer to their message; the activity gets the messages themselves.
+    const batch: OutboxBatch = { ...batchFrame(box), items: items.map((item) => resolveItem(state, item)) };
     const kind = outboxKind(box.key) as OutboxKind;
     const activity = senders[SENDER_ACTIVITIES[kind]];
     return activity.executeWithOptions({ ...SEND_OPTIONS, summary: describe(box.key, items) }, [batch]);
@@ -194,7 +213,12 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
         }
       }
 
-      const items = box.queue.slice(0, batchSize(box));
+      // Cut by bytes as well as by count (a batch of 50 large messages was over Temporal's 2 MB payload limit and
+      // failed the workflow task forever); behind a patch, as it changes how many sends a queue takes.
+      const count = patched(BATCH_BYTES_PATCH)
+        ? batchCount(state, box, batchSize(box), jsonBytes(batchFrame(box)))
+        : batchSize(box);
+      const items = box.queue.slice(0, count);
       box.status = 'sending';
       inFlight += 1;
       try {
@@ -211,6 +235,8 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
       } finally {
         inFlight -= 1;
       }
+      releaseHeld(state);
+      hooks.afterSend?.();
     }
   }
 
