@@ -121,6 +121,27 @@ export type EmailConfig = z.infer<typeof emailSchema>;
 const sinkSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
 export type SinkConfig = z.infer<typeof sinkSchema>;
 
+/**
+ * `limits.conversationBacklog` (issue 15): how much one conversation's blocked outboxes (faulted, rate-limited,
+ * waiting for their budget) may hold before the API answers 429 `conversation_backlogged`. Deliveries (a message
+ * waiting for two outboxes counts twice) and their bytes; the bytes keep the workflow's state under its budget, so
+ * they are capped at 256 kB.
+ */
+const conversationBacklogSchema = z.strictObject({
+  messages: z.number().int().min(1).max(5000).default(1000),
+  bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024)
+    .default(128 * 1024),
+});
+
+/** An app's limits. */
+const limitsSchema = z.strictObject({
+  conversationBacklog: conversationBacklogSchema.default({ messages: 1000, bytes: 128 * 1024 }),
+});
+
 /** An app id: in workflow ids, search attributes and URLs. */
 export const appIdSchema = z
   .string()
@@ -139,6 +160,7 @@ export const appSchema = z
     sink: sinkSchema.optional(),
     /** The sink's old name (deprecated): read as `sink`. */
     test: sinkSchema.optional(),
+    limits: limitsSchema.default({ conversationBacklog: { messages: 1000, bytes: 128 * 1024 } }),
   })
   .superRefine((app, ctx) => {
     if (app.sink && app.test)

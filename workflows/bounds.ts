@@ -17,7 +17,7 @@ import {
   type OutboxItem,
   type OutboxState,
 } from '../common/conversation';
-import { DEFAULT_BACKLOG, nextBacklog, type BacklogState } from '../common/backlog';
+import { BLOCKED_STATUSES, DEFAULT_BACKLOG, nextBacklog, type BacklogState } from '../common/backlog';
 import { WINDOW_SIZE, type ConversationState, type StoredMessage } from './definitions';
 
 const KB = 1024;
@@ -25,6 +25,8 @@ const KB = 1024;
 /** `patched()` ids of the new commands: the batch cut by bytes (a batch's size), the backlog's memo upserts. */
 export const BATCH_BYTES_PATCH = 'outbox-batch-bytes';
 export const BACKLOG_PATCH = 'conversation-backlog-memo';
+/** `patched()` id of the wait before continue-as-new until what is carried fits (readyToCarry). */
+export const CARRY_PATCH = 'continue-as-new-when-it-fits';
 
 /** The window of recent messages (the API's `GET …/messages`, a reopened outbox's history): at most this many bytes. */
 export const WINDOW_BYTES = 96 * KB;
@@ -54,7 +56,6 @@ export function boundedReply(reply: AgentReply): { reply: AgentReply; cutFrom?: 
   const marker = cutMarker(bytes, sourceLabel(reply.source));
   return { reply: { ...reply, text: cutToBudget(reply.text, AGENT_TEXT_BYTES, marker).text }, cutFrom: bytes };
 }
-
 
 /** A user message's text and metadata within the workflow's own budgets (the API's are tighter). */
 export function boundedUserParts(
@@ -235,4 +236,15 @@ function hash64(s: string): string {
  */
 export function seenKey(id: string): string {
   return id.length <= 32 ? id : `#${hash64(id)}`;
+}
+
+/**
+ * Whether the state may be carried into the next run now: the messages held for the outboxes are within the
+ * backlog's bytes, or the outboxes holding them cannot deliver now (then the API's 429 keeps them bounded). A jam
+ * of large messages in a batch window drains in a few sends; continue-as-new waits for that rather than carry it.
+ */
+export function readyToCarry(state: ConversationState): boolean {
+  const limit = (state.backlogLimits ?? DEFAULT_BACKLOG).bytes;
+  if ((state.heldBytes ?? 0) <= limit) return true;
+  return Object.values(state.outboxes).every((box) => box.queue.length === 0 || BLOCKED_STATUSES.includes(box.status));
 }

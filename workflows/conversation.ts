@@ -46,6 +46,8 @@ import { jsonBytes } from '../common/budgets';
 import {
   BACKLOG_PATCH,
   boundedReply,
+  CARRY_PATCH,
+  readyToCarry,
   boundedUserParts,
   CARRIED_BYTES,
   migrateState,
@@ -303,6 +305,10 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       (limit !== undefined && workflowInfo().historyLength >= limit) ||
       state.erasure !== undefined,
   );
+  if (state.erasure) return endErased(state.erasure);
+  // The next run's input carries every message still queued: while outboxes that can deliver are working through
+  // more than the backlog's bytes (a jam of large messages inside a batch window), let them send first.
+  if (patched(CARRY_PATCH)) await condition(() => state.erasure !== undefined || readyToCarry(state));
   if (state.erasure) return endErased(state.erasure);
   outboxes.drain();
   await condition(() => outboxes.inFlight() === 0 && allHandlersFinished());

@@ -1,0 +1,94 @@
+/**
+ * What a workflow's history says about the payloads Parley handed Temporal: the largest signal, activity input and
+ * continue-as-new input (bytes of the payloads' data as stored), and whether any workflow task failed.
+ */
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+
+export interface PayloadFigures {
+  signal: number;
+  activityInput: number;
+  continueAsNewInput: number;
+  workflowTaskFailures: number;
+  /** The failures' messages, when there were any (e.g. TMPRL1103 for a payload over the limit). */
+  failures: string[];
+}
+
+function size(payloads: temporal.api.common.v1.IPayloads | null | undefined): number {
+  let bytes = 0;
+  for (const p of payloads?.payloads ?? []) {
+    bytes += p.data?.length ?? 0;
+    for (const value of Object.values(p.metadata ?? {})) bytes += value?.length ?? 0;
+  }
+  return bytes;
+}
+
+export function payloadFigures(history: temporal.api.history.v1.IHistory): PayloadFigures {
+  const figures: PayloadFigures = {
+    signal: 0,
+    activityInput: 0,
+    continueAsNewInput: 0,
+    workflowTaskFailures: 0,
+    failures: [],
+  };
+  for (const event of history.events ?? []) {
+    const signal = event.workflowExecutionSignaledEventAttributes;
+    if (signal) figures.signal = Math.max(figures.signal, size(signal.input));
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) figures.activityInput = Math.max(figures.activityInput, size(scheduled.input));
+    const continued = event.workflowExecutionContinuedAsNewEventAttributes;
+    if (continued) figures.continueAsNewInput = Math.max(figures.continueAsNewInput, size(continued.input));
+    const failed = event.workflowTaskFailedEventAttributes;
+    if (failed) {
+      figures.workflowTaskFailures++;
+      if (figures.failures.length < 3) figures.failures.push(failed.failure?.message ?? String(failed.cause));
+    }
+  }
+  return figures;
+}
+
+/** A run's history in small pages: a page of 100 big events passes gRPC's default 4 MB message size. */
+export async function historyOf(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+): Promise<temporal.api.history.v1.IHistory> {
+  const events: temporal.api.history.v1.IHistoryEvent[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  for (;;) {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId, ...(runId ? { runId } : {}) },
+      maximumPageSize: 10,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    events.push(...(page.history?.events ?? []));
+    if (!page.nextPageToken || page.nextPageToken.length === 0) break;
+    nextPageToken = page.nextPageToken;
+  }
+  return { events };
+}
+
+/** The figures over every run of a workflow id (newest first in visibility; all of them counted). */
+export async function payloadFiguresOf(client: Client, workflowId: string, runIds: string[]): Promise<PayloadFigures> {
+  const total: PayloadFigures = {
+    signal: 0,
+    activityInput: 0,
+    continueAsNewInput: 0,
+    workflowTaskFailures: 0,
+    failures: [],
+  };
+  for (const runId of runIds) {
+    const f = payloadFigures(await historyOf(client, workflowId, runId));
+    total.signal = Math.max(total.signal, f.signal);
+    total.activityInput = Math.max(total.activityInput, f.activityInput);
+    total.continueAsNewInput = Math.max(total.continueAsNewInput, f.continueAsNewInput);
+    total.workflowTaskFailures += f.workflowTaskFailures;
+    total.failures.push(...f.failures);
+  }
+  return total;
+}
+
+export function kB(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} kB`;
+}
