@@ -4,15 +4,16 @@
  * signals a user message, the API reads the memo with `describe` (no worker involved: it works while workers are
  * down, as `signalWithStart` does) and answers 429 `conversation_backlogged` with `Retry-After` while it is full.
  *
- * The answer is kept per conversation for `ttlMs` (1 s), so a busy conversation costs one `describe` a second per
- * replica, not one per message; a conversation that just filled up may take that long to be refused. The cache is
- * bounded (`maxEntries`), oldest first out.
+ * The answer is kept per conversation, "open" for `openTtlMs` (250 ms) and "full" for `fullTtlMs` (1 s), so a busy
+ * conversation costs a few `describe`s a second per replica, not one per message. From 80% of a limit the workflow
+ * marks its backlog `near`, and the API then reads the memo before every post, so the refusal comes at the limit
+ * (give or take the messages the workflow has not yet taken in). The cache is bounded (`maxEntries`).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { backlogRetryAfterSeconds, type BacklogState } from '../common/backlog';
 
 export interface BacklogGate {
-  /** The conversation's backlog as its memo shows it; undefined when open, or when there is no conversation yet. */
+  /** The conversation's backlog when its memo shows it full; undefined when open, or with no conversation yet. */
   read(workflowId: string): Promise<BacklogState | undefined>;
   /** Seconds a client should wait, for `Retry-After`. */
   retryAfterSeconds(state: BacklogState): number;
@@ -20,7 +21,8 @@ export interface BacklogGate {
 
 export interface BacklogGateOptions {
   temporal: Client;
-  ttlMs?: number;
+  openTtlMs?: number;
+  fullTtlMs?: number;
   maxEntries?: number;
 }
 
@@ -29,16 +31,23 @@ function isBacklogState(value: unknown): value is BacklogState {
 }
 
 export function createBacklogGate(options: BacklogGateOptions): BacklogGate {
-  const ttlMs = options.ttlMs ?? 1000;
+  const openTtlMs = options.openTtlMs ?? 250;
+  const fullTtlMs = options.fullTtlMs ?? 1000;
   const maxEntries = options.maxEntries ?? 10_000;
   const cache = new Map<string, { at: number; state: BacklogState | undefined }>();
+
+  function fresh(entry: { at: number; state: BacklogState | undefined }, now: number): boolean {
+    if (entry.state?.full) return now - entry.at < fullTtlMs;
+    if (entry.state?.near) return false;
+    return now - entry.at < openTtlMs;
+  }
 
   async function describe(workflowId: string): Promise<BacklogState | undefined> {
     try {
       const description = await options.temporal.workflow.getHandle(workflowId).describe();
       if (description.status.name !== 'RUNNING') return undefined;
       const memo = description.memo?.backlog;
-      return isBacklogState(memo) && memo.full ? memo : undefined;
+      return isBacklogState(memo) && (memo.full || memo.near) ? memo : undefined;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       // Temporal unreachable: the signal that follows fails and says so; this check does not decide it.
@@ -50,12 +59,14 @@ export function createBacklogGate(options: BacklogGateOptions): BacklogGate {
     async read(workflowId) {
       const now = Date.now();
       const hit = cache.get(workflowId);
-      if (hit && now - hit.at < ttlMs) return hit.state;
-      const state = await describe(workflowId);
-      cache.delete(workflowId);
-      cache.set(workflowId, { at: now, state });
-      if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
-      return state;
+      let entry = cache.get(workflowId);
+      if (!entry || !fresh(entry, now)) {
+        entry = { at: now, state: await describe(workflowId) };
+        cache.delete(workflowId);
+        cache.set(workflowId, entry);
+        if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+      }
+      return entry.state?.full ? entry.state : undefined;
     },
     retryAfterSeconds: (state) => backlogRetryAfterSeconds(state, Date.now()),
   };

@@ -17,6 +17,11 @@ export interface BacklogLimits {
 /** Whether the backlog is full, as the workflow last decided (and told the API in the memo's `backlog`). */
 export interface BacklogState {
   full: boolean;
+  /**
+   * Past NEAR_AT of a limit: the API then reads the memo before every post instead of trusting its cached view
+   * for a while, so a conversation is refused at its limit rather than some posts past it.
+   */
+  near?: boolean;
   /** ISO 8601: since when it is full. */
   since?: string;
   /** The outbox holding the most. */
@@ -35,6 +40,9 @@ export const DEFAULT_BACKLOG: BacklogLimits = { messages: 1000, bytes: 128 * KB 
 
 /** A full backlog opens again once everything pending is below this share of both limits (no flapping). */
 export const REOPEN_AT = 0.9;
+/** From this share of a limit the backlog is `near` (the API stops caching its view); below NEAR_UNTIL no longer. */
+export const NEAR_AT = 0.8;
+export const NEAR_UNTIL = 0.7;
 
 /** Outbox statuses in which an outbox cannot deliver now: what it holds counts as backlog. */
 export const BLOCKED_STATUSES: readonly OutboxState['status'][] = ['faulted', 'rate_limited', 'budget_wait'];
@@ -60,10 +68,16 @@ export function measureBacklog(outboxes: Record<string, OutboxState>, all = fals
   return { messages, bytes, ...(biggest ? { outbox: biggest.key } : {}) };
 }
 
+/** Whether `figures` reach `share` of either limit. */
+function reaches(figures: BacklogFigures, limits: BacklogLimits, share: number): boolean {
+  return figures.messages >= limits.messages * share || figures.bytes >= limits.bytes * share;
+}
+
 /**
  * The backlog's verdict after a change (a message queued, a send done or failed): `full` once the blocked outboxes
- * hold as much as the limits allow; open again once everything pending is below 90% of both. Returns the new state
- * when it changes, else undefined (so the workflow upserts its memo only at those changes).
+ * hold as much as the limits allow, open again once everything pending is below 90% of both; `near` from 80% of a
+ * limit until below 70%. Returns the new state when it changes, else undefined (so the workflow upserts its memo
+ * only at those changes).
  */
 export function nextBacklog(
   outboxes: Record<string, OutboxState>,
@@ -71,21 +85,28 @@ export function nextBacklog(
   current: BacklogState | undefined,
   now: number,
 ): BacklogState | undefined {
-  if (current?.full !== true) {
-    const blocked = measureBacklog(outboxes);
-    if (blocked.messages < limits.messages && blocked.bytes < limits.bytes) return undefined;
+  const pending = measureBacklog(outboxes, true);
+  if (current?.full === true && reaches(pending, limits, REOPEN_AT)) return undefined;
+  const blocked = measureBacklog(outboxes);
+  let next: BacklogState;
+  if (reaches(blocked, limits, 1)) {
+    if (current?.full === true) return undefined;
     const box = blocked.outbox ? outboxes[blocked.outbox] : undefined;
     const until = box?.holdUntil ?? box?.fault?.nextCheckAt;
-    return {
+    next = {
       full: true,
       since: new Date(now).toISOString(),
       ...(blocked.outbox ? { outbox: blocked.outbox } : {}),
       ...(until !== undefined ? { retryAt: until } : {}),
     };
+  } else {
+    const wasNear = current?.near === true || current?.full === true;
+    const near = reaches(blocked, limits, NEAR_AT) || (wasNear && reaches(pending, limits, NEAR_UNTIL));
+    next = near ? { full: false, near: true } : { full: false };
   }
-  const pending = measureBacklog(outboxes, true);
-  if (pending.messages >= limits.messages * REOPEN_AT || pending.bytes >= limits.bytes * REOPEN_AT) return undefined;
-  return { full: false };
+  const same =
+    next.full === (current?.full === true) && (next.near === true) === (current?.near === true) && !next.full;
+  return same ? undefined : next;
 }
 
 /** How long a client should wait before posting again to a full conversation, in whole seconds (1 s … 5 min). */
