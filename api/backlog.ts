@@ -58,7 +58,6 @@ export function createBacklogGate(options: BacklogGateOptions): BacklogGate {
   return {
     async read(workflowId) {
       const now = Date.now();
-      const hit = cache.get(workflowId);
       let entry = cache.get(workflowId);
       if (!entry || !fresh(entry, now)) {
         entry = { at: now, state: await describe(workflowId) };

@@ -47,7 +47,7 @@ export interface ClientApiDeps {
 
 /** `GET …/conversation`'s `backlog`: what the blocked outboxes hold, the limits, and whether posts are refused. */
 function backlogSummary(state: ConversationState) {
-  const held = measureBacklog(state.outboxes);
+  const held = measureBacklog(state.outboxes, Date.now());
   return {
     full: state.backlog?.full === true,
     messages: held.messages,

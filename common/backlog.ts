@@ -47,6 +47,15 @@ export const NEAR_UNTIL = 0.7;
 /** Outbox statuses in which an outbox cannot deliver now: what it holds counts as backlog. */
 export const BLOCKED_STATUSES: readonly OutboxState['status'][] = ['faulted', 'rate_limited', 'budget_wait'];
 
+/** A send still going after this long is being retried (the vendor fails transiently): blocked too. */
+export const STUCK_SENDING_MS = 60_000;
+
+/** Whether the outbox cannot deliver now: paused, held, waiting for its budget, or stuck in a retried send. */
+export function isBlocked(box: OutboxState, now: number): boolean {
+  if (BLOCKED_STATUSES.includes(box.status)) return true;
+  return box.status === 'sending' && box.sendingSince !== undefined && now - box.sendingSince >= STUCK_SENDING_MS;
+}
+
 export interface BacklogFigures {
   messages: number;
   bytes: number;
@@ -55,12 +64,12 @@ export interface BacklogFigures {
 }
 
 /** What the blocked outboxes hold (or, with `all`, every outbox). Items of older runs without `bytes` count 0. */
-export function measureBacklog(outboxes: Record<string, OutboxState>, all = false): BacklogFigures {
+export function measureBacklog(outboxes: Record<string, OutboxState>, now: number, all = false): BacklogFigures {
   let messages = 0;
   let bytes = 0;
   let biggest: OutboxState | undefined;
   for (const box of Object.values(outboxes)) {
-    if (box.queue.length === 0 || (!all && !BLOCKED_STATUSES.includes(box.status))) continue;
+    if (box.queue.length === 0 || (!all && !isBlocked(box, now))) continue;
     messages += box.queue.length;
     for (const item of box.queue) bytes += item.bytes ?? 0;
     if (!biggest || box.queue.length > biggest.queue.length) biggest = box;
@@ -85,9 +94,9 @@ export function nextBacklog(
   current: BacklogState | undefined,
   now: number,
 ): BacklogState | undefined {
-  const pending = measureBacklog(outboxes, true);
+  const pending = measureBacklog(outboxes, now, true);
   if (current?.full === true && reaches(pending, limits, REOPEN_AT)) return undefined;
-  const blocked = measureBacklog(outboxes);
+  const blocked = measureBacklog(outboxes, now);
   let next: BacklogState;
   if (reaches(blocked, limits, 1)) {
     if (current?.full === true) return undefined;

@@ -116,6 +116,8 @@ export interface OutboxState {
   rateLimits: number;
   /** The conversation was reopened since this outbox last sent (a fresh Slack channel needs the history). */
   reopened?: boolean;
+  /** Epoch ms the send in flight began (a send retried for long counts as blocked for the backlog). */
+  sendingSince?: number;
 }
 
 /** What an integration's send activity receives: a batch of consecutive items of one outbox. */

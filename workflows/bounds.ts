@@ -17,7 +17,7 @@ import {
   type OutboxItem,
   type OutboxState,
 } from '../common/conversation';
-import { BLOCKED_STATUSES, DEFAULT_BACKLOG, nextBacklog, type BacklogState } from '../common/backlog';
+import { DEFAULT_BACKLOG, isBlocked, nextBacklog, type BacklogState } from '../common/backlog';
 import { WINDOW_SIZE, type ConversationState, type StoredMessage } from './definitions';
 
 const KB = 1024;
@@ -71,6 +71,13 @@ export function boundedUserParts(
   return out;
 }
 
+/** The bytes of the messages, each as Temporal stores it (the window's and the held messages' budgets). */
+function sumBytes(messages: readonly StoredMessage[]): number {
+  let bytes = 0;
+  for (const m of messages) bytes += jsonBytes(m);
+  return bytes;
+}
+
 /** A message's seq, assigned when it is stored. */
 function seqOf(message: StoredMessage): number {
   return message.seq ?? -1;
@@ -113,11 +120,11 @@ export function migrateState(state: ConversationState): void {
       }
     }
     state.nextSeq = seq;
-    state.windowBytes = jsonBytes(state.messages);
+    state.windowBytes = sumBytes(state.messages);
   }
   state.held ??= [];
-  state.heldBytes ??= jsonBytes(state.held);
-  state.windowBytes ??= jsonBytes(state.messages);
+  state.heldBytes ??= sumBytes(state.held);
+  state.windowBytes ??= sumBytes(state.messages);
   trimWindow(state);
 }
 
@@ -179,7 +186,7 @@ export function releaseHeld(state: ConversationState): void {
   const kept = state.held.filter((m) => queued.has(seqOf(m)));
   if (kept.length === state.held.length) return;
   state.held = kept;
-  state.heldBytes = jsonBytes(kept);
+  state.heldBytes = sumBytes(kept);
 }
 
 /** The recent history a reopened outbox's batch carries: the last 10 messages, within RECENT_BYTES. */
@@ -243,8 +250,8 @@ export function seenKey(id: string): string {
  * backlog's bytes, or the outboxes holding them cannot deliver now (then the API's 429 keeps them bounded). A jam
  * of large messages in a batch window drains in a few sends; continue-as-new waits for that rather than carry it.
  */
-export function readyToCarry(state: ConversationState): boolean {
+export function readyToCarry(state: ConversationState, now: number): boolean {
   const limit = (state.backlogLimits ?? DEFAULT_BACKLOG).bytes;
   if ((state.heldBytes ?? 0) <= limit) return true;
-  return Object.values(state.outboxes).every((box) => box.queue.length === 0 || BLOCKED_STATUSES.includes(box.status));
+  return Object.values(state.outboxes).every((box) => box.queue.length === 0 || isBlocked(box, now));
 }

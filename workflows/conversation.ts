@@ -40,6 +40,7 @@ import {
   type OutboxItemKind,
   type UserProfile,
 } from '../common/conversation';
+import type { BacklogState } from '../common/backlog';
 import type { ErasureReport } from '../common/erasure';
 import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
 import { jsonBytes } from '../common/budgets';
@@ -295,6 +296,12 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     for (const msg of input.afterErasure.messages) acceptUserMessage(msg);
   }
 
+  // The memo does not follow continue-as-new by itself: a run that carries a full (or near) backlog says so again,
+  // or the API would take its view for open.
+  const memoBacklog = workflowInfo().memo?.backlog as BacklogState | undefined;
+  if (state.backlog && JSON.stringify(memoBacklog) !== JSON.stringify(state.backlog) && patched(BACKLOG_PATCH))
+    upsertMemo({ backlog: state.backlog });
+
   // Outboxes carried over from the previous run pick up where they were (deadlines are absolute).
   for (const key of Object.keys(state.outboxes)) outboxes.ensureRunning(key);
 
@@ -308,7 +315,7 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   if (state.erasure) return endErased(state.erasure);
   // The next run's input carries every message still queued: while outboxes that can deliver are working through
   // more than the backlog's bytes (a jam of large messages inside a batch window), let them send first.
-  if (patched(CARRY_PATCH)) await condition(() => state.erasure !== undefined || readyToCarry(state));
+  if (patched(CARRY_PATCH)) await condition(() => state.erasure !== undefined || readyToCarry(state, Date.now()));
   if (state.erasure) return endErased(state.erasure);
   outboxes.drain();
   await condition(() => outboxes.inFlight() === 0 && allHandlersFinished());

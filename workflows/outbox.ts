@@ -220,6 +220,7 @@ export function createOutboxRunner(
         : batchSize(box);
       const items = box.queue.slice(0, count);
       box.status = 'sending';
+      box.sendingSince = Date.now();
       inFlight += 1;
       try {
         const result = await send(box, items);
@@ -234,6 +235,7 @@ export function createOutboxRunner(
         onFailure(box, err);
       } finally {
         inFlight -= 1;
+        box.sendingSince = undefined;
       }
       releaseHeld(state);
       hooks.afterSend?.();

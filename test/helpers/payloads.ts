@@ -7,9 +7,16 @@ import type { temporal } from '@temporalio/proto';
 
 export interface PayloadFigures {
   signal: number;
+  /** The largest signal of each name. */
+  signals: Record<string, number>;
   activityInput: number;
   continueAsNewInput: number;
   workflowTaskFailures: number;
+  /**
+   * Completions the server turned down because a signal arrived meanwhile (`UnhandledCommand`): Temporal's normal
+   * answer to a continue-as-new racing a signal; the worker takes the new signal and completes again.
+   */
+  unhandledCommands: number;
   /** The failures' messages, when there were any (e.g. TMPRL1103 for a payload over the limit). */
   failures: string[];
 }
@@ -26,20 +33,28 @@ function size(payloads: temporal.api.common.v1.IPayloads | null | undefined): nu
 export function payloadFigures(history: temporal.api.history.v1.IHistory): PayloadFigures {
   const figures: PayloadFigures = {
     signal: 0,
+    signals: {},
     activityInput: 0,
     continueAsNewInput: 0,
     workflowTaskFailures: 0,
+    unhandledCommands: 0,
     failures: [],
   };
   for (const event of history.events ?? []) {
     const signal = event.workflowExecutionSignaledEventAttributes;
-    if (signal) figures.signal = Math.max(figures.signal, size(signal.input));
+    if (signal) {
+      const bytes = size(signal.input);
+      figures.signal = Math.max(figures.signal, bytes);
+      const name = signal.signalName ?? '';
+      figures.signals[name] = Math.max(figures.signals[name] ?? 0, bytes);
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) figures.activityInput = Math.max(figures.activityInput, size(scheduled.input));
     const continued = event.workflowExecutionContinuedAsNewEventAttributes;
     if (continued) figures.continueAsNewInput = Math.max(figures.continueAsNewInput, size(continued.input));
     const failed = event.workflowTaskFailedEventAttributes;
-    if (failed) {
+    if (failed?.failure?.message === 'UnhandledCommand') figures.unhandledCommands++;
+    else if (failed) {
       figures.workflowTaskFailures++;
       if (figures.failures.length < 3) figures.failures.push(failed.failure?.message ?? String(failed.cause));
     }
@@ -73,17 +88,22 @@ export async function historyOf(
 export async function payloadFiguresOf(client: Client, workflowId: string, runIds: string[]): Promise<PayloadFigures> {
   const total: PayloadFigures = {
     signal: 0,
+    signals: {},
     activityInput: 0,
     continueAsNewInput: 0,
     workflowTaskFailures: 0,
+    unhandledCommands: 0,
     failures: [],
   };
   for (const runId of runIds) {
     const f = payloadFigures(await historyOf(client, workflowId, runId));
     total.signal = Math.max(total.signal, f.signal);
+    for (const [name, bytes] of Object.entries(f.signals))
+      total.signals[name] = Math.max(total.signals[name] ?? 0, bytes);
     total.activityInput = Math.max(total.activityInput, f.activityInput);
     total.continueAsNewInput = Math.max(total.continueAsNewInput, f.continueAsNewInput);
     total.workflowTaskFailures += f.workflowTaskFailures;
+    total.unhandledCommands += f.unhandledCommands;
     total.failures.push(...f.failures);
   }
   return total;
