@@ -128,7 +128,7 @@ export type SinkConfig = z.infer<typeof sinkSchema>;
  * they are capped at 256 kB.
  */
 const conversationBacklogSchema = z.strictObject({
-  messages: z.number().int().min(1).max(5000).default(1000),
+  messages: z.number().int().min(1).max(2000).default(1000),
   bytes: z
     .number()
     .int()
