@@ -21,6 +21,7 @@ import {
   type OutboxPolicy,
   type OutboxSendResult,
   type OutboxState,
+  type WebhookReceipt,
 } from '../common/conversation';
 import {
   applySendFailure,
@@ -32,6 +33,7 @@ import {
 } from '../common/outbox';
 import { jsonBytes } from '../common/budgets';
 import { BATCH_BYTES_PATCH, batchCount, recentMessages, releaseHeld, resolveItem } from './bounds';
+import { sendWithFastPath } from './send-fast-path';
 import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
 /**
@@ -103,7 +105,10 @@ export interface OutboxRunner {
   ensureRunning(key: string): void;
 }
 
+/** What the conversation hears from its outboxes' sends. */
 export interface OutboxHooks {
+  /** A client app answered its webhook deliveries with receipts (`{"delivered": false}`): workflows/receipts.ts. */
+  answered?(receipts: WebhookReceipt[]): void;
   /** After each send, done or failed: queues changed (the conversation re-checks its backlog). */
   afterSend?: () => void;
 }
@@ -152,8 +157,11 @@ export function createOutboxRunner(
     // Queue items refer to their message; the activity gets the messages themselves.
     const batch: OutboxBatch = { ...batchFrame(box), items: items.map((item) => resolveItem(state, item)) };
     const kind = outboxKind(box.key) as OutboxKind;
-    const activity = senders[SENDER_ACTIVITIES[kind]];
-    return activity.executeWithOptions({ ...SEND_OPTIONS, summary: describe(box.key, items) }, [batch]);
+    const name = SENDER_ACTIVITIES[kind];
+    // The app's fairness key here too, for conversations started before the API set it (common/fairness.ts).
+    const options = { ...SEND_OPTIONS, summary: describe(box.key, items), priority: { fairnessKey: state.appId } };
+    // The first attempt locally where that is safe (workflows/send-fast-path.ts), else the activity.
+    return sendWithFastPath(kind, name, options, batch, (o, b) => senders[name].executeWithOptions(o, [b]));
   }
 
   function onFailure(box: OutboxState, err: unknown): void {
@@ -231,6 +239,7 @@ export function createOutboxRunner(
         box.fault = undefined;
         box.reopened = undefined;
         applyRefs(result?.refs ?? undefined);
+        if (result?.receipts?.length) hooks.answered?.(result.receipts);
       } catch (err) {
         onFailure(box, err);
       } finally {

@@ -229,7 +229,10 @@ describe('log redaction', () => {
         'from helpscout host id imap installerUserId mailbox max maxRecheckMs name periodMs policy port publicUrl ' +
         'recheckMs replyAddress secure server sink slack smtp teamAddresses test updatesPerTenMinutes url user ' +
         'watchSessionMs webhooks zendesk admin agents authServId privateChannels requireAuthenticatedSender ' +
-        'trustUserEmail limits conversationBacklog messages bytes'
+        'trustUserEmail control default emailAfter emailsVerified linkUrl offline ' +
+        // Limits (issue 15).
+        'apiReplicas burst limits maxMailBytes messagesPerSecond newConversationsPerMinute perUser conversationBacklog ' +
+        'messages bytes'
       ).split(' '),
     );
     const names = configKeyNames();
