@@ -10,9 +10,8 @@
 import { conversationWorkflowId } from '../common/ids';
 import { startTestSink, type TestSink } from './emulators/test-sink';
 import { agentReply, conversationState } from './helpers/agent';
-import { runIdsOf } from './helpers/history';
 import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './helpers/parley';
-import { kB, payloadFiguresOf } from './helpers/payloads';
+import { kB, payloadFiguresOf, runChain } from './helpers/payloads';
 import { waitFor } from './helpers/wait';
 
 const key = testKey('worst');
@@ -80,11 +79,14 @@ it('keeps every signal, activity input and continue-as-new input under 512 kB in
   for (let i = 0; i < 1500 && refusals < 3; i++) {
     const text = i === 0 ? controls(i) : i === 1 ? cjk(i) : `short message ${i}`;
     const id = longId(i);
+    // The largest first; then what the API's own budgets take (24 kB of text, 8 kB of metadata).
     const bodies =
-      i === 0
+      i <= 1
         ? [
             { id, text, metadata: { blob: 'm'.repeat(60_000) } },
             { id, text, metadata: { blob: 'm'.repeat(16_000) } },
+            { id, text: cjk(i), metadata: { blob: 'm'.repeat(8000) } },
+            { id, text: cjk(i) },
           ]
         : [{ id, text, metadata: { device: { os: 'iOS 19', app: '7.1' } } }];
     const status = await postLargest(call, `${base}/messages`, bodies);
@@ -118,14 +120,7 @@ it('keeps every signal, activity input and continue-as-new input under 512 kB in
   await waitFor(() => userMessages().length >= accepted.length, { timeoutMs: 120_000, what: 'the backlog delivered' });
   expect(userMessages().map((item) => item.messageId)).toEqual(accepted);
 
-  const runs = await waitFor(
-    async () => {
-      const ids = await runIdsOf(parley.client, conversationId);
-      // Continue-as-new ran during the posts and the drain; visibility lists the runs a moment later.
-      return ids.length > 2 && ids;
-    },
-    { what: 'the runs in visibility' },
-  );
+  const runs = await runChain(parley.client, conversationId);
   const figures = await payloadFiguresOf(parley.client, conversationId, runs);
   const apiSignal = Math.max(figures.signals.userMessage ?? 0, figures.signals.profileUpdate ?? 0);
   process.stdout.write(

@@ -112,3 +112,20 @@ export async function payloadFiguresOf(client: Client, workflowId: string, runId
 export function kB(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} kB`;
 }
+
+/**
+ * Every run of a workflow id, first to current, by following continue-as-new from the first run (no visibility:
+ * a closed run may show there only later).
+ */
+export async function runChain(client: Client, workflowId: string): Promise<string[]> {
+  const { raw } = await client.workflow.getHandle(workflowId).describe();
+  let runId: string | undefined =
+    raw.workflowExecutionInfo?.firstRunId ?? raw.workflowExecutionInfo?.execution?.runId ?? undefined;
+  const runs: string[] = [];
+  while (runId && runs.length < 1000) {
+    runs.push(runId);
+    const last = (await historyOf(client, workflowId, runId)).events?.at(-1);
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
+}
