@@ -99,10 +99,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox|budgets))$|\\./)',
+              regex:
+                '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox|budgets|backlog))$|\\./)',
               allowTypeImports: true,
               message:
-                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox, ../common/budgets and ./ files (use `import type` for the rest).',
+                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox, ../common/budgets, ../common/backlog and ./ files (use `import type` for the rest).',
             },
           ],
         },

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { appPriority } from '../common/fairness';
 import type { AppConfig } from '../common/config';
 import { integrationTargets } from '../integrations/policies';
@@ -27,7 +27,9 @@ import { displayName, type ConversationMessage, type UserProfile } from '../comm
 import type { conversation } from '../workflows/conversation';
 import type { Metrics } from '../common/metrics';
 import type { Logger } from '../common/logger';
+import { DEFAULT_BACKLOG, measureBacklog } from '../common/backlog';
 import { adminApp, authedApp } from './auth';
+import { createBacklogGate, type BacklogGate } from './backlog';
 import { eraseUser } from './erase';
 import { HttpError, parseOr400 } from './errors';
 import { checkMessageBudgets, checkProfileBudgets, checkUserIdBytes } from './budgets';
@@ -57,11 +59,40 @@ export interface ClientApiDeps {
   limits?: ClientLimits;
   /** `server.apiReplicas`. */
   apiReplicas?: number;
+  /** Reads whether a conversation's backlog is full (api/backlog.ts); built from `temporal` when absent. */
+  backlogGate?: BacklogGate;
+}
+
+/** `GET …/conversation`'s `backlog`: what the blocked outboxes hold, the limits, and whether posts are refused. */
+function backlogSummary(state: ConversationState) {
+  const held = measureBacklog(state.outboxes, Date.now());
+  return {
+    full: state.backlog?.full === true,
+    messages: held.messages,
+    bytes: held.bytes,
+    limits: state.backlogLimits ?? DEFAULT_BACKLOG,
+    ...(state.backlog?.full && state.backlog.since ? { since: state.backlog.since } : {}),
+  };
 }
 
 export function createClientApi(deps: ClientApiDeps): Router {
   const router = Router({ mergeParams: true });
   const { temporal } = deps;
+  const backlog = deps.backlogGate ?? createBacklogGate({ temporal });
+
+  /** 429 while the conversation's blocked outboxes hold a full backlog (issue 15): nothing accepted is dropped. */
+  async function refuseIfBacklogged(app: AppConfig, userId: string, res: Response): Promise<void> {
+    const full = await backlog.read(conversationWorkflowId(app.id, userId));
+    if (!full) return;
+    deps.metrics?.conversationBacklogged.inc({ app: app.id });
+    res.set('Retry-After', String(backlog.retryAfterSeconds(full)));
+    throw new HttpError(
+      429,
+      'conversation_backlogged',
+      `the conversation of "${userId}" holds a full backlog (${full.outbox ?? 'an outbox'} cannot deliver now); ` +
+        'retry after the Retry-After seconds: what was accepted is delivered first',
+    );
+  }
   const limits =
     deps.limits ??
     createClientLimits({
@@ -161,12 +192,14 @@ export function createClientApi(deps: ClientApiDeps): Router {
       at: new Date().toISOString(),
     };
     if (body.metadata) message.metadata = body.metadata;
+    await refuseIfBacklogged(app, userId, res);
     const signal: UserMessageSignal = {
       id: message.id,
       text: message.text,
       at: message.at,
       integrations: integrationTargets(app),
       webhooks: app.webhooks.map((w) => w.url),
+      backlog: app.limits.conversationBacklog,
       controlDefault: app.control?.default ?? 'team',
     };
     if (message.metadata) signal.metadata = message.metadata;
@@ -214,7 +247,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
       conversationId: conversationWorkflowId(app.id, userId),
       status: state.status,
       control: state.control?.current ?? 'team',
-      messages: state.messages,
+      // The workflow's own bookkeeping (`seq`) stays inside.
+      messages: state.messages.map(({ seq: _seq, ...message }) => message),
       deliveries: state.receipts?.statuses ?? [],
     });
   });
@@ -240,6 +274,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
         ...(box.holdUntil !== undefined ? { holdUntil: new Date(box.holdUntil).toISOString() } : {}),
         ...(box.fault ? { fault: { ...box.fault, nextCheckAt: new Date(box.fault.nextCheckAt).toISOString() } } : {}),
       })),
+      backlog: backlogSummary(state),
       control: state.control ?? { current: 'team', default: 'team', since: state.createdAt },
       ...(state.receipts
         ? {

@@ -289,6 +289,19 @@ export const outboxSummary = z
   })
   .meta({ id: 'Outbox' });
 
+/** A conversation's backlog (issue 15): what its blocked outboxes hold, and whether new messages are refused. */
+export const backlogSummary = z
+  .object({
+    full: z.boolean().describe('While true, new messages get 429 `conversation_backlogged`.'),
+    messages: z
+      .int()
+      .describe('Deliveries waiting in outboxes that cannot deliver now (faulted, rate-limited, budget).'),
+    bytes: z.int(),
+    limits: z.object({ messages: z.int(), bytes: z.int() }).describe("The app's `limits.conversationBacklog`."),
+    since: isoTime.optional(),
+  })
+  .meta({ id: 'Backlog' });
+
 export const conversationSummary = z
   .object({
     conversationId: z.string(),
@@ -299,6 +312,7 @@ export const conversationSummary = z
     totalMessages: z.int(),
     integrations: z.array(z.string()),
     outboxes: z.array(outboxSummary),
+    backlog: backlogSummary.optional(),
     control: z
       .object({
         current: controlSchema,

@@ -131,6 +131,21 @@ export type EmailConfig = z.infer<typeof emailSchema>;
 const sinkSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
 export type SinkConfig = z.infer<typeof sinkSchema>;
 
+/**
+ * `limits.conversationBacklog` (issue 15): how much one conversation's blocked outboxes (faulted, rate-limited,
+ * waiting for their budget) may hold before the API answers 429 `conversation_backlogged`. Deliveries (a message
+ * waiting for two outboxes counts twice) and their bytes; the bytes keep the workflow's state under its budget, so
+ * they are capped at 256 kB.
+ */
+const conversationBacklogSchema = z.strictObject({
+  messages: z.number().int().min(1).max(2000).default(1000),
+  bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024)
+    .default(128 * 1024),
+});
 /** `250ms`, `30s`, `5m`, `2h` (or a number of milliseconds), as milliseconds. */
 export const durationSchema = z.union([
   z.number().int().min(0),
@@ -189,6 +204,8 @@ export const appLimitsSchema = z.strictObject({
       burst: z.number().int().min(1).max(1_000_000).default(100),
     })
     .prefault({}),
+  /** A conversation's backlog behind outboxes that cannot deliver (issue 15, docs/operate/outboxes.md#backlog). */
+  conversationBacklog: conversationBacklogSchema.prefault({}),
 });
 export type AppLimits = z.infer<typeof appLimitsSchema>;
 

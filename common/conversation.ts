@@ -93,12 +93,20 @@ export interface HandoffInfo {
   history?: ConversationMessage[];
 }
 
-/** One thing an outbox must send; carries a copy of the message so it survives the window. */
+/**
+ * One thing an outbox must send. In the workflow's queue it refers to its message by `seq` (kept once, in the window
+ * or among the held messages); in the batch a send activity gets, it carries the message. Runs of older code copied
+ * the message into each queue item: read on start and turned into a reference (workflows/bounds.ts).
+ */
 export interface OutboxItem {
   /** Stable across retries and continue-as-new: the webhook event id, the integration's dedupe key. */
   eventId: string;
   kind: OutboxItemKind;
   message?: ConversationMessage;
+  /** In the queue: the stored message's seq. */
+  seq?: number;
+  /** In the queue: the message's bytes as Temporal stores them, for the batch and backlog budgets. */
+  bytes?: number;
   /** For `conversation:handoff`. */
   handoff?: HandoffInfo;
   /** For `delivery:status`: the line the team sees (`✉ Emailed to the user at 10:42 UTC`), plain text. */
@@ -136,6 +144,8 @@ export interface OutboxState {
   rateLimits: number;
   /** The conversation was reopened since this outbox last sent (a fresh Slack channel needs the history). */
   reopened?: boolean;
+  /** Epoch ms the send in flight began (a send retried for long counts as blocked for the backlog). */
+  sendingSince?: number;
 }
 
 /** What an integration's send activity receives: a batch of consecutive items of one outbox. */

@@ -64,6 +64,12 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
       labelNames: ['result'] as const,
       registers,
     }),
+    conversationBacklogged: new Counter({
+      name: 'parley_conversation_backlogged_total',
+      help: 'Messages refused with 429 conversation_backlogged (the conversation held a full backlog), by app',
+      labelNames: ['app'] as const,
+      registers,
+    }),
     emailInbound: new Counter({
       name: 'parley_email_inbound_total',
       help: 'Mails read by the inbox watchers, by app and result (relayed, or the reason it was ignored)',

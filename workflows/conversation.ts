@@ -2,7 +2,9 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   makeContinueAsNewFunc,
+  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -27,11 +29,11 @@ import {
   SEEN_IDS,
   userMailReplySignal,
   userMessageSignal,
-  WINDOW_SIZE,
   type CarriedAfterErasure,
   type ConversationInput,
   type ConversationState,
   type ErasureState,
+  type StoredMessage,
   type UserMessageSignal,
 } from './definitions';
 import {
@@ -43,8 +45,22 @@ import {
   type OutboxState,
   type UserProfile,
 } from '../common/conversation';
+import type { BacklogState } from '../common/backlog';
 import type { ErasureReport } from '../common/erasure';
 import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
+import { jsonBytes } from '../common/budgets';
+import {
+  BACKLOG_PATCH,
+  boundedReply,
+  CARRY_PATCH,
+  readyToCarry,
+  boundedUserParts,
+  CARRIED_BYTES,
+  migrateState,
+  checkedBacklog,
+  seenKey,
+  storeMessage,
+} from './bounds';
 import { eraseConversation } from './erase';
 import { createControl } from './control';
 import { createOutboxRunner, newOutbox } from './outbox';
@@ -88,25 +104,39 @@ function initialState(input: ConversationInput): ConversationState {
  */
 export async function conversation(input: ConversationInput): Promise<ErasureReport | void> {
   const state = input.state ?? initialState(input);
+  // State carried from a run of older code is read into today's shape (messages kept once, the window in bytes).
+  migrateState(state);
   const conversationId = workflowInfo().workflowId;
   // Control and receipts (workflows/control.ts, receipts.ts): the bot or the team, and replies mailed when unread.
   const control = createControl(state);
   const receipts = createReceipts(state, conversationId, control);
   const outboxes = createOutboxRunner(state, conversationId, {
     answered: (answers) => receipts.webhookAnswered(answers),
+    afterSend: checkBacklog,
   });
 
   function seen(id: string): boolean {
-    if (state.seenIds.includes(id)) return true;
-    state.seenIds.push(id);
+    const key = seenKey(id);
+    if (state.seenIds.includes(id) || state.seenIds.includes(key)) return true;
+    state.seenIds.push(key);
     if (state.seenIds.length > SEEN_IDS) state.seenIds.splice(0, state.seenIds.length - SEEN_IDS);
     return false;
   }
 
+  /** Keeps the message once, in the window (workflows/bounds.ts); its bytes, for the outboxes' budgets. */
   function remember(message: ConversationMessage): void {
-    state.messages.push(message);
-    if (state.messages.length > WINDOW_SIZE) state.messages.splice(0, state.messages.length - WINDOW_SIZE);
-    state.updatedAt = message.at;
+    storeMessage(state, message);
+  }
+
+  /**
+   * Tells the API, through the memo, when the backlog of blocked outboxes fills up or opens again (a signal cannot
+   * be refused, so the API reads the memo before it signals). Only at those changes: no upsert per message.
+   */
+  function checkBacklog(): void {
+    const next = checkedBacklog(state, Date.now());
+    if (!next || !patched(BACKLOG_PATCH)) return;
+    state.backlog = next;
+    upsertMemo({ backlog: next });
   }
 
   function setStatus(status: ConversationState['status']): void {
@@ -137,10 +167,11 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   /** Queues an item on every enabled outbox that should get it (not back to where it came from). */
   function enqueue(
     kind: OutboxItemKind,
-    message: ConversationMessage | undefined,
+    message: StoredMessage | undefined,
     except?: string,
     only?: (box: OutboxState) => boolean,
   ): void {
+    const bytes = message ? jsonBytes(message) : 0;
     for (const box of Object.values(state.outboxes)) {
       if (!box.enabled || box.key === except || (only && !only(box))) continue;
       const toClient = outboxKind(box.key) === 'webhook';
@@ -148,16 +179,23 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       // The one user message an app hears of: the user's answer by mail, which it never saw.
       if (toClient && kind === 'message:user' && message?.metadata?.via !== 'email') continue;
       const item: OutboxItem = { eventId: `evt_${uuid4().replace(/-/g, '')}`, kind, enqueuedAt: Date.now() };
-      if (message) item.message = message;
+      // A reference to the one stored copy, not a copy per outbox (a message not kept in the window, e.g. a
+      // notice, travels as before, in the item).
+      if (message?.seq !== undefined) item.seq = message.seq;
+      else if (message) item.message = message;
+      if (message) item.bytes = bytes;
       box.queue.push(item);
     }
+    checkBacklog();
   }
 
   /** While erasing, what the app sends for the user waits for the fresh conversation after this run. */
   function carry(erasure: ErasureState, msg: UserMessageSignal): void {
     const carried = erasure.carried.messages;
     if (carried.some((m) => m.id === msg.id)) return;
-    if (carried.length >= CARRIED_AFTER_ERASURE) erasure.dropped += 1;
+    // Bounded in bytes too: what is carried is the next run's input.
+    if (carried.length >= CARRIED_AFTER_ERASURE || jsonBytes(carried) + jsonBytes(msg) > CARRIED_BYTES)
+      erasure.dropped += 1;
     else carried.push(msg);
   }
 
@@ -170,8 +208,10 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     if (seen(msg.id)) return;
     if (state.status === 'archived') for (const box of Object.values(state.outboxes)) box.reopened = true;
     setStatus('active');
-    const message: ConversationMessage = { id: msg.id, role: msg.role ?? 'user', text: msg.text, at: msg.at };
-    if (msg.metadata) message.metadata = msg.metadata;
+    const parts = boundedUserParts(msg.text, msg.metadata);
+    const message: ConversationMessage = { id: msg.id, role: msg.role ?? 'user', text: parts.text, at: msg.at };
+    if (parts.metadata) message.metadata = parts.metadata;
+    if (msg.backlog) state.backlogLimits = msg.backlog;
     control.setDefault(msg.controlDefault);
     receipts.configure(msg.offline);
     remember(message);
@@ -183,13 +223,18 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       control.handoff({ to: 'team', source: 'bot', ...(msg.handoff.reason ? { reason: msg.handoff.reason } : {}) });
   }
 
-  setHandler(agentReplySignal, (reply) => {
+  setHandler(agentReplySignal, (received) => {
     // The conversation is being erased: a reply has nowhere to go (its vendor conversation is going too).
     if (state.erasure) {
       state.erasure.dropped += 1;
       return;
     }
-    if (seen(reply.id)) return;
+    if (seen(received.id)) return;
+    // The inbound paths cut a reply over their budget; this is the workflow's own defence against one that was not.
+    const bounded = boundedReply(received);
+    if (bounded.cutFrom !== undefined)
+      log.warn('agent reply cut to its budget', { source: received.source, id: received.id, bytes: bounded.cutFrom });
+    const reply = bounded.reply;
     const message: ConversationMessage = {
       id: reply.id,
       role: 'agent',
@@ -315,6 +360,12 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     for (const msg of input.afterErasure.messages) acceptUserMessage(msg);
   }
 
+  // The memo does not follow continue-as-new by itself: a run that carries a full (or near) backlog says so again,
+  // or the API would take its view for open.
+  const memoBacklog = workflowInfo().memo?.backlog as BacklogState | undefined;
+  if (state.backlog && JSON.stringify(memoBacklog) !== JSON.stringify(state.backlog) && patched(BACKLOG_PATCH))
+    upsertMemo({ backlog: state.backlog });
+
   // Outboxes carried over from the previous run pick up where they were (deadlines are absolute).
   for (const key of Object.keys(state.outboxes)) outboxes.ensureRunning(key);
   receipts.start();
@@ -326,6 +377,10 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       (limit !== undefined && workflowInfo().historyLength >= limit) ||
       state.erasure !== undefined,
   );
+  if (state.erasure) return endErased(state.erasure);
+  // The next run's input carries every message still queued: while outboxes that can deliver are working through
+  // more than the backlog's bytes (a jam of large messages inside a batch window), let them send first.
+  if (patched(CARRY_PATCH)) await condition(() => state.erasure !== undefined || readyToCarry(state, Date.now()));
   if (state.erasure) return endErased(state.erasure);
   outboxes.drain();
   receipts.drain();

@@ -15,6 +15,7 @@ import type {
   OutboxState,
   UserProfile,
 } from '../common/conversation';
+import type { BacklogLimits, BacklogState } from '../common/backlog';
 import type { ErasureReport } from '../common/erasure';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversation';
@@ -60,6 +61,8 @@ export interface UserMessageSignal {
   integrations: IntegrationTarget[];
   /** The app's client webhook URLs at the time of the message. */
   webhooks: string[];
+  /** The app's `limits.conversationBacklog` at the time of the message (absent from older API replicas). */
+  backlog?: BacklogLimits;
   /** `bot`: the app posts its bot's answer (kept, never relayed). Absent: the user's message. */
   role?: 'user' | 'bot';
   /** On a bot message: the bot hands the conversation to the team, this message included. */
@@ -158,6 +161,15 @@ export interface ResumeOutboxSignal {
   outbox?: string;
 }
 
+/**
+ * A message as the conversation keeps it: with its place in the conversation (`seq`), given when it is stored, by
+ * which the outboxes' queues refer to it, so it is kept once (issue 15). Internal: the API and the send activities
+ * get the message without it.
+ */
+export interface StoredMessage extends ConversationMessage {
+  seq?: number;
+}
+
 export interface ConversationState {
   appId: string;
   userId: string;
@@ -165,8 +177,8 @@ export interface ConversationState {
   status: 'active' | 'archived';
   createdAt: string;
   updatedAt: string;
-  /** The last 100 messages, oldest first. */
-  messages: ConversationMessage[];
+  /** The last 100 messages (at most WINDOW_BYTES of them), oldest first. */
+  messages: StoredMessage[];
   /** The last 1,000 inbound ids (user messages and agent replies), for dedupe. */
   seenIds: string[];
   /** Names of the integrations enabled as of the last user message. */
@@ -178,6 +190,16 @@ export interface ConversationState {
   totalMessages: number;
   /** Set once the user's erasure began (`eraseUser`); the run then ends, its history deleted by the API. */
   erasure?: ErasureState;
+  // ── Bounds (issue 15, workflows/bounds.ts); absent in state of older runs, filled in on start ──
+  /** The seq the next stored message gets. */
+  nextSeq?: number;
+  /** Messages that left the window but are still queued in an outbox: each message is kept once. */
+  held?: StoredMessage[];
+  heldBytes?: number;
+  windowBytes?: number;
+  /** The limits of the app's backlog, as the last user message brought them. */
+  backlogLimits?: BacklogLimits;
+  backlog?: BacklogState;
   /** Who is in control (workflows/control.ts); absent: the team, as before control existed. */
   control?: ControlState;
   /** Delivery receipts and fallback mail (workflows/receipts.ts); absent until the app has `offline`. */

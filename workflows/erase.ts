@@ -103,6 +103,9 @@ async function clearParley(state: ConversationState, outboxes: OutboxRunner) {
   };
   state.profile = {};
   state.messages = [];
+  state.held = [];
+  state.heldBytes = 0;
+  state.windowBytes = 0;
   state.seenIds = [];
   state.refs = {};
   state.outboxes = {};

@@ -6,6 +6,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
   TimeoutFailure,
@@ -30,6 +31,8 @@ import {
   holdDeadline,
   sendsInPeriod,
 } from '../common/outbox';
+import { jsonBytes } from '../common/budgets';
+import { BATCH_BYTES_PATCH, batchCount, recentMessages, releaseHeld, resolveItem } from './bounds';
 import { sendWithFastPath } from './send-fast-path';
 import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
@@ -106,6 +109,8 @@ export interface OutboxRunner {
 export interface OutboxHooks {
   /** A client app answered its webhook deliveries with receipts (`{"delivered": false}`): workflows/receipts.ts. */
   answered?(receipts: WebhookReceipt[]): void;
+  /** After each send, done or failed: queues changed (the conversation re-checks its backlog). */
+  afterSend?: () => void;
 }
 
 export function createOutboxRunner(
@@ -133,17 +138,24 @@ export function createOutboxRunner(
     }
   }
 
-  async function send(box: OutboxState, items: OutboxItem[]): Promise<OutboxSendResult | void> {
-    const batch: OutboxBatch = {
+  /** The batch without its items: what every send carries whatever its size. */
+  function batchFrame(box: OutboxState): Omit<OutboxBatch, 'items'> {
+    const frame: Omit<OutboxBatch, 'items'> = {
       appId: state.appId,
       userId: state.userId,
       conversationId,
       outbox: box.key,
       profile: state.profile,
       refs: state.refs,
-      items,
     };
-    if (box.reopened) batch.recent = state.messages.slice(-RECENT_ON_REOPEN);
+    // Bounded in bytes as well as in count (workflows/bounds.ts).
+    if (box.reopened) frame.recent = recentMessages(state, RECENT_ON_REOPEN);
+    return frame;
+  }
+
+  async function send(box: OutboxState, items: OutboxItem[]): Promise<OutboxSendResult | void> {
+    // Queue items refer to their message; the activity gets the messages themselves.
+    const batch: OutboxBatch = { ...batchFrame(box), items: items.map((item) => resolveItem(state, item)) };
     const kind = outboxKind(box.key) as OutboxKind;
     const name = SENDER_ACTIVITIES[kind];
     // The app's fairness key here too, for conversations started before the API set it (common/fairness.ts).
@@ -209,8 +221,14 @@ export function createOutboxRunner(
         }
       }
 
-      const items = box.queue.slice(0, batchSize(box));
+      // Cut by bytes as well as by count (a batch of 50 large messages was over Temporal's 2 MB payload limit and
+      // failed the workflow task forever); behind a patch, as it changes how many sends a queue takes.
+      const count = patched(BATCH_BYTES_PATCH)
+        ? batchCount(state, box, batchSize(box), jsonBytes(batchFrame(box)))
+        : batchSize(box);
+      const items = box.queue.slice(0, count);
       box.status = 'sending';
+      box.sendingSince = Date.now();
       inFlight += 1;
       try {
         const result = await send(box, items);
@@ -226,7 +244,10 @@ export function createOutboxRunner(
         onFailure(box, err);
       } finally {
         inFlight -= 1;
+        box.sendingSince = undefined;
       }
+      releaseHeld(state);
+      hooks.afterSend?.();
     }
   }
 

@@ -231,7 +231,8 @@ describe('log redaction', () => {
         'watchSessionMs webhooks zendesk admin agents authServId privateChannels requireAuthenticatedSender ' +
         'trustUserEmail control default emailAfter emailsVerified linkUrl offline ' +
         // Limits (issue 15).
-        'apiReplicas burst limits maxMailBytes messagesPerSecond newConversationsPerMinute perUser'
+        'apiReplicas burst limits maxMailBytes messagesPerSecond newConversationsPerMinute perUser conversationBacklog ' +
+        'messages bytes'
       ).split(' '),
     );
     const names = configKeyNames();
