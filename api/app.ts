@@ -15,6 +15,9 @@ import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
 import { createIntegrationsRouter } from './integrations';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
+import { createFileStore } from '../integrations/files';
+import type { FileStore } from '../integrations/files/store';
+import { createFiles } from './files';
 
 export interface AppDeps {
   temporal: Client;
@@ -30,6 +33,8 @@ export interface AppDeps {
   temporalMetricsUrl?: string;
   /** Zendesk signing secrets by account URL, shared with whoever connects Zendesk. */
   zendeskSecrets?: ZendeskSecrets;
+  /** The file store (default: the one `config.storage` names). */
+  files?: FileStore;
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -76,6 +81,15 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
 
+  // Files: uploads are multipart (ahead of the JSON-only routes), downloads need only their signed URL.
+  const files = createFiles({
+    config: deps.config,
+    store: deps.files ?? createFileStore(deps.config.storage),
+    log: deps.log,
+  });
+  app.use('/files', files.downloadRouter);
+  app.use('/v1/apps/:appId/files', requireAppKey(deps.config, keyring), files.clientRouter);
+
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(
     '/v1/apps/:appId',
@@ -92,7 +106,7 @@ export function createApp(deps: AppDeps): Express {
     },
     json,
     requireAppKey(deps.config, keyring),
-    createClientApi({ ...deps, metrics }),
+    createClientApi({ ...deps, metrics, files }),
     createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
   );
   app.use(notFound);

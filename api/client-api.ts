@@ -26,6 +26,7 @@ import type { Logger } from '../common/logger';
 import { adminApp, authedApp } from './auth';
 import { eraseUser } from './erase';
 import { HttpError, parseOr400 } from './errors';
+import type { Files } from './files';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
 
 export interface ClientApiDeps {
@@ -39,6 +40,8 @@ export interface ClientApiDeps {
   /** How long `DELETE …/users/{userId}` waits for the erasure before answering 202 (default 25 s). */
   eraseWaitMs?: number;
   log?: Logger;
+  /** Attachments and their URLs (api/files.ts). */
+  files?: Files;
 }
 
 export function createClientApi(deps: ClientApiDeps): Router {
@@ -116,6 +119,11 @@ export function createClientApi(deps: ClientApiDeps): Router {
     return workflowId;
   }
 
+  /** A message as the app reads it: its files with fresh signed URLs. */
+  function withUrls(app: AppConfig, message: ConversationMessage): ConversationMessage {
+    return deps.files ? deps.files.urls.message(app.id, message) : message;
+  }
+
   router.post('/users/:userId/messages', async (req, res) => {
     const app = authedApp(res);
     const userId = userOf(req.params);
@@ -123,10 +131,16 @@ export function createClientApi(deps: ClientApiDeps): Router {
     const message: ConversationMessage = {
       id: body.id ?? newMessageId(),
       role: 'user',
-      text: body.text,
+      // A tap reads as its label where only text is shown; a message of files alone has none.
+      text: body.text ?? body.postback?.text ?? '',
       at: new Date().toISOString(),
     };
     if (body.metadata) message.metadata = body.metadata;
+    if (body.attachments) {
+      if (!deps.files) throw new HttpError(400, 'invalid_request', 'this Parley has no file store');
+      message.attachments = await deps.files.attach(app, userId, body.attachments);
+    }
+    if (body.postback) message.postback = body.postback;
     const signal: UserMessageSignal = {
       id: message.id,
       text: message.text,
@@ -135,6 +149,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
       webhooks: app.webhooks.map((w) => w.url),
     };
     if (message.metadata) signal.metadata = message.metadata;
+    if (message.attachments) signal.attachments = message.attachments;
+    if (message.postback) signal.postback = message.postback;
     const handle = await temporal.workflow.signalWithStart<typeof conversation, [UserMessageSignal]>(
       CONVERSATION_WORKFLOW_TYPE,
       {
@@ -144,7 +160,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
       },
     );
     deps.metrics?.relayed.inc({ integration: 'api', direction: 'in' });
-    res.status(202).json({ message, conversationId: handle.workflowId });
+    res.status(202).json({ message: withUrls(app, message), conversationId: handle.workflowId });
   });
 
   router.put('/users/:userId', async (req, res) => {
@@ -169,7 +185,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
     res.json({
       conversationId: conversationWorkflowId(app.id, userId),
       status: state.status,
-      messages: state.messages,
+      messages: state.messages.map((m) => withUrls(app, m)),
     });
   });
 
@@ -210,6 +226,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
     const app = authedApp(res);
     const userId = userOf(req.params);
     const conversationId = conversationWorkflowId(app.id, userId);
+    // The user's files first: the bytes are Parley's alone (no vendor to wait for), and the request says to erase.
+    const erasedFiles = deps.files ? await deps.files.store.eraseUser(app.id, userId) : [];
     const outcome = await eraseUser(
       { temporal, waitMs: deps.eraseWaitMs ?? 25_000, ...(deps.log ? { log: deps.log } : {}) },
       conversationId,
@@ -222,7 +240,15 @@ export function createClientApi(deps: ClientApiDeps): Router {
       return;
     }
     const { report, history } = outcome;
-    res.status(200).json({ ...report, conversationId, status: 'erased', history });
+    const files = erasedFiles.map((id) => ({
+      system: 'parley',
+      kind: 'file',
+      id,
+      detail: "deleted from Parley's file store",
+    }));
+    res
+      .status(200)
+      .json({ ...report, erased: [...report.erased, ...files], conversationId, status: 'erased', history });
   });
 
   // An admin's action: resuming re-sends to the vendors, so a client app's key cannot force it.

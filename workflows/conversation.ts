@@ -154,6 +154,9 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     setStatus('active');
     const message: ConversationMessage = { id: msg.id, role: 'user', text: msg.text, at: msg.at };
     if (msg.metadata) message.metadata = msg.metadata;
+    // Data only (no command changes): files as the store describes them, a button's tap.
+    if (msg.attachments && msg.attachments.length > 0) message.attachments = msg.attachments;
+    if (msg.postback) message.postback = msg.postback;
     remember(message);
     state.totalMessages += 1;
     applyTargets(msg);
@@ -175,6 +178,8 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       source: reply.source,
       agent: reply.agent,
     };
+    if (reply.attachments && reply.attachments.length > 0) message.attachments = reply.attachments;
+    if (reply.actions && reply.actions.length > 0) message.actions = reply.actions;
     remember(message);
     enqueue('message:agent', message, reply.source);
   });

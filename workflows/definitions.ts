@@ -7,11 +7,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AgentReply,
+  Attachment,
   ConversationMessage,
   InboxCursor,
   IntegrationTarget,
   JsonValue,
   OutboxState,
+  Postback,
   UserProfile,
 } from '../common/conversation';
 import type { ErasureReport } from '../common/erasure';
@@ -59,6 +61,10 @@ export interface UserMessageSignal {
   integrations: IntegrationTarget[];
   /** The app's client webhook URLs at the time of the message. */
   webhooks: string[];
+  /** Files the message carries, as the store describes them (never their bytes). */
+  attachments?: Attachment[];
+  /** A tap on an agent's button (`text` then holds its label). */
+  postback?: Postback;
 }
 
 /** An agent's reply, from Slack, Zendesk, Help Scout or email. */

@@ -4,15 +4,23 @@
  * at the first item not yet delivered.
  */
 import type { OutboxBatch, OutboxItem } from '../../common/conversation';
+import type { FileUrls } from '../files/urls';
 import { deliverWebhookEvent, type WebhookEvent, type WebhookEventType } from './deliver';
 
-/** The event an outbox item becomes: its id is the item's, stable across retries (the app's dedupe key). */
-export function webhookEvent(batch: OutboxBatch, item: OutboxItem): WebhookEvent {
+/**
+ * The event an outbox item becomes: its id is the item's, stable across retries (the app's dedupe key). Files come
+ * with URLs signed as the event goes (each attempt signs afresh); a text-only message's event is as it always was.
+ */
+export function webhookEvent(batch: OutboxBatch, item: OutboxItem, urls?: FileUrls): WebhookEvent {
   const type: WebhookEventType = item.kind === 'conversation:archived' ? 'conversation:archived' : 'message:agent';
   const data: Record<string, unknown> = {};
   if (item.message) {
-    const { id, text, at, source, agent } = item.message;
-    data.message = { id, role: item.message.role, text, at, source, agent };
+    const { id, text, at, source, agent, attachments, actions } = item.message;
+    const message: Record<string, unknown> = { id, role: item.message.role, text, at, source, agent };
+    if (attachments && attachments.length > 0)
+      message.attachments = urls ? urls.attachments(batch.appId, attachments) : attachments;
+    if (actions && actions.length > 0) message.actions = actions;
+    data.message = message;
   }
   return {
     id: item.eventId,
@@ -29,6 +37,8 @@ export interface WebhookTarget {
   url: string;
   secret: string;
   fetch?: typeof fetch;
+  /** Signs the events' file URLs. */
+  urls?: FileUrls;
 }
 
 export interface WebhookBatchHooks {
@@ -51,7 +61,7 @@ export async function deliverWebhookBatch(
     await deliverWebhookEvent({
       url: target.url,
       secret: target.secret,
-      event: webhookEvent(batch, item),
+      event: webhookEvent(batch, item, target.urls),
       ...(target.fetch ? { fetch: target.fetch } : {}),
     });
     hooks.delivered(index);

@@ -222,6 +222,7 @@ describe('log redaction', () => {
       'secret',
       'signingSecret',
       'tokenSecret',
+      'secretAccessKey',
     ]);
     const plain = new Set(
       (
@@ -229,7 +230,8 @@ describe('log redaction', () => {
         'from helpscout host id imap installerUserId mailbox max maxRecheckMs name periodMs policy port publicUrl ' +
         'recheckMs replyAddress secure server sink slack smtp teamAddresses test updatesPerTenMinutes url user ' +
         'watchSessionMs webhooks zendesk admin agents authServId privateChannels requireAuthenticatedSender ' +
-        'trustUserEmail'
+        'trustUserEmail storage kind path bucket endpoint region accessKeyId forcePathStyle prefix urlTtlSeconds ' +
+        'retentionDays maxFileBytes maxFilesPerMessage maxBytesPerMessage allowedTypes'
       ).split(' '),
     );
     const names = configKeyNames();
