@@ -148,6 +148,9 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
       ...(dataConverter ? { dataConverter } : {}),
     });
 
+    // One file store per process (storage: fs | s3), shared by the API and the worker's activities.
+    const files = createFileStore(options.loaded.config.storage, home);
+
     let worker: Worker | undefined;
     if (options.worker !== false) {
       installTemporalRuntime(
@@ -163,6 +166,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         config: options.loaded.config,
         metrics,
         log,
+        files,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       });
@@ -173,9 +177,6 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         await running;
       });
     }
-
-    // One file store per process (storage: fs | s3), shared by the API and the worker's activities.
-    const files = createFileStore(options.loaded.config.storage, home);
 
     let apiUrl: string | undefined;
     if (options.api !== false) {

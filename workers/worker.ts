@@ -4,6 +4,7 @@ import http from 'node:http';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
+import type { FileStore } from '../integrations/files/store';
 import { type ParleyConfig, loadConfig } from '../common/config';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createLogger, type Logger } from '../common/logger';
@@ -23,6 +24,8 @@ export interface ParleyWorkerOptions {
   dataConverter?: { payloadCodecs: PayloadCodec[] };
   metrics?: Metrics;
   log?: Logger;
+  /** The process's file store (one per process, shared with the API in `npm start`). */
+  files?: FileStore;
 }
 
 /**
@@ -67,6 +70,7 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     temporal,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.files ? { files: options.files } : {}),
   };
   const worker = await Worker.create({
     connection: options.connection,

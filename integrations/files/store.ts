@@ -195,3 +195,25 @@ export function tempSpoolDir(): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
+
+/** A stored file's bytes in memory (at most `maxBytes`: the store's own limit), for a vendor upload. */
+export async function readStoredFile(
+  store: FileStore,
+  appId: string,
+  id: string,
+  maxBytes: number,
+): Promise<{ bytes: Buffer; file: StoredFile } | undefined> {
+  const found = await store.get(appId, id);
+  if (!found) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of found.body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      found.body.destroy();
+      throw new Error(`file ${id} is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return { bytes: Buffer.concat(chunks), file: found.file };
+}
