@@ -68,7 +68,7 @@ export function createActivities(deps: ActivityDeps) {
   const helpscoutCache = createHelpScoutCache();
   const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache });
   const zendesk = createZendeskActivities(deps);
-  const email = createEmailActivities(deps);
+  const email = createEmailActivities({ ...deps, files });
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
   const erasure = createErasureActivities({ ...deps, helpscoutCache });
   return {
