@@ -18,6 +18,7 @@ const manifest = YAML.parse(fs.readFileSync(path.resolve(__dirname, '../slack-ap
   oauth_config: { scopes: { bot: string[] } };
 };
 const key = testKey('acme');
+const AGENT = 'U0AGENTANA';
 let slack: SlackEmulator;
 let parley: TestParley;
 let root: string;
@@ -26,6 +27,7 @@ let api: ReturnType<typeof apiClient>;
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-slack-files-'));
   slack = await startSlackEmulator({ scopes: manifest.oauth_config.scopes.bot });
+  slack.addUser({ id: AGENT, name: 'ana', realName: 'Ana Agent', email: 'ana@acme.example' });
   parley = await startTestParley({
     config: testConfig({
       storage: { kind: 'fs', path: root },
@@ -127,5 +129,37 @@ describe('files from users into Slack', () => {
     expect(texts).toContain('plain words');
     expect(texts).toContain('Tina (user) tapped *Yes &lt;@U0OWNER&gt;*');
     expect(slack.files().filter((f) => f.channel === channel)).toEqual([]);
+  });
+
+  it('turns /sk shorthand into buttons and an image on the agent message; the tap comes back to the channel', async () => {
+    await api('PUT', '/v1/apps/acme/users/sam', { givenName: 'Sam' });
+    await api('POST', '/v1/apps/acme/users/sam/messages', { text: 'Can you help?' });
+    const channel = await channelOf('sam');
+    const res = await slack.sendSlashCommand({
+      userId: AGENT,
+      channelId: channel,
+      text: 'Did this fix it? ![](https://cdn.acme.example/fix.png) %[Yes](postback:FIXED) %[No](postback:BROKEN) %[Small](reply:S) %[Docs](<https://acme.example/docs>)',
+    });
+    expect(res.status).toBe(200);
+    const reply = await waitFor(
+      async () => {
+        const r = await api('GET', '/v1/apps/acme/users/sam/messages');
+        return r.body.messages?.find((m: { role: string }) => m.role === 'agent');
+      },
+      { what: "the agent's message" },
+    );
+    expect(reply.text).toBe('Did this fix it?');
+    expect(reply.actions).toEqual([
+      { type: 'postback', text: 'Yes', payload: 'FIXED' },
+      { type: 'postback', text: 'No', payload: 'BROKEN' },
+      { type: 'reply', text: 'Small', payload: 'S' },
+      { type: 'link', text: 'Docs', uri: 'https://acme.example/docs' },
+    ]);
+    expect(reply.attachments).toEqual([
+      { id: 'image:1', name: 'fix.png', mediaType: 'image/png', size: 0, url: 'https://cdn.acme.example/fix.png' },
+    ]);
+    // The user taps Yes: the agent sees it in the channel.
+    await api('POST', '/v1/apps/acme/users/sam/messages', { postback: { payload: 'FIXED', text: 'Yes' } });
+    await waitFor(() => slack.messages(channel).find((m) => m.text === 'Sam (user) tapped *Yes*'), { what: 'the tap' });
   });
 });

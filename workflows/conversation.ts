@@ -40,6 +40,7 @@ import {
 } from '../common/conversation';
 import type { ErasureReport } from '../common/erasure';
 import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
+import { MAX_ACTIONS, parseShorthand } from '../common/shorthand';
 import { eraseConversation } from './erase';
 import { createOutboxRunner, newOutbox } from './outbox';
 
@@ -170,16 +171,20 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       return;
     }
     if (seen(reply.id)) return;
+    // The agent's shorthand (`%[Yes](postback:YES)`, `![](https://…)`) becomes buttons and images; data only.
+    const shorthand = parseShorthand(reply.text);
     const message: ConversationMessage = {
       id: reply.id,
       role: 'agent',
-      text: reply.text,
+      text: shorthand.text,
       at: reply.at,
       source: reply.source,
       agent: reply.agent,
     };
-    if (reply.attachments && reply.attachments.length > 0) message.attachments = reply.attachments;
-    if (reply.actions && reply.actions.length > 0) message.actions = reply.actions;
+    const attachments = [...(reply.attachments ?? []), ...shorthand.images];
+    const actions = [...(reply.actions ?? []), ...shorthand.actions].slice(0, MAX_ACTIONS);
+    if (attachments.length > 0) message.attachments = attachments;
+    if (actions.length > 0) message.actions = actions;
     remember(message);
     enqueue('message:agent', message, reply.source);
   });
