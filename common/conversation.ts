@@ -71,6 +71,16 @@ export interface Postback {
   text: string;
 }
 
+/**
+ * A user's message as plain text for a team that sees only text (Zendesk, Help Scout): a tap as
+ * `The user tapped *Yes*`, files named after the text (`📎 screen.png (image/png)`). A text-only message is its text.
+ */
+export function userMessagePlainText(message: Pick<ConversationMessage, 'text' | 'postback' | 'attachments'>): string {
+  if (message.postback) return tappedText('The user', message.postback);
+  const files = (message.attachments ?? []).map((a) => `📎 ${a.name} (${a.mediaType})`);
+  return files.length > 0 ? [message.text, ...files].filter(Boolean).join('\n') : message.text;
+}
+
 /** What the team reads for a user's tap: `Jane tapped *Yes*` (the label as plain text; each integration escapes it). */
 export function tappedText(who: string, postback: Postback): string {
   return `${who} tapped *${postback.text}*`;

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod';
 import { isIntegrationError, OutboxBatchError } from '../../common/errors';
-import { mirroredReply, type ConversationMessage, type OutboxBatch } from '../../common/conversation';
+import {
+  mirroredReply,
+  userMessagePlainText,
+  type ConversationMessage,
+  type OutboxBatch,
+} from '../../common/conversation';
 import { resultOf, type ZendeskClient } from './client';
 import { toZendeskError, zendeskTicketDeleted } from './errors';
 import { zendeskEndUser } from './identity';
@@ -28,7 +33,7 @@ const comments = z.array(
 
 /** The body of the one comment a batch of user messages becomes. */
 export function commentBody(messages: ConversationMessage[]): string {
-  return messages.map((m) => m.text).join('\n\n');
+  return messages.map((m) => userMessagePlainText(m)).join('\n\n');
 }
 
 /** What a batch asks of Zendesk, read from its items. */

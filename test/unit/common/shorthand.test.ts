@@ -1,3 +1,4 @@
+import { userMessagePlainText } from '../../../common/conversation';
 import { areQuickReplies, parseShorthand } from '../../../common/shorthand';
 
 describe('the agent shorthand', () => {
@@ -81,5 +82,20 @@ describe('the agent shorthand', () => {
       parseShorthand(hostile);
       expect([unit.slice(0, 10), Date.now() - started < 2000]).toEqual([unit.slice(0, 10), true]);
     }
+  });
+});
+
+describe('a user message for a text-only team', () => {
+  it('reads a tap as a tap, names the files, and leaves a text-only message alone', () => {
+    expect(userMessagePlainText({ text: 'Yes', postback: { payload: 'Y', text: 'Yes' } })).toBe(
+      'The user tapped *Yes*',
+    );
+    expect(
+      userMessagePlainText({
+        text: 'See',
+        attachments: [{ id: 'file_x', name: 'a.png', mediaType: 'image/png', size: 3 }],
+      }),
+    ).toBe('See\n📎 a.png (image/png)');
+    expect(userMessagePlainText({ text: 'plain' })).toBe('plain');
   });
 });
