@@ -99,10 +99,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox|shorthand))$|\\./)',
+              regex: '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox|budgets|shorthand))$|\\./)',
               allowTypeImports: true,
               message:
-                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox, ../common/shorthand and ./ files (use `import type` for the rest).',
+                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox, ../common/budgets, ../common/shorthand and ./ files (use `import type` for the rest).',
             },
           ],
         },

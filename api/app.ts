@@ -13,6 +13,8 @@ import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
 import { createIntegrationsRouter } from './integrations';
+import { createOfflineRouter } from './offline';
+import { bodyDepthGuard } from './budgets';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
 import { createFileStore } from '../integrations/files';
@@ -80,6 +82,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
+  // The unsubscribe link of the fallback mails to app users (no key: the signed token is the proof).
+  app.use('/offline', createOfflineRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
 
   // Files: uploads are multipart (ahead of the JSON-only routes), downloads need only their signed URL.
   const files = createFiles({
@@ -105,8 +109,9 @@ export function createApp(deps: AppDeps): Express {
       next();
     },
     json,
+    bodyDepthGuard(),
     requireAppKey(deps.config, keyring),
-    createClientApi({ ...deps, metrics, files }),
+    createClientApi({ ...deps, metrics, files, apiReplicas: deps.config.server.apiReplicas }),
     createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
   );
   app.use(notFound);

@@ -230,7 +230,10 @@ describe('log redaction', () => {
         'from helpscout host id imap installerUserId mailbox max maxRecheckMs name periodMs policy port publicUrl ' +
         'recheckMs replyAddress secure server sink slack smtp teamAddresses test updatesPerTenMinutes url user ' +
         'watchSessionMs webhooks zendesk admin agents authServId privateChannels requireAuthenticatedSender ' +
-        'trustUserEmail storage kind path bucket endpoint region accessKeyId forcePathStyle prefix urlTtlSeconds ' +
+        'trustUserEmail control default emailAfter emailsVerified linkUrl offline ' +
+        // Limits (issue 15).
+        'apiReplicas burst limits maxMailBytes messagesPerSecond newConversationsPerMinute perUser ' +
+        'storage kind path bucket endpoint region accessKeyId forcePathStyle prefix urlTtlSeconds ' +
         'retentionDays maxFileBytes maxFilesPerMessage maxBytesPerMessage allowedTypes'
       ).split(' '),
     );
