@@ -100,10 +100,10 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox|budgets|backlog))$|\\./)',
+                '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox|budgets|backlog|shorthand))$|\\./)',
               allowTypeImports: true,
               message:
-                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox, ../common/budgets, ../common/backlog and ./ files (use `import type` for the rest).',
+                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox, ../common/budgets, ../common/backlog, ../common/shorthand and ./ files (use `import type` for the rest).',
             },
           ],
         },

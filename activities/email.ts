@@ -17,6 +17,7 @@ import { agentReplySignal, conversationQuery, mailStopSignal, userMailReplySigna
 import { type InboxCursor, type OutboxBatch, type OutboxSendResult } from '../common/conversation';
 import { appFor, toApplicationFailure } from './failures';
 import { pulse } from './pulse';
+import { readStoredFile, type FileStore } from '../integrations/files/store';
 
 export interface WatchEmailInboxInput {
   appId: string;
@@ -28,6 +29,8 @@ export interface EmailDeps {
   metrics?: Metrics;
   /** Signals agent replies to conversations and finds them by their thread; absent, `watchEmailInbox` cannot run. */
   temporal?: Client;
+  /** Users' files, attached to the notifications. */
+  files?: FileStore;
 }
 
 /** Signals a reply to its conversation; the reply id is the mail's Message-ID, so a re-read is a no-op. */
@@ -100,7 +103,15 @@ export function createEmailActivities(deps: EmailDeps) {
       const adapter = createEmailAdapter(
         transport,
         { appId: app.id, appName: app.name ?? app.id, email: app.email, tokenSecret: tokenSecret(app) },
-        { heartbeat: pulse() },
+        {
+          heartbeat: pulse(),
+          ...(deps.files
+            ? {
+                readFile: async (id: string) =>
+                  (await readStoredFile(deps.files as FileStore, app.id, id, deps.config.storage.maxFileBytes))?.bytes,
+              }
+            : {}),
+        },
       );
       try {
         return await adapter.send(batch);

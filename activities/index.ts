@@ -4,6 +4,8 @@ import type { ParleyConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import { type OutboxBatch, type OutboxFailureDetails } from '../common/conversation';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
+import { createFileStore } from '../integrations/files';
+import type { FileStore } from '../integrations/files/store';
 import { createEmailActivities, type WatchEmailInboxInput } from './email';
 import { createHelpScoutActivities } from './helpscout';
 import { createZendeskActivities } from './zendesk';
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   metrics?: Metrics;
   /** The worker's own Temporal client: the inbox watcher signals replies and finds conversations with it. */
   temporal?: Client;
+  /** Where users' and agents' files are (default: the store `config.storage` names). */
+  files?: FileStore;
 }
 
 /** Counts what a send activity did: items out, relay latency, batch size, rate limits and failures. */
@@ -60,11 +64,12 @@ export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
   const sink = createSinkActivities(deps);
   // One channel cache per worker (an LRU of at most 10,000 ids), shared by every Slack batch it sends.
-  const slack = createSlackActivities({ ...deps, slackChannels: createSlackChannelCache() });
+  const files = deps.files ?? createFileStore(deps.config.storage);
+  const slack = createSlackActivities({ ...deps, files, slackChannels: createSlackChannelCache() });
   const helpscoutCache = createHelpScoutCache();
   const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache });
   const zendesk = createZendeskActivities(deps);
-  const email = createEmailActivities(deps);
+  const email = createEmailActivities({ ...deps, files });
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
   const erasure = createErasureActivities({ ...deps, helpscoutCache });
   const offline = createOfflineActivities(deps);

@@ -3,11 +3,13 @@ import type { OutboxBatch, OutboxSendResult } from '../common/conversation';
 import type { ParleyConfig } from '../common/config';
 import { integrationError, isIntegrationError } from '../common/errors';
 import type { Metrics } from '../common/metrics';
+import { createFileUrls } from '../integrations/files/urls';
 import { deliverWebhookBatch } from '../integrations/webhooks/adapter';
 import type { WebhookErrorCode } from '../integrations/webhooks/errors';
 import { toApplicationFailure } from './failures';
 
 export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: typeof fetch; metrics?: Metrics }) {
+  const urls = createFileUrls(deps.config);
   return {
     /** Delivers a batch of events to one client webhook URL, in order; progress survives retries. */
     async deliverClientWebhooks(batch: OutboxBatch): Promise<OutboxSendResult> {
@@ -29,7 +31,7 @@ export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: ty
       let done = typeof previous === 'number' ? previous : 0;
       try {
         const { receipts } = await deliverWebhookBatch(
-          { url, secret: hook.secret, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
+          { url, secret: hook.secret, urls, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
           batch,
           done,
           {

@@ -17,6 +17,9 @@ import { createOfflineRouter } from './offline';
 import { bodyDepthGuard } from './budgets';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
+import { createFileStore } from '../integrations/files';
+import type { FileStore } from '../integrations/files/store';
+import { createFiles } from './files';
 
 export interface AppDeps {
   temporal: Client;
@@ -32,6 +35,8 @@ export interface AppDeps {
   temporalMetricsUrl?: string;
   /** Zendesk signing secrets by account URL, shared with whoever connects Zendesk. */
   zendeskSecrets?: ZendeskSecrets;
+  /** The file store (default: the one `config.storage` names). */
+  files?: FileStore;
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -80,6 +85,15 @@ export function createApp(deps: AppDeps): Express {
   // The unsubscribe link of the fallback mails to app users (no key: the signed token is the proof).
   app.use('/offline', createOfflineRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
 
+  // Files: uploads are multipart (ahead of the JSON-only routes), downloads need only their signed URL.
+  const files = createFiles({
+    config: deps.config,
+    store: deps.files ?? createFileStore(deps.config.storage),
+    log: deps.log,
+  });
+  app.use('/files', files.downloadRouter);
+  app.use('/v1/apps/:appId/files', requireAppKey(deps.config, keyring), files.clientRouter);
+
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(
     '/v1/apps/:appId',
@@ -97,7 +111,7 @@ export function createApp(deps: AppDeps): Express {
     json,
     bodyDepthGuard(),
     requireAppKey(deps.config, keyring),
-    createClientApi({ ...deps, metrics, apiReplicas: deps.config.server.apiReplicas }),
+    createClientApi({ ...deps, metrics, files, apiReplicas: deps.config.server.apiReplicas }),
     createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
   );
   app.use(notFound);

@@ -32,6 +32,7 @@ import { adminApp, authedApp } from './auth';
 import { createBacklogGate, type BacklogGate } from './backlog';
 import { eraseUser } from './erase';
 import { HttpError, parseOr400 } from './errors';
+import type { Files } from './files';
 import { checkMessageBudgets, checkProfileBudgets, checkUserIdBytes } from './budgets';
 import { createClientLimits, type ClientLimits } from './client-limits';
 import {
@@ -55,6 +56,8 @@ export interface ClientApiDeps {
   /** How long `DELETE …/users/{userId}` waits for the erasure before answering 202 (default 25 s). */
   eraseWaitMs?: number;
   log?: Logger;
+  /** Attachments and their URLs (api/files.ts). */
+  files?: Files;
   /** The rate limits (`apps[].limits`); built here from `apiReplicas` when not given. */
   limits?: ClientLimits;
   /** `server.apiReplicas`. */
@@ -179,6 +182,11 @@ export function createClientApi(deps: ClientApiDeps): Router {
     return workflowId;
   }
 
+  /** A message as the app reads it: its files with fresh signed URLs. */
+  function withUrls(app: AppConfig, message: ConversationMessage): ConversationMessage {
+    return deps.files ? deps.files.urls.message(app.id, message) : message;
+  }
+
   router.post('/users/:userId/messages', async (req, res) => {
     const app = authedApp(res);
     const userId = userOf(req.params, app);
@@ -188,11 +196,17 @@ export function createClientApi(deps: ClientApiDeps): Router {
     const message: ConversationMessage = {
       id: body.id ?? newMessageId(),
       role: body.role ?? 'user',
-      text: body.text,
+      // A tap reads as its label where only text is shown; a message of files alone has none.
+      text: body.text ?? body.postback?.text ?? '',
       at: new Date().toISOString(),
     };
     if (body.metadata) message.metadata = body.metadata;
     await refuseIfBacklogged(app, userId, res);
+    if (body.attachments) {
+      if (!deps.files) throw new HttpError(400, 'invalid_request', 'this Parley has no file store');
+      message.attachments = await deps.files.attach(app, userId, body.attachments);
+    }
+    if (body.postback) message.postback = body.postback;
     const signal: UserMessageSignal = {
       id: message.id,
       text: message.text,
@@ -203,6 +217,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
       controlDefault: app.control?.default ?? 'team',
     };
     if (message.metadata) signal.metadata = message.metadata;
+    if (message.attachments) signal.attachments = message.attachments;
+    if (message.postback) signal.postback = message.postback;
     if (body.role === 'bot') signal.role = 'bot';
     if (body.handoff)
       signal.handoff = typeof body.handoff === 'object' && body.handoff.reason ? { reason: body.handoff.reason } : {};
@@ -218,7 +234,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
     );
     limits.known(handle.workflowId);
     deps.metrics?.relayed.inc({ integration: 'api', direction: 'in' });
-    res.status(202).json({ message, conversationId: handle.workflowId });
+    res.status(202).json({ message: withUrls(app, message), conversationId: handle.workflowId });
   });
 
   router.put('/users/:userId', async (req, res) => {
@@ -248,7 +264,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
       status: state.status,
       control: state.control?.current ?? 'team',
       // The workflow's own bookkeeping (`seq`) stays inside.
-      messages: state.messages.map(({ seq: _seq, ...message }) => message),
+      messages: state.messages.map(({ seq: _seq, ...message }) => withUrls(app, message)),
       deliveries: state.receipts?.statuses ?? [],
     });
   });
@@ -329,6 +345,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
     const app = authedApp(res);
     const userId = userOf(req.params, app);
     const conversationId = conversationWorkflowId(app.id, userId);
+    // The user's files first: the bytes are Parley's alone (no vendor to wait for), and the request says to erase.
+    const erasedFiles = deps.files ? await deps.files.store.eraseUser(app.id, userId) : [];
     const outcome = await eraseUser(
       { temporal, waitMs: deps.eraseWaitMs ?? 25_000, ...(deps.log ? { log: deps.log } : {}) },
       conversationId,
@@ -341,7 +359,15 @@ export function createClientApi(deps: ClientApiDeps): Router {
       return;
     }
     const { report, history } = outcome;
-    res.status(200).json({ ...report, conversationId, status: 'erased', history });
+    const files = erasedFiles.map((id) => ({
+      system: 'parley',
+      kind: 'file',
+      id,
+      detail: "deleted from Parley's file store",
+    }));
+    res
+      .status(200)
+      .json({ ...report, erased: [...report.erased, ...files], conversationId, status: 'erased', history });
   });
 
   // An admin's action: resuming re-sends to the vendors, so a client app's key cannot force it.

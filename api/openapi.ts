@@ -17,6 +17,7 @@ import {
   archived,
   conversationSummary,
   errorBody,
+  fileIdParam,
   handedOff,
   handoffBody,
   health,
@@ -36,6 +37,7 @@ import {
   resumed,
   userErased,
   userErasing,
+  uploadedFile,
   userIdParam,
   zendeskConnection,
   zendeskRemoval,
@@ -48,16 +50,22 @@ const ERROR_CODES = {
   invalid_user_id: 400,
   invalid_message_id: 400,
   public_url_missing: 400,
+  file_empty: 400,
+  attachment_not_found: 400,
+  too_many_attachments: 400,
   unauthorized: 401,
   forbidden: 403,
   forbidden_scope: 403,
   app_not_found: 404,
   conversation_not_found: 404,
+  file_not_found: 404,
   integration_not_configured: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unsupported_encoding: 415,
   conversation_backlogged: 429,
+  file_type_not_allowed: 415,
+  file_type_mismatch: 415,
   internal_error: 500,
   'zendesk_<state>': 502,
   'helpscout_<state>': 502,
@@ -185,6 +193,36 @@ function eraseOperation(): ZodOpenApiOperationObject {
   };
 }
 
+const filesPath = '/v1/apps/{appId}/files';
+
+/** `POST …/files`: a multipart body, not JSON, so its request body is written out here. */
+function uploadOperation(): ZodOpenApiOperationObject {
+  const operation = v1({
+    operationId: 'uploadFile',
+    summary: 'Upload a file (multipart field `file`); attach it to a message with `attachments: [{fileId}]`',
+    tags: ['Files'],
+    params: appPath,
+    ok: { status: 200, description: 'unused', schema: uploadedFile },
+    errors: [...BODY_ERRORS, 'invalid_request', 'file_empty', 'file_type_not_allowed', 'file_type_mismatch'],
+  });
+  const { 200: _ok, ...responses } = operation.responses as Record<string, unknown>;
+  return {
+    ...operation,
+    description:
+      'At most `storage.maxFileBytes` (25 MB by default; 413 beyond). The type is sniffed from the bytes: one outside ' +
+      '`storage.allowedTypes`, or a name or declared type that says otherwise (a `.png` that is HTML), is a 415.',
+    requestBody: {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: z.object({ file: z.string().meta({ format: 'binary' }) }),
+        },
+      },
+    },
+    responses: { 201: { description: 'Stored', ...json(uploadedFile) }, ...responses },
+  };
+}
+
 export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
   return createDocument({
     openapi: '3.1.0',
@@ -202,6 +240,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
         name: 'Integrations',
         description: "The app's integrations: state, live checks, connecting. Admin keys only.",
       },
+      { name: 'Files', description: 'Files users send, and the signed URLs every message carries for its files.' },
       {
         name: 'Health',
         description: "For load balancers and orchestrators; no key needed (an admin key shows readiness's checks).",
@@ -361,6 +400,43 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           ok: { status: 200, description: 'Removed', schema: helpScoutRemoval },
           errors: vendorErrors('helpscout'),
         }),
+      },
+      [filesPath]: { post: uploadOperation() },
+      [`${filesPath}/{fileId}`]: {
+        get: v1({
+          operationId: 'getFile',
+          summary: 'A file of the app, with a fresh signed URL',
+          tags: ['Files'],
+          params: appPath.extend({ fileId: fileIdParam }),
+          ok: { status: 200, description: 'The file', schema: uploadedFile },
+          errors: ['file_not_found'],
+        }),
+      },
+      '/files/{fileId}': {
+        get: {
+          operationId: 'downloadFile',
+          summary: 'Download a file by its signed URL (`attachments[].url`)',
+          description:
+            'No key: the URL is the credential, and it expires. Served as an attachment, with ' +
+            '`X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy.',
+          tags: ['Files'],
+          security: [],
+          requestParams: {
+            path: z.object({ fileId: fileIdParam }),
+            query: z.object({ app: appIdParam, exp: z.string(), sig: z.string() }),
+          },
+          responses: {
+            '200': {
+              description: 'The bytes',
+              content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
+            },
+            '403': {
+              description: 'A link expired (`url_expired`) or not signed by Parley (`signature_invalid`)',
+              ...json(errorBody),
+            },
+            '404': { description: 'The file is gone (`file_not_found`)', ...json(errorBody) },
+          },
+        },
       },
       '/healthz': {
         get: {

@@ -11,7 +11,10 @@ import type { connectHelpScout } from '../integrations/helpscout/connect';
 import type { ConversationState } from '../workflows/definitions';
 import type {
   AgentInfo,
+  Attachment,
   ConversationMessage,
+  MessageAction,
+  Postback,
   JsonValue,
   OutboxFault,
   OutboxStatus,
@@ -82,15 +85,41 @@ const isoTime = z.string().describe('ISO 8601');
 
 // ── Request bodies ────────────────────────────────────────────────────────────────────────────────────
 
+/** The most attachments a message may name in its body (config's `storage.maxFilesPerMessage` may say fewer). */
+export const MAX_ATTACHMENTS = 50;
+export const MAX_PAYLOAD = 1000;
+
+export const postbackSchema = mirrors<Postback>()(
+  z
+    .strictObject({
+      payload: z.string().min(1).max(MAX_PAYLOAD, `at most ${MAX_PAYLOAD} characters`),
+      text: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
+    })
+    .meta({ id: 'Postback', description: "A tap on an agent's button: its payload and its label." }),
+);
+
 export const postMessageBody = z
   .strictObject({
-    text: z.string().trim().min(1, 'must not be empty').max(MAX_TEXT, `at most ${MAX_TEXT} characters`),
+    text: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(MAX_TEXT, `at most ${MAX_TEXT} characters`)
+      .optional()
+      .describe('Required unless the message carries attachments or a postback.'),
     id: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, ".", "_", ":" or "-", at most 128 characters')
       .optional()
       .describe('Idempotency key: a repeated id is accepted once and shown once.'),
     metadata: jsonRecord.optional(),
+    attachments: z
+      .array(z.strictObject({ fileId: z.string().regex(/^file_[A-Za-z0-9_-]{22}$/, 'a file id from POST …/files') }))
+      .min(1)
+      .max(MAX_ATTACHMENTS)
+      .optional()
+      .describe('Files uploaded with `POST /v1/apps/{appId}/files`, in order.'),
+    postback: postbackSchema.optional(),
     role: z
       .enum(['user', 'bot'])
       .optional()
@@ -99,6 +128,10 @@ export const postMessageBody = z
       .union([z.boolean(), z.strictObject({ reason: z.string().trim().min(1).max(500).optional() })])
       .optional()
       .describe('On a bot message: the bot hands the conversation to the team, with the exchange so far.'),
+  })
+  .refine((body) => body.text !== undefined || body.attachments !== undefined || body.postback !== undefined, {
+    message: 'send text, attachments or a postback',
+    path: ['text'],
   })
   .refine((body) => !body.handoff || body.role === 'bot', {
     message: '`handoff` is for bot messages (`role: "bot"`); a user message cannot hand over',
@@ -163,6 +196,34 @@ export const agentSchema = mirrors<AgentInfo>()(
   z.object({ name: z.string(), email: z.string().optional(), avatarUrl: z.string().optional() }).meta({ id: 'Agent' }),
 );
 
+export const attachmentSchema = mirrors<Attachment>()(
+  z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      mediaType: z.string().describe('Sniffed from the bytes, not taken from the client.'),
+      size: z.int().describe('Bytes.'),
+      url: z
+        .string()
+        .optional()
+        .describe(
+          'Parley-served, signed and expiring (`storage.urlTtlSeconds`); read the message again for a fresh one.',
+        ),
+    })
+    .meta({ id: 'Attachment' }),
+);
+
+export const actionSchema = mirrors<MessageAction>()(
+  z
+    .object({
+      type: z.enum(['postback', 'reply', 'link']),
+      text: z.string().describe("The button's label."),
+      payload: z.string().optional().describe('For `postback` and `reply`: send it back as `postback.payload`.'),
+      uri: z.string().optional().describe('For `link`: an https URL to open.'),
+    })
+    .meta({ id: 'Action' }),
+);
+
 export const messageSchema = mirrors<ConversationMessage>()(
   z
     .object({
@@ -175,6 +236,9 @@ export const messageSchema = mirrors<ConversationMessage>()(
       metadata: jsonRecord.optional(),
       source: z.string().optional().describe('For agent replies: the system it came from (`slack`, `zendesk`, …).'),
       agent: agentSchema.optional(),
+      attachments: z.array(attachmentSchema).optional(),
+      actions: z.array(actionSchema).optional().describe("An agent's buttons; several `reply` ones are quick replies."),
+      postback: postbackSchema.optional(),
     })
     .meta({ id: 'Message' }),
 );
@@ -388,6 +452,17 @@ export const helpScoutConnection = mirrors<Awaited<ReturnType<typeof connectHelp
     .meta({ id: 'HelpScoutConnection' }),
 );
 export const helpScoutRemoval = z.object({ removedWebhooks: z.int() }).meta({ id: 'HelpScoutRemoval' });
+
+export const fileSchema = z
+  .object({ id: z.string(), name: z.string(), mediaType: z.string(), size: z.int() })
+  .meta({ id: 'File' });
+export const uploadedFile = z
+  .object({ file: fileSchema.extend({ url: z.string().describe('Signed and expiring.') }) })
+  .meta({ id: 'UploadedFile' });
+export const fileIdParam = z
+  .string()
+  .regex(/^file_[A-Za-z0-9_-]{22}$/)
+  .meta({ description: 'A file id from `POST …/files`.', param: { id: 'FileId' } });
 
 export const health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readiness = z

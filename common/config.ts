@@ -252,6 +252,54 @@ const adminSchema = z.strictObject({
   keys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1, 'list at least one key'),
 });
 
+/** What files Parley accepts and how long it keeps them; the same for every store kind. */
+const fileLimits = {
+  /** Signs the download URLs (per app). Default: derived from each app's API keys. */
+  signingSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How long a download URL works (seconds). */
+  urlTtlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(3600),
+  /** Files older than this are deleted (days); unset, they are kept until their user is erased. */
+  retentionDays: z.number().int().min(1).optional(),
+  /** The largest file accepted (bytes). */
+  maxFileBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(100 * 1024 * 1024)
+    .default(25 * 1024 * 1024),
+  maxFilesPerMessage: z.number().int().min(1).max(50).default(10),
+  maxBytesPerMessage: z
+    .number()
+    .int()
+    .min(1)
+    .default(50 * 1024 * 1024),
+  /** Media types accepted (after sniffing the bytes); default: images, PDF, Office/OpenDocument, text and CSV. */
+  allowedTypes: z.array(nonEmpty).min(1).optional(),
+};
+
+/** Where files live: the filesystem (default `.parley/files`) or an S3-compatible bucket. */
+export const storageSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fs'), path: nonEmpty.optional(), ...fileLimits }),
+  z.strictObject({
+    kind: z.literal('s3'),
+    bucket: nonEmpty,
+    endpoint: url.optional(),
+    region: nonEmpty.default('us-east-1'),
+    accessKeyId: nonEmpty.optional(),
+    secretAccessKey: nonEmpty.optional(),
+    forcePathStyle: z.boolean().default(false),
+    /** Key prefix inside the bucket. */
+    prefix: z.string().default(''),
+    ...fileLimits,
+  }),
+]);
+export type StorageConfig = z.infer<typeof storageSchema>;
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -262,6 +310,7 @@ export const configSchema = z
       })
       .prefault({}),
     admin: adminSchema.optional(),
+    storage: storageSchema.prefault({ kind: 'fs' }),
     apps: z.array(appSchema).min(1),
   })
   .superRefine((config, ctx) => {

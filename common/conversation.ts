@@ -38,6 +38,53 @@ export interface ConversationMessage {
   /** For agent replies: the system it came from (`slack`, `zendesk`, `helpscout`, `email`, `sink`). */
   source?: string;
   agent?: AgentInfo;
+  /** Files of the message: ids, names, types and sizes only (the bytes stay in the file store). */
+  attachments?: Attachment[];
+  /** An agent's buttons (the shorthand `%[Label](postback:X)`, …), for the app to show. */
+  actions?: MessageAction[];
+  /** A user's tap on an agent's button. */
+  postback?: Postback;
+}
+
+/**
+ * A file a message carries. In workflow state and payloads only what describes it; `url` (Parley-served, signed,
+ * expiring) is added where a message leaves Parley (webhooks, `GET …/messages`).
+ */
+export interface Attachment {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  url?: string;
+}
+
+/** A button of an agent's message: `postback` and `reply` carry a payload back, `link` opens `uri`. */
+export interface MessageAction {
+  type: 'postback' | 'reply' | 'link';
+  text: string;
+  payload?: string;
+  uri?: string;
+}
+
+/** What a user's tap sends back: the button's payload and its label. */
+export interface Postback {
+  payload: string;
+  text: string;
+}
+
+/**
+ * A user's message as plain text for a team that sees only text (Zendesk, Help Scout): a tap as
+ * `The user tapped *Yes*`, files named after the text (`📎 screen.png (image/png)`). A text-only message is its text.
+ */
+export function userMessagePlainText(message: Pick<ConversationMessage, 'text' | 'postback' | 'attachments'>): string {
+  if (message.postback) return tappedText('The user', message.postback);
+  const files = (message.attachments ?? []).map((a) => `📎 ${a.name} (${a.mediaType})`);
+  return files.length > 0 ? [message.text, ...files].filter(Boolean).join('\n') : message.text;
+}
+
+/** What the team reads for a user's tap: `Jane tapped *Yes*` (the label as plain text; each integration escapes it). */
+export function tappedText(who: string, postback: Postback): string {
+  return `${who} tapped *${postback.text}*`;
 }
 
 /** An agent's reply as an integration's inbound hands it to the conversation (the `agentReply` signal's payload). */
@@ -48,6 +95,10 @@ export interface AgentReply {
   agent: AgentInfo;
   text: string;
   at: string;
+  /** Files the agent sent (stored by Parley first) and images of the shorthand `![](https://…)`. */
+  attachments?: Attachment[];
+  /** Buttons of the agent's shorthand (`%[Yes](postback:YES)`). */
+  actions?: MessageAction[];
 }
 
 // ── Outboxes ──────────────────────────────────────────────────────────────────────────────────────────

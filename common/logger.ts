@@ -36,6 +36,7 @@ const SECRET_NAMES = new Set([
   'proxyauthorization',
   'credentials',
   'privatekey',
+  'secretaccesskey', // storage.secretAccessKey (S3)
 ]);
 /** …and the endings that make one: `botToken`, `apiToken`, `signingSecret`, `tokenSecret`, `x-slack-signature`. */
 const SECRET_ENDINGS = [

@@ -10,6 +10,8 @@ import { createApp } from '../api/app';
 import { createMetricsApp } from '../api/metrics';
 import { createEncryptionCodec, dataConverterFor, type EncryptionSettings } from '../common/codec';
 import { createMetrics } from '../common/metrics';
+import { createFileStore } from '../integrations/files';
+import { startFileSweeper } from '../integrations/files/sweeper';
 import { createZendeskClient } from '../integrations/zendesk/client';
 import { connectZendesk } from '../integrations/zendesk/connect';
 import type { LoadedConfig } from '../common/config';
@@ -146,6 +148,9 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
       ...(dataConverter ? { dataConverter } : {}),
     });
 
+    // One file store per process (storage: fs | s3), shared by the API and the worker's activities.
+    const files = createFileStore(options.loaded.config.storage, home);
+
     let worker: Worker | undefined;
     if (options.worker !== false) {
       installTemporalRuntime(
@@ -161,6 +166,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         config: options.loaded.config,
         metrics,
         log,
+        files,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       });
@@ -174,6 +180,8 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
 
     let apiUrl: string | undefined;
     if (options.api !== false) {
+      const sweeper = startFileSweeper(files, options.loaded.config.storage, log);
+      cleanups.push(() => Promise.resolve(sweeper.stop()));
       const zendeskSecrets = await connectZendeskAccounts(options.loaded.config, log);
       const app = createApp({
         temporal: client,
@@ -182,6 +190,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         log,
         metrics,
         zendeskSecrets,
+        files,
         ...(options.temporalMetricsPort
           ? { temporalMetricsUrl: `http://127.0.0.1:${options.temporalMetricsPort}/metrics` }
           : {}),

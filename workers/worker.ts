@@ -5,6 +5,7 @@ import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
+import type { FileStore } from '../integrations/files/store';
 import { type ParleyConfig, loadConfig } from '../common/config';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createLogger, type Logger } from '../common/logger';
@@ -24,6 +25,8 @@ export interface ParleyWorkerOptions {
   dataConverter?: { payloadCodecs: PayloadCodec[] };
   metrics?: Metrics;
   log?: Logger;
+  /** The process's file store (one per process, shared with the API in `npm start`). */
+  files?: FileStore;
 }
 
 /**
@@ -79,6 +82,7 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     temporal,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.files ? { files: options.files } : {}),
   };
   const worker = await Worker.create({
     connection: options.connection,

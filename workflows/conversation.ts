@@ -61,6 +61,7 @@ import {
   seenKey,
   storeMessage,
 } from './bounds';
+import { MAX_ACTIONS, parseShorthand } from '../common/shorthand';
 import { eraseConversation } from './erase';
 import { createControl } from './control';
 import { createOutboxRunner, newOutbox } from './outbox';
@@ -212,6 +213,9 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     const message: ConversationMessage = { id: msg.id, role: msg.role ?? 'user', text: parts.text, at: msg.at };
     if (parts.metadata) message.metadata = parts.metadata;
     if (msg.backlog) state.backlogLimits = msg.backlog;
+    // Data only (no command changes): files as the store describes them, a button's tap.
+    if (msg.attachments && msg.attachments.length > 0) message.attachments = msg.attachments;
+    if (msg.postback) message.postback = msg.postback;
     control.setDefault(msg.controlDefault);
     receipts.configure(msg.offline);
     remember(message);
@@ -235,14 +239,20 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     if (bounded.cutFrom !== undefined)
       log.warn('agent reply cut to its budget', { source: received.source, id: received.id, bytes: bounded.cutFrom });
     const reply = bounded.reply;
+    // The agent's shorthand (`%[Yes](postback:YES)`, `![](https://…)`) becomes buttons and images; data only.
+    const shorthand = parseShorthand(reply.text);
     const message: ConversationMessage = {
       id: reply.id,
       role: 'agent',
-      text: reply.text,
+      text: shorthand.text,
       at: reply.at,
       source: reply.source,
       agent: reply.agent,
     };
+    const attachments = [...(reply.attachments ?? []), ...shorthand.images];
+    const actions = [...(reply.actions ?? []), ...shorthand.actions].slice(0, MAX_ACTIONS);
+    if (attachments.length > 0) message.attachments = attachments;
+    if (actions.length > 0) message.actions = actions;
     remember(message);
     // The app always gets an agent's reply; the other integrations mirror it only while the team is in control.
     const teamListens = control.teamListens();

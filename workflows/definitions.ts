@@ -7,12 +7,14 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AgentReply,
+  Attachment,
   Control,
   ConversationMessage,
   InboxCursor,
   IntegrationTarget,
   JsonValue,
   OutboxState,
+  Postback,
   UserProfile,
 } from '../common/conversation';
 import type { BacklogLimits, BacklogState } from '../common/backlog';
@@ -63,6 +65,10 @@ export interface UserMessageSignal {
   webhooks: string[];
   /** The app's `limits.conversationBacklog` at the time of the message (absent from older API replicas). */
   backlog?: BacklogLimits;
+  /** Files the message carries, as the store describes them (never their bytes). */
+  attachments?: Attachment[];
+  /** A tap on an agent's button (`text` then holds its label). */
+  postback?: Postback;
   /** `bot`: the app posts its bot's answer (kept, never relayed). Absent: the user's message. */
   role?: 'user' | 'bot';
   /** On a bot message: the bot hands the conversation to the team, this message included. */

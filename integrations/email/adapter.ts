@@ -30,7 +30,12 @@ export interface EmailAdapterConfig {
 export interface EmailAdapterHooks {
   /** Called before each mail goes out (the activity's heartbeat). */
   heartbeat(): void;
+  /** A stored file's bytes (Parley's store), or undefined when it is gone; without it no file is attached. */
+  readFile?(id: string): Promise<Buffer | undefined>;
 }
+
+/** What one mail may carry in files: SMTP servers commonly refuse mails over 25 MB (and base64 adds a third). */
+export const MAIL_FILES_BYTES = 18 * 1024 * 1024;
 
 /** The mails an outbox batch becomes: one per item, or one digest of them all. */
 export function mailGroups(items: OutboxItem[], digest: boolean): OutboxItem[][] {
@@ -54,10 +59,26 @@ export function createEmailAdapter(
 ) {
   const { email } = config;
 
-  function mailFor(batch: EmailBatch, refs: Record<string, string>, group: OutboxItem[]) {
+  /** The group's files that fit in one mail, in order; the rest are named in it. */
+  async function filesFor(group: OutboxItem[]): Promise<Record<string, Buffer> | undefined> {
+    if (!hooks.readFile) return undefined;
+    const files: Record<string, Buffer> = {};
+    let total = 0;
+    for (const attachment of group.flatMap((i) => i.message?.attachments ?? [])) {
+      if (files[attachment.id] || total + attachment.size > MAIL_FILES_BYTES) continue;
+      const bytes = await hooks.readFile(attachment.id);
+      if (!bytes) continue;
+      files[attachment.id] = bytes;
+      total += bytes.length;
+    }
+    return files;
+  }
+
+  async function mailFor(batch: EmailBatch, refs: Record<string, string>, group: OutboxItem[]) {
     // Replies from elsewhere, archives and status lines reach the team by mail only when the app copies them; a
     // handoff to the team always does (it is how the team hears of the conversation).
     const wanted = group.filter((i) => i.kind === 'message:user' || i.handoff?.to === 'team' || email.copyAgentReplies);
+    const files = await filesFor(wanted);
     const ctx: NotificationContext = {
       appId: config.appId,
       appName: config.appName,
@@ -70,6 +91,7 @@ export function createEmailAdapter(
       tokenSecret: config.tokenSecret,
       subject: refs.emailSubject,
       ...(refs.emailLastMessageId ? { lastMessageId: refs.emailLastMessageId } : {}),
+      ...(files ? { files } : {}),
     };
     return composeNotification(ctx, wanted);
   }
@@ -83,7 +105,7 @@ export function createEmailAdapter(
       const refs = threadRefs(batch, config.appName);
       let completed = 0;
       for (const group of mailGroups(batch.items, (email.digestSeconds ?? 0) > 0)) {
-        const mail = mailFor(batch, refs, group);
+        const mail = await mailFor(batch, refs, group);
         if (mail) {
           hooks.heartbeat();
           try {

@@ -15,6 +15,7 @@ import {
   historyLines,
   profileRows,
   sourceLabel,
+  tappedText,
   type OutboxItem,
   type Row,
   type UserProfile,
@@ -46,6 +47,17 @@ export interface NotificationContext {
   /** The thread's subject and last Message-ID so far (the conversation's `refs`). */
   subject?: string;
   lastMessageId?: string;
+  /** The bytes of the items' files that go with the mail, by file id (the adapter reads them from Parley's store). */
+  files?: Record<string, Buffer>;
+}
+
+/** A MIME part: nodemailer's attachment shape; images the HTML shows are inline, by `cid`. */
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+  cid?: string;
+  contentDisposition?: 'inline' | 'attachment';
 }
 
 export interface NotificationMail {
@@ -59,6 +71,8 @@ export interface NotificationMail {
   headers: Record<string, string>;
   text: string;
   html: string;
+  /** The users' files, images inline in the HTML part (`cid:`); absent for a text-only mail. */
+  attachments?: MailAttachment[];
 }
 
 /** One header-safe line: no CR, LF, other control or invisible characters, whitespace collapsed, at most `max`. */
@@ -80,6 +94,31 @@ function when(iso: string): string {
 interface Entry {
   heading: string;
   text: string;
+  files?: EntryFile[];
+}
+
+interface EntryFile {
+  name: string;
+  /** Set when it goes with the mail; `inline` for an image the HTML shows. */
+  part?: MailAttachment;
+}
+
+/** A file's Content-ID: from its id, so a retried mail is the same mail. */
+function contentId(fileId: string): string {
+  return `${fileId.replace(/[^A-Za-z0-9_-]/g, '')}@parley`;
+}
+
+function entryFiles(item: OutboxItem, files: Record<string, Buffer> | undefined): EntryFile[] | undefined {
+  const list = item.message?.attachments;
+  if (!list?.length) return undefined;
+  return list.map((a) => {
+    const content = files?.[a.id];
+    if (!content) return { name: a.name };
+    const image = a.mediaType.startsWith('image/');
+    const part: MailAttachment = { filename: headerSafe(a.name, 200), content, contentType: a.mediaType };
+    if (image) Object.assign(part, { cid: contentId(a.id), contentDisposition: 'inline' as const });
+    return { name: a.name, part };
+  });
 }
 
 function entryFor(item: OutboxItem, who: string, ctx: NotificationContext): Entry | undefined {
@@ -94,8 +133,28 @@ function entryFor(item: OutboxItem, who: string, ctx: NotificationContext): Entr
     };
   }
   if (!m) return undefined;
-  if (item.kind === 'message:user') return { heading: `${who} wrote, ${when(m.at)}:`, text: m.text };
-  return { heading: `${agentName(m)} replied via ${sourceLabel(m.source)}, ${when(m.at)}:`, text: m.text };
+  const attached = entryFiles(item, ctx.files);
+  const extra = attached ? { files: attached } : {};
+  if (item.kind === 'message:user') {
+    // A tap on an agent's button reads as what it is.
+    if (m.postback) return { heading: `${tappedText(who, m.postback)}, ${when(m.at)}`, text: '' };
+    return { heading: `${who} wrote, ${when(m.at)}:`, text: m.text, ...extra };
+  }
+  return { heading: `${agentName(m)} replied via ${sourceLabel(m.source)}, ${when(m.at)}:`, text: m.text, ...extra };
+}
+
+function fileLines(entry: Entry): string[] {
+  return (entry.files ?? []).map((f) => `    📎 ${f.name}${f.part ? ' (attached)' : ' (no longer stored)'}`);
+}
+
+function fileHtml(entry: Entry): string {
+  return (entry.files ?? [])
+    .map((f) =>
+      f.part?.cid
+        ? `<div style="margin:4px 0 12px"><img src="cid:${f.part.cid}" alt="${escapeHtml(f.name)}" style="max-width:480px"></div>`
+        : `<div style="margin:2px 0;color:#333">📎 ${escapeHtml(f.name)}${f.part ? ' (attached)' : ' (no longer stored)'}</div>`,
+    )
+    .join('');
 }
 
 function textBody(entries: Entry[], ctx: NotificationContext, device: Row[]): string {
@@ -104,6 +163,7 @@ function textBody(entries: Entry[], ctx: NotificationContext, device: Row[]): st
   for (const entry of entries) {
     lines.push(entry.heading);
     if (entry.text) lines.push('', ...entry.text.split(/\r?\n/).map((l) => `    ${l}`));
+    if (entry.files) lines.push('', ...fileLines(entry));
     lines.push('');
   }
   lines.push(
@@ -136,7 +196,7 @@ function htmlBody(entries: Entry[], ctx: NotificationContext, device: Row[]): st
       const text = entry.text
         ? `<div style="white-space:pre-wrap;border-left:3px solid #4a90d9;padding:4px 12px;margin:4px 0 12px">${escapeHtml(entry.text)}</div>`
         : '';
-      return `<p style="margin:12px 0 4px;color:#333"><strong>${escapeHtml(entry.heading)}</strong></p>${text}`;
+      return `<p style="margin:12px 0 4px;color:#333"><strong>${escapeHtml(entry.heading)}</strong></p>${text}${fileHtml(entry)}`;
     })
     .join('');
   const deviceBlock = device.length ? `<h4 style="margin:16px 0 4px">Device</h4>${table(device)}` : '';
@@ -187,5 +247,11 @@ export function composeNotification(ctx: NotificationContext, items: OutboxItem[
     },
     text: textBody(entries, ctx, device),
     html: htmlBody(entries, ctx, device),
+    ...attachmentsOf(entries),
   };
+}
+
+function attachmentsOf(entries: Entry[]): { attachments?: MailAttachment[] } {
+  const parts = entries.flatMap((e) => (e.files ?? []).flatMap((f) => (f.part ? [f.part] : [])));
+  return parts.length > 0 ? { attachments: parts } : {};
 }

@@ -16,6 +16,7 @@ import {
   mirroredReply,
   profileText,
   userLabel,
+  userMessagePlainText,
   type ConversationMessage,
   type OutboxBatch,
   type OutboxItem,
@@ -128,7 +129,9 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
   /** Creates the conversation in the configured mailbox, looking the mailbox up again once if it was replaced. */
   async function create(batch: HelpScoutBatch, first: ConversationMessage | undefined, mailboxId: number) {
     const subject = (first?.text ?? 'Conversation').split('\n')[0]?.slice(0, 100) ?? 'Conversation';
-    const threads = first ? [{ type: 'customer', customer: customerRef(batch), text: textToHtml(first.text) }] : [];
+    const threads = first
+      ? [{ type: 'customer', customer: customerRef(batch), text: textToHtml(userMessagePlainText(first)) }]
+      : [];
     const post = (mailbox: number) =>
       client.request('POST', 'conversations', {
         body: {
@@ -189,7 +192,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     for (const item of items) {
       if (item.kind !== 'message:user' || !item.message) continue;
       // Both sides through the same html→text, so whitespace and entities compare alike.
-      const at = pool.indexOf(htmlToText(textToHtml(item.message.text)));
+      const at = pool.indexOf(htmlToText(textToHtml(userMessagePlainText(item.message))));
       if (at < 0) break;
       pool.splice(0, at + 1);
       done.add(item.eventId);
@@ -204,7 +207,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
       return {
         path: `conversations/${conversation}/customer`,
         body: message
-          ? { customer: customerRef(batch), text: textToHtml(message.text) }
+          ? { customer: customerRef(batch), text: textToHtml(userMessagePlainText(message)) }
           : { text: textToHtml(ARCHIVED_TEXT) },
       };
     const text = item.kind === 'conversation:archived' || !message ? ARCHIVED_TEXT : mirroredReply(message);

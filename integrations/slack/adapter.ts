@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { OutboxBatchError, integrationError, isIntegrationError } from '../../common/errors';
-import type { ConversationMessage, OutboxBatch, OutboxItem } from '../../common/conversation';
+import { tappedText, type ConversationMessage, type OutboxBatch, type OutboxItem } from '../../common/conversation';
 import { gravatarUrl } from '../../common/text';
 import type { SlackChannelCache } from './cache';
 import type { SlackConfig } from './client';
@@ -21,6 +21,7 @@ import {
   userMessageText,
   userPostName,
 } from './format';
+import { attachmentsLine, shareFiles, type ReadFile } from './files';
 import { HANDBACK_ACTION, JOIN_ACTION } from './inbound';
 import { channelName, randomWords } from './names';
 
@@ -46,6 +47,9 @@ export interface SlackAdapterDeps {
   hooks: SlackBatchHooks;
   /** Channel ids by name, shared by every batch of the worker (built once in `createActivities`). */
   channels: SlackChannelCache;
+  /** The bytes of the batch's files, from Parley's store; without it a message's files are named, not uploaded. */
+  readFile?: ReadFile;
+  fetch?: typeof fetch;
 }
 
 interface SlackMessage {
@@ -116,11 +120,23 @@ function itemPost(batch: SlackBatch, item: OutboxItem, message: ConversationMess
   if (item.kind !== 'message:user') return { text: mirroredReply(message), metadata };
   const { profile } = batch;
   return {
-    text: userMessageText(message),
+    text: userSlackText(batch, message),
     username: userPostName(profile, batch.userId),
     ...(profile.avatarUrl || profile.email ? { icon_url: profile.avatarUrl ?? gravatarUrl(profile.email ?? '') } : {}),
     metadata,
   };
+}
+
+/** A user's message as Slack shows it: their text, a tap (`Jane tapped *Yes*`), or the names of the files alone. */
+function userSlackText(batch: SlackBatch, message: ConversationMessage): string {
+  if (message.postback)
+    return tappedText(userPostName(batch.profile, batch.userId), {
+      ...message.postback,
+      text: userMessageText({ text: message.postback.text }),
+    });
+  const text = userMessageText(message);
+  if (text || !message.attachments?.length) return text;
+  return attachmentsLine(message.attachments);
 }
 
 /** The dispatch notice's blocks: the (escaped) text as mrkdwn and a Join button whose value is the user's channel. */
@@ -142,7 +158,7 @@ function dispatchBlocks(text: string, channelId: string): unknown[] {
   ];
 }
 
-export function createSlackAdapter({ client, config, hooks, channels }: SlackAdapterDeps) {
+export function createSlackAdapter({ client, config, hooks, channels, readFile, fetch }: SlackAdapterDeps) {
   const interval = hooks.postIntervalMs ?? 1000;
   const lastPost = new Map<string, number>();
   const workspace = `${config.apiUrl}|${config.botToken.slice(-6)}`;
@@ -347,15 +363,28 @@ export function createSlackAdapter({ client, config, hooks, channels }: SlackAda
       return;
     }
     if (target.seen.has(item.eventId) || !item.message) return;
-    const args = itemPost(batch, item, item.message);
+    const message = item.message;
+    const args = itemPost(batch, item, message);
+    // The files first, then the post whose metadata marks the item done: a retry never loses them (it may share a
+    // file twice if the worker died in between).
+    const deliver = async (channel: string): Promise<void> => {
+      if (item.kind === 'message:user' && readFile && message.attachments?.length) {
+        await paced(channel);
+        const gone = await shareFiles({ client, readFile, call, ...(fetch ? { fetch } : {}) }, channel, message);
+        lastPost.set(channel, Date.now());
+        if (gone.length > 0)
+          args.text = `${String(args.text)}\n_(no longer stored: ${gone.map((name) => userMessageText({ text: name })).join(', ')})_`;
+      }
+      await post(channel, args);
+    };
     try {
-      await post(target.channel, args);
+      await deliver(target.channel);
     } catch (err) {
       // Archived behind Parley's back (a lost event): open a fresh channel and go on there.
       if (!isIntegrationError<SlackErrorCode>(err, 'slack_is_archived')) throw err;
       target.channel = await openChannel(batch, refs, true);
       target.seen = new Set();
-      await post(target.channel, args);
+      await deliver(target.channel);
     }
   }
 

@@ -4,6 +4,7 @@
  * at the first item not yet delivered.
  */
 import type { OutboxBatch, OutboxItem, WebhookReceipt } from '../../common/conversation';
+import type { FileUrls } from '../files/urls';
 import { deliverWebhookEvent, type WebhookEvent, type WebhookEventType } from './deliver';
 
 function eventType(item: OutboxItem): WebhookEventType {
@@ -17,13 +18,21 @@ function eventType(item: OutboxItem): WebhookEventType {
   }
 }
 
-/** The event an outbox item becomes: its id is the item's, stable across retries (the app's dedupe key). */
-export function webhookEvent(batch: OutboxBatch, item: OutboxItem): WebhookEvent {
+/**
+ * The event an outbox item becomes: its id is the item's, stable across retries (the app's dedupe key). Files come
+ * with URLs signed as the event goes (each attempt signs afresh); a text-only message's event is as it always was.
+ */
+export function webhookEvent(batch: OutboxBatch, item: OutboxItem, urls?: FileUrls): WebhookEvent {
   const type = eventType(item);
   const data: Record<string, unknown> = {};
   if (item.message) {
-    const { id, text, at, source, agent, metadata } = item.message;
-    data.message = { id, role: item.message.role, text, at, source, agent, ...(metadata ? { metadata } : {}) };
+    const { id, text, at, source, agent, metadata, attachments, actions } = item.message;
+    const message: Record<string, unknown> = { id, role: item.message.role, text, at, source, agent };
+    if (metadata) message.metadata = metadata;
+    if (attachments && attachments.length > 0)
+      message.attachments = urls ? urls.attachments(batch.appId, attachments) : attachments;
+    if (actions && actions.length > 0) message.actions = actions;
+    data.message = message;
   }
   if (item.handoff) {
     const { to, from, reason, source, by } = item.handoff;
@@ -44,6 +53,8 @@ export interface WebhookTarget {
   url: string;
   secret: string;
   fetch?: typeof fetch;
+  /** Signs the events' file URLs. */
+  urls?: FileUrls;
 }
 
 export interface WebhookBatchHooks {
@@ -72,7 +83,7 @@ export async function deliverWebhookBatch(
     const answer = await deliverWebhookEvent({
       url: target.url,
       secret: target.secret,
-      event: webhookEvent(batch, item),
+      event: webhookEvent(batch, item, target.urls),
       ...(target.fetch ? { fetch: target.fetch } : {}),
     });
     if (item.kind === 'message:agent' && item.message && answer.delivered !== undefined)

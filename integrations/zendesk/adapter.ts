@@ -10,6 +10,7 @@ import {
   handoffText,
   historyLines,
   mirroredReply,
+  userMessagePlainText,
   type ConversationMessage,
   type HandoffInfo,
   type OutboxBatch,
@@ -36,7 +37,7 @@ const comments = z.array(
 
 /** The body of the one comment a batch of user messages becomes. */
 export function commentBody(messages: ConversationMessage[]): string {
-  return messages.map((m) => m.text).join('\n\n');
+  return messages.map((m) => userMessagePlainText(m)).join('\n\n');
 }
 
 /** A handoff to the team as the ticket shows it: what happened, then the exchange with the bot. */

@@ -52,6 +52,23 @@ export const ARGUMENT_ALLOWLIST: Readonly<Record<string, readonly string[]>> = {
  */
 export const WEBCLIENT_ADDED_ARGUMENTS: readonly string[] = ['team_id'];
 
+/**
+ * Methods Slack added after the 2021 spec, as their reference pages list them (docs.slack.dev/reference/methods/…):
+ * the external upload flow that replaced `files.upload` (retired for new apps in 2024, gone in 2025).
+ */
+export const METHODS_AFTER_SPEC: Readonly<Record<string, SpecMethod>> = {
+  'files.getUploadURLExternal': {
+    params: new Set(['token', 'filename', 'length', 'alt_txt', 'snippet_type']),
+    required: new Set(['filename', 'length']),
+    consumes: ['application/x-www-form-urlencoded', 'application/json'],
+  },
+  'files.completeUploadExternal': {
+    params: new Set(['token', 'files', 'channel_id', 'thread_ts', 'channels', 'initial_comment', 'blocks']),
+    required: new Set(['files']),
+    consumes: ['application/x-www-form-urlencoded', 'application/json'],
+  },
+};
+
 let loaded: { methods: Map<string, SpecMethod>; status: SpecStatus } | undefined;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -88,6 +105,8 @@ function load(): { methods: Map<string, SpecMethod>; status: SpecStatus } {
       methods.set(route.replace(/^\//, ''), entry);
     }
   }
+  for (const [method, entry] of Object.entries(METHODS_AFTER_SPEC))
+    if (!methods.has(method)) methods.set(method, entry);
   loaded = { methods, status: { checked: true, path: SLACK_WEB_SPEC_PATH } };
   return loaded;
 }

@@ -15,7 +15,10 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSlackFiles, fileJson, type EmulatedFile } from './slack-files';
 import { checkWebApiCall, specStatus, type SpecStatus } from './slack-spec';
+
+export type { EmulatedFile } from './slack-files';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -121,6 +124,8 @@ export interface EmulatedMessage {
   subtype?: string;
   threadTs?: string;
   edited?: { user: string; ts: string };
+  /** A file share: the files' ids (slack-files.ts). */
+  fileIds?: string[];
 }
 
 export interface EmulatedChannel {
@@ -294,6 +299,10 @@ export interface SlackEmulator {
   /** Signs `rawBody` like Slack (`v0=` + hex HMAC-SHA256 of `v0:<ts>:<body>`). */
   sign(rawBody: string, timestamp: number, secret?: string): string;
 
+  /** Files uploaded through the external upload flow, or added as a person's (slack-files.ts). */
+  files(): EmulatedFile[];
+  /** A file a person uploaded (an agent's screenshot), its bytes behind `url_private`; sharing it is the test's. */
+  addUserFile(user: string, name: string, bytes: Buffer, mimetype?: string): EmulatedFile;
   close(): Promise<void>;
 }
 
@@ -326,6 +335,8 @@ const DEFAULT_LIMITS: Record<string, RateLimit> = {
   'chat.update': TIER_3,
   'chat.postMessage': { max: 1, windowMs: 1000 },
   'chat.postEphemeral': TIER_4,
+  'files.getUploadURLExternal': TIER_4,
+  'files.completeUploadExternal': TIER_4,
   'users.info': TIER_4,
   'usergroups.users.list': TIER_2,
 };
@@ -415,6 +426,15 @@ function headerRecord(headers: http.IncomingHttpHeaders): Record<string, string>
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
+}
+
+function readBytes(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -722,6 +742,13 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (m.threadTs) out.thread_ts = m.threadTs;
     if (m.edited) out.edited = m.edited;
     if (m.metadata && includeMetadata) out.metadata = m.metadata;
+    if (m.fileIds) {
+      out.files = m.fileIds.flatMap((id) => {
+        const file = slackFiles.get(id);
+        return file ? [fileJson(file, teamId, baseUrl)] : [];
+      });
+      out.upload = true;
+    }
     return out;
   };
 
@@ -805,10 +832,39 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     return name;
   };
 
+  // --- files (slack-files.ts): the external upload flow and url_private ----------------------------------------
+  const slackFiles = createSlackFiles({
+    baseUrl: () => baseUrl,
+    teamId,
+    botUserId,
+    postableChannel: (ref) => {
+      requireScope('files:write');
+      return postableChannel(ref).id;
+    },
+    shareMessage: (channelId, user, text, shared, threadTs) => {
+      const channel = channelsById.get(channelId);
+      if (!channel) throw new SlackError('channel_not_found');
+      const message: EmulatedMessage = {
+        ts: nextTs(),
+        channel: channelId,
+        text,
+        user,
+        ...(user === botUserId ? { botId } : {}),
+        fileIds: shared.map((f) => f.id),
+        ...(threadTs ? { threadTs } : {}),
+      };
+      channel.messages.push(message);
+      return message.ts;
+    },
+    validToken: (token) => tokens.get(token) === 'active' && hasScope('files:read'),
+    error: (code) => new SlackError(code),
+  });
+
   // --- Web API methods ----------------------------------------------------------------------------------------
   type Handler = (args: Record<string, unknown>) => Record<string, unknown>;
 
   const handlers: Record<string, Handler> = {
+    ...slackFiles.handlers,
     'auth.test': () => ({
       url: `https://${teamDomain}.slack.com/`,
       team: teamName,
@@ -1200,8 +1256,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       });
       res.end(isText ? body : JSON.stringify(body));
     };
-    readBody(req)
-      .then(async (raw) => {
+    readBytes(req)
+      .then(async (bytes) => {
+        // Uploads and url_private downloads carry bytes, not a Web API call.
+        if (slackFiles.handle(req, res, bytes)) return;
+        const raw = bytes.toString('utf8');
         const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
         const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(pathname);
         if (api?.[1]) return handleWebApi(api[1], req, raw, reply);
@@ -1424,6 +1483,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const c = [...channelsById.values()].find((ch) => ch.name === name.replace(/^#/, ''));
       return c ? publicChannel(c) : undefined;
     },
+    files: () => slackFiles.list(),
+    addUserFile: (user, name, bytes, mimetype) => slackFiles.addUserFile(user, name, bytes, mimetype),
     messages(channelId, opts = {}) {
       const channel = channelsById.get(channelId);
       if (!channel) return [];

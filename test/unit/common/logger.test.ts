@@ -222,6 +222,7 @@ describe('log redaction', () => {
       'secret',
       'signingSecret',
       'tokenSecret',
+      'secretAccessKey',
     ]);
     const plain = new Set(
       (
@@ -232,7 +233,9 @@ describe('log redaction', () => {
         'trustUserEmail control default emailAfter emailsVerified linkUrl offline ' +
         // Limits (issue 15).
         'apiReplicas burst limits maxMailBytes messagesPerSecond newConversationsPerMinute perUser conversationBacklog ' +
-        'messages bytes'
+        'messages bytes ' +
+        'storage kind path bucket endpoint region accessKeyId forcePathStyle prefix urlTtlSeconds ' +
+        'retentionDays maxFileBytes maxFilesPerMessage maxBytesPerMessage allowedTypes'
       ).split(' '),
     );
     const names = configKeyNames();
