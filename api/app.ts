@@ -12,9 +12,10 @@ import { createHelpScoutRouter } from './helpscout';
 import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
-import { createIntegrationsRouter } from './integrations';
+import { createIntegrationsRouter, type IntegrationCheck } from './integrations';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
+import { createAdminConsole, type AdminConsole } from './admin/console';
 
 export interface AppDeps {
   temporal: Client;
@@ -30,6 +31,12 @@ export interface AppDeps {
   temporalMetricsUrl?: string;
   /** Zendesk signing secrets by account URL, shared with whoever connects Zendesk. */
   zendeskSecrets?: ZendeskSecrets;
+  /** The configuration file, which the admin console names where it shows a setting's line. */
+  configFile?: string;
+  /** The Temporal UI's address, for the admin console's links to a conversation's history. */
+  temporalUiUrl?: string;
+  /** Receives the admin console once built (its `isAdminSession` serves `/slack/install`; `stop` ends its sampler). */
+  onAdminConsole?: (console: AdminConsole) => void;
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -76,6 +83,24 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
 
+  // The admin console (api/admin/): HTML pages on an admin key's session; it shares the integration checks.
+  const integrationChecks = new Map<string, IntegrationCheck>();
+  const adminConsole = createAdminConsole({
+    config: deps.config,
+    temporal: deps.temporal,
+    keyring,
+    readiness: deps.readiness,
+    metrics,
+    helpscoutCache,
+    zendeskSecrets,
+    checks: integrationChecks,
+    log: deps.log,
+    ...(deps.configFile ? { configFile: deps.configFile } : {}),
+    ...(deps.temporalUiUrl ? { temporalUiUrl: deps.temporalUiUrl } : {}),
+  });
+  deps.onAdminConsole?.(adminConsole);
+  app.use('/admin', adminConsole.router);
+
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(
     '/v1/apps/:appId',
@@ -93,7 +118,7 @@ export function createApp(deps: AppDeps): Express {
     json,
     requireAppKey(deps.config, keyring),
     createClientApi({ ...deps, metrics }),
-    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
+    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache, integrationChecks),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));
