@@ -177,7 +177,8 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   ): Promise<void> {
     const s = (res.locals as Locals).adminSession;
     const notices: Flash[] = s ? sessions.takeFlash(s) : [];
-    const shown = await banner();
+    // Readiness details name internal addresses: like /readyz, only for admins.
+    const shown = s ? await banner() : undefined;
     res
       .status(status)
       .type('html')
