@@ -71,18 +71,6 @@ export function createApp(deps: AppDeps): Express {
   );
   // The API process's Help Scout tokens and mailbox ids, shared by the webhook and the integration routes.
   const helpscoutCache = createHelpScoutCache();
-  app.use(
-    '/helpscout',
-    createHelpScoutRouter({
-      config: deps.config,
-      temporal: deps.temporal,
-      log: deps.log,
-      metrics,
-      cache: helpscoutCache,
-    }),
-  );
-  app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
-
   // The admin console (api/admin/): HTML pages on an admin key's session; it shares the integration checks.
   const integrationChecks = new Map<string, IntegrationCheck>();
   const adminConsole = createAdminConsole({
@@ -99,7 +87,19 @@ export function createApp(deps: AppDeps): Express {
     ...(deps.temporalUiUrl ? { temporalUiUrl: deps.temporalUiUrl } : {}),
   });
   deps.onAdminConsole?.(adminConsole);
+  // Mounted here, before the vendors' routes: `/slack/install` asks `adminConsole.isAdminSession(req)`.
   app.use('/admin', adminConsole.router);
+  app.use(
+    '/helpscout',
+    createHelpScoutRouter({
+      config: deps.config,
+      temporal: deps.temporal,
+      log: deps.log,
+      metrics,
+      cache: helpscoutCache,
+    }),
+  );
+  app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(

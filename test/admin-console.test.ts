@@ -190,6 +190,7 @@ suite('the admin console in a browser', () => {
     expect(await page.locator('#integration-helpscout').textContent()).toContain('auth failed');
     const again = await submit(page.locator('#integration-helpscout').getByRole('button', { name: 'Test connection' }));
     expect(again).toMatch(/^Help Scout: Connected\. token granted; mailbox \d+ reachable/);
+    expect(await page.locator('#integration-helpscout').textContent()).toMatch(/Access token:\s*expires at 20/);
   });
 
   it('connects Help Scout by picking a mailbox from those the credentials see', async () => {

@@ -19,7 +19,7 @@ import { userLabel, speaker } from '../../common/conversation';
 import { conversationWorkflowId } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { Metrics } from '../../common/metrics';
-import type { HelpScoutCache } from '../../integrations/helpscout/cache';
+import { tokenKey, type HelpScoutCache } from '../../integrations/helpscout/cache';
 import { createHelpScoutClient } from '../../integrations/helpscout/client';
 import { connectHelpScout, disconnectHelpScout } from '../../integrations/helpscout/connect';
 import { listMailboxes } from '../../integrations/helpscout/mailbox';
@@ -375,8 +375,20 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   }
 
   function helpscoutSection(app: AppConfig, s: AdminSession): SafeHtml {
+    const hs = app.helpscout;
+    const token = hs
+      ? deps.helpscoutCache.tokens.get(tokenKey(hs.apiUrl.endsWith('/') ? hs.apiUrl : `${hs.apiUrl}/`, hs.clientId))
+      : undefined;
     return html`<h3>Mailbox</h3>
-      <p>Configured mailbox: <strong>${String(app.helpscout?.mailbox ?? '')}</strong></p>
+      <p>Configured mailbox: <strong>${String(hs?.mailbox ?? '')}</strong></p>
+      <p>
+        Access token:
+        ${
+          token
+            ? `expires at ${new Date(token.expiresAt).toISOString()} (Parley asks for a new one a minute before)`
+            : 'none asked for yet in this process'
+        }
+      </p>
       <div class="actions">
         <a class="button secondary" href="/admin/apps/${encodeURIComponent(app.id)}/helpscout"
           >Pick the mailbox and connect</a
