@@ -366,6 +366,23 @@ suite('the admin console in a browser', () => {
     await look('health');
   });
 
+  it('removes Zendesk and Help Scout, Zendesk after showing what it undoes', async () => {
+    await page.goto(`${parley.apiUrl}/admin/apps/acme/zendesk`);
+    const removal = page.getByRole('region', { name: 'Remove: what it undoes' });
+    expect(await removal.textContent()).toContain('Tell the requester <at once>');
+    await shot('zendesk-remove-plan');
+    const notice = await submit(removal.getByRole('button', { name: 'Remove Zendesk' }));
+    expect(notice).toMatch(/^Zendesk removed: trigger and webhook deleted; restored .*Tell the requester <at once>/);
+    expect(zd.webhooks()).toEqual([]);
+    expect(zd.triggers().find((t) => t.title === 'Tell the requester <at once>')?.conditions.all).toHaveLength(1);
+
+    const removed = await submit(page.getByRole('button', { name: 'Remove Help Scout webhook' }));
+    expect(removed).toBe(
+      'Help Scout: 1 Parley webhook(s) removed. Agent replies no longer reach Parley until you connect again.',
+    );
+    expect(hs.webhooks()).toEqual([]);
+  });
+
   it('is usable on a phone', async () => {
     const phone = await browser.newContext({ bypassCSP: true, viewport: { width: 375, height: 740 }, isMobile: true });
     const small = await phone.newPage();
