@@ -100,11 +100,17 @@ export function createEmailActivities(deps: EmailDeps) {
             authServIds: email.authServId === undefined ? [] : [email.authServId].flat(),
           },
           cursor: fromHeartbeat ?? input.cursor,
+          maxMailBytes: email.maxMailBytes,
         },
         {
           heartbeat: (cursor) => ctx.heartbeat(cursor),
           signal: ctx.cancellationSignal,
-          relay: (reply) => relayReply(temporal, app.id, reply),
+          relay: async (reply) => {
+            const decision = await relayReply(temporal, app.id, reply);
+            if (decision.kind === 'reply' && reply.cutFromBytes !== undefined)
+              deps.metrics?.agentRepliesCut.inc({ integration: 'email' });
+            return decision;
+          },
           log: ctx.log,
           count: (result) => deps.metrics?.emailInbound.inc({ app: app.id, result }),
         },

@@ -13,6 +13,7 @@ import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
 import { createIntegrationsRouter, type IntegrationCheck } from './integrations';
+import { bodyDepthGuard } from './budgets';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
 import { createAdminConsole, type AdminConsole } from './admin/console';
@@ -116,8 +117,9 @@ export function createApp(deps: AppDeps): Express {
       next();
     },
     json,
+    bodyDepthGuard(),
     requireAppKey(deps.config, keyring),
-    createClientApi({ ...deps, metrics }),
+    createClientApi({ ...deps, metrics, apiReplicas: deps.config.server.apiReplicas }),
     createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache, integrationChecks),
   );
   app.use(notFound);

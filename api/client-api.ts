@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
+import { appPriority } from '../common/fairness';
 import type { AppConfig } from '../common/config';
 import { integrationTargets } from '../integrations/policies';
 import { conversationWorkflowId, newMessageId } from '../common/ids';
@@ -26,6 +27,8 @@ import type { Logger } from '../common/logger';
 import { adminApp, authedApp } from './auth';
 import { eraseUser } from './erase';
 import { HttpError, parseOr400 } from './errors';
+import { checkMessageBudgets, checkProfileBudgets, checkUserIdBytes } from './budgets';
+import { createClientLimits, type ClientLimits } from './client-limits';
 import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
 
 export interface ClientApiDeps {
@@ -39,6 +42,10 @@ export interface ClientApiDeps {
   /** How long `DELETE …/users/{userId}` waits for the erasure before answering 202 (default 25 s). */
   eraseWaitMs?: number;
   log?: Logger;
+  /** The rate limits (`apps[].limits`); built here from `apiReplicas` when not given. */
+  limits?: ClientLimits;
+  /** `server.apiReplicas`. */
+  apiReplicas?: number;
 }
 
 /** A conversation's state by its `conversation` query: 404 when none (or erased), 503 when Temporal cannot answer. */
@@ -63,6 +70,7 @@ export async function queryConversation(
       throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
     throw new HttpError(503, 'temporal_unavailable', 'the conversation could not be read right now; try again', {
       cause: err,
+      retryAfterSeconds: 2,
     });
   }
 }
@@ -111,9 +119,18 @@ export function outboxView(box: OutboxState) {
 export function createClientApi(deps: ClientApiDeps): Router {
   const router = Router({ mergeParams: true });
   const { temporal } = deps;
+  const limits =
+    deps.limits ??
+    createClientLimits({
+      temporal,
+      replicas: deps.apiReplicas ?? 1,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
 
-  function userOf(params: Record<string, string | undefined>): string {
-    return parseOr400(userIdParam, params.userId, 'invalid_user_id');
+  function userOf(params: Record<string, string | undefined>, app?: AppConfig): string {
+    const userId = parseOr400(userIdParam, params.userId, 'invalid_user_id');
+    if (app) checkUserIdBytes(app.id, userId);
+    return userId;
   }
 
   /** Starts the user's conversation if needed, with the names a developer sees in the Temporal UI. */
@@ -147,6 +164,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
         ...(profile && displayName(profile) ? { displayName: displayName(profile) } : {}),
       },
       staticSummary: `Conversation with ${who} (${app.name ?? app.id})`,
+      // One app's flood must not starve another's delivery (common/fairness.ts); the sends inherit it.
+      priority: appPriority(app.id),
     };
   }
 
@@ -155,8 +174,10 @@ export function createClientApi(deps: ClientApiDeps): Router {
 
   router.post('/users/:userId/messages', async (req, res) => {
     const app = authedApp(res);
-    const userId = userOf(req.params);
+    const userId = userOf(req.params, app);
+    checkMessageBudgets(req.body);
     const body = parseOr400(postMessageBody, req.body);
+    await limits.admit(res, app, userId, conversationWorkflowId(app.id, userId), true);
     const message: ConversationMessage = {
       id: body.id ?? newMessageId(),
       role: 'user',
@@ -180,14 +201,17 @@ export function createClientApi(deps: ClientApiDeps): Router {
         signalArgs: [signal],
       },
     );
+    limits.known(handle.workflowId);
     deps.metrics?.relayed.inc({ integration: 'api', direction: 'in' });
     res.status(202).json({ message, conversationId: handle.workflowId });
   });
 
   router.put('/users/:userId', async (req, res) => {
     const app = authedApp(res);
-    const userId = userOf(req.params);
+    const userId = userOf(req.params, app);
+    checkProfileBudgets(req.body);
     const profile = parseOr400(profileBody, req.body);
+    await limits.admit(res, app, userId, conversationWorkflowId(app.id, userId), true);
     const handle = await temporal.workflow.signalWithStart<typeof conversation, [{ profile: UserProfile }]>(
       CONVERSATION_WORKFLOW_TYPE,
       {
@@ -196,12 +220,13 @@ export function createClientApi(deps: ClientApiDeps): Router {
         signalArgs: [{ profile }],
       },
     );
+    limits.known(handle.workflowId);
     res.status(202).json({ profile, conversationId: handle.workflowId });
   });
 
   router.get('/users/:userId/messages', async (req, res) => {
     const app = authedApp(res);
-    const userId = userOf(req.params);
+    const userId = userOf(req.params, app);
     const state = await queryState(app, userId);
     res.json({
       conversationId: conversationWorkflowId(app.id, userId),
@@ -212,7 +237,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
 
   router.get('/users/:userId/conversation', async (req, res) => {
     const app = authedApp(res);
-    const userId = userOf(req.params);
+    const userId = userOf(req.params, app);
     const state = await queryState(app, userId);
     res.json({
       conversationId: conversationWorkflowId(app.id, userId),
@@ -228,14 +253,15 @@ export function createClientApi(deps: ClientApiDeps): Router {
 
   router.post('/users/:userId/archive', async (req, res) => {
     const app = authedApp(res);
-    const userId = userOf(req.params);
+    const userId = userOf(req.params, app);
+    await limits.admit(res, app, userId, conversationWorkflowId(app.id, userId), false);
     const conversationId = await archiveConversation(temporal, app.id, userId, 'api');
     res.status(202).json({ conversationId, status: 'archived' });
   });
 
   router.delete('/users/:userId', async (req, res) => {
     const app = authedApp(res);
-    const userId = userOf(req.params);
+    const userId = userOf(req.params, app);
     const conversationId = conversationWorkflowId(app.id, userId);
     const outcome = await eraseUser(
       { temporal, waitMs: deps.eraseWaitMs ?? 25_000, ...(deps.log ? { log: deps.log } : {}) },
@@ -255,7 +281,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
   // An admin's action: resuming re-sends to the vendors, so a client app's key cannot force it.
   router.post('/users/:userId/outboxes/resume', async (req, res) => {
     const app = adminApp(res);
-    const userId = userOf(req.params);
+    const userId = userOf(req.params, app);
     const body = parseOr400(resumeBody, req.body ?? {});
     const conversationId = await resumeOutboxes(temporal, app.id, userId, body.outbox);
     res.status(202).json({ conversationId, resumed: body.outbox ?? 'all' });

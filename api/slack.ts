@@ -4,7 +4,7 @@
  * signing secret, then workspace), then turned into a query or a signal, answered within Slack's 3 seconds.
  * With `slack.agents` set, only agents may `/sk`, Join and archive: anyone else is told so, and nothing happens.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import type { AgentInfo } from '../common/conversation';
@@ -23,7 +23,9 @@ import {
   noPowerText,
   notAgentText,
   profileText,
+  replyCutNotice,
   sentConfirmation,
+  TEMPORAL_UNAVAILABLE_TEXT,
   usageText,
 } from '../integrations/slack/format';
 import {
@@ -43,8 +45,10 @@ import {
 } from '../integrations/slack/inbound';
 import { verifySlackSignature } from '../integrations/slack/verify';
 import { agentReplySignal, archiveSignal, conversationQuery } from '../workflows/definitions';
+import { BUDGETS } from '../common/limits';
+import { temporalFault } from '../common/temporal-errors';
 import { HttpError, parseOr400 } from './errors';
-import { formOf, jsonOf, verifiedBody, verifiedRequest, type Verification } from './inbound';
+import { boundInboundReply, formOf, jsonOf, verifiedBody, verifiedRequest, type Verification } from './inbound';
 
 type SlackApp = AppConfig & { slack: NonNullable<AppConfig['slack']> };
 
@@ -218,12 +222,22 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
 
   /** `/sk <reply>`: signed with the agent's Slack identity, signalled, confirmed in the channel. */
   async function relayReply(app: SlackApp, handle: WorkflowHandle, cmd: SlashCommand, text: string) {
-    const agent = await agentOf(app, cmd.user_id);
     const at = new Date().toISOString();
-    await handle.signal(agentReplySignal, { id: `slack:${cmd.trigger_id}`, source: 'slack', agent, text, at });
+    const bounded = boundInboundReply(
+      deps,
+      'slack',
+      app.id,
+      { id: `slack:${cmd.trigger_id}`, source: 'slack', agent: await agentOf(app, cmd.user_id), text, at },
+      "the team's Slack channel",
+    );
+    const { reply } = bounded;
+    await handle.signal(agentReplySignal, reply);
     deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
     const state = await handle.query(conversationQuery);
-    return inChannel(sentConfirmation(state.profile, state.userId, agent.name, text));
+    const confirmation = sentConfirmation(state.profile, state.userId, reply.agent.name, reply.text);
+    return inChannel(
+      bounded.cut ? confirmation + replyCutNotice(bounded.bytes, BUDGETS.agentReplyBytes) : confirmation,
+    );
   }
 
   /** What `/sk` answers in a channel, once its app is known: nothing at all is done for a member who is not an agent. */
@@ -249,6 +263,23 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
   }
 
+  /**
+   * Slack never delivers a slash command again, so a 5xx would only show the agent "dispatch_failed": Temporal being
+   * unreachable is said in words instead (the agent sends it again), and a conversation gone is "no power here".
+   */
+  async function answerCommandSafely(app: SlackApp, cmd: SlashCommand): Promise<CommandAnswer> {
+    try {
+      return await answerCommand(app, cmd);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return ephemeral(noPowerText(cmd.command));
+      if (temporalFault(err) === 'unavailable') {
+        deps.log.warn({ app: app.id, err: String(err) }, 'slash command: Temporal unavailable');
+        return ephemeral(TEMPORAL_UNAVAILABLE_TEXT);
+      }
+      throw err;
+    }
+  }
+
   router.post('/commands', ...verified, async (_req, res) => {
     const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
     const cmd = parseOr400(slashCommandSchema, Object.fromEntries(formOf(raw)));
@@ -257,7 +288,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       res.json(ephemeral(noPowerText(cmd.command)));
       return;
     }
-    await answerInTime(res, answerCommand(app, cmd), cmd.response_url, (err) =>
+    await answerInTime(res, answerCommandSafely(app, cmd), cmd.response_url, (err) =>
       deps.log.error({ err, app: app.id }, 'slash command failed after its acknowledgement'),
     );
   });
@@ -275,7 +306,14 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       // user's next message goes on in a fresh channel, as after any archive Parley did not hear of.
       const allowed = app && (!app.slack.agents || (decision.userId && !(await refusal(app, decision.userId))));
       const workflowId = app && allowed ? await conversationFor(app, decision.channelId) : undefined;
-      if (workflowId) await deps.temporal.workflow.getHandle(workflowId).signal(archiveSignal, { source: 'slack' });
+      // Temporal unreachable goes on to the error handler: a 503, and Slack delivers the event again.
+      if (workflowId)
+        await deps.temporal.workflow
+          .getHandle(workflowId)
+          .signal(archiveSignal, { source: 'slack' })
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          });
     }
     res.status(200).end();
   });

@@ -99,6 +99,16 @@ const emailFields = z.strictObject({
    * topmost header with that id counts, not just the topmost. Needs requireAuthenticatedSender.
    */
   authServId: z.union([nonEmpty, z.array(nonEmpty).min(1)]).optional(),
+  /**
+   * The largest mail the inbox reads (bytes, attachments included); a larger one is ignored as `oversized`, counted
+   * and logged, and the inbox goes on. Replies over 32,000 bytes of text are cut, not ignored.
+   */
+  maxMailBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(50 * 1024 * 1024)
+    .default(2 * 1024 * 1024),
   /** How long one IMAP session of the inbox watcher lasts before the workflow starts the next (milliseconds). */
   watchSessionMs: z.number().int().min(1000).max(3_600_000).default(600_000),
 });
@@ -121,6 +131,27 @@ export type EmailConfig = z.infer<typeof emailSchema>;
 const sinkSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
 export type SinkConfig = z.infer<typeof sinkSchema>;
 
+/**
+ * `apps[].limits`: what one app may ask of Parley through the client API (docs/operate/limits.md). Each API replica
+ * enforces `server.apiReplicas`'s share of every rate and burst. Keep new limit keys here, in this one block.
+ */
+export const appLimitsSchema = z.strictObject({
+  /** Message posts, profile updates and archives per second, all users of the app together. */
+  messagesPerSecond: z.number().positive().max(1_000_000).default(100),
+  /** How many of them may come at once after a quiet spell. */
+  burst: z.number().int().min(1).max(1_000_000).default(500),
+  /** Conversations started per minute (each may open a Slack channel, a Zendesk ticket…); also its burst. */
+  newConversationsPerMinute: z.number().positive().max(1_000_000).default(120),
+  /** The same for one user of the app. */
+  perUser: z
+    .strictObject({
+      messagesPerSecond: z.number().positive().max(1_000_000).default(10),
+      burst: z.number().int().min(1).max(1_000_000).default(100),
+    })
+    .prefault({}),
+});
+export type AppLimits = z.infer<typeof appLimitsSchema>;
+
 /** An app id: in workflow ids, search attributes and URLs. */
 export const appIdSchema = z
   .string()
@@ -137,6 +168,7 @@ export const appSchema = z
     helpscout: helpscoutSchema.optional(),
     email: emailSchema.optional(),
     sink: sinkSchema.optional(),
+    limits: appLimitsSchema.prefault({}),
     /** The sink's old name (deprecated): read as `sink`. */
     test: sinkSchema.optional(),
   })
@@ -157,7 +189,13 @@ const adminSchema = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    server: z.strictObject({ publicUrl: url.optional() }).default({}),
+    server: z
+      .strictObject({
+        publicUrl: url.optional(),
+        /** API processes sharing the load: each enforces this share of every `apps[].limits` rate and burst. */
+        apiReplicas: z.coerce.number().int().min(1).max(1000).default(1),
+      })
+      .prefault({}),
     admin: adminSchema.optional(),
     apps: z.array(appSchema).min(1),
   })

@@ -29,6 +29,7 @@ import {
   holdDeadline,
   sendsInPeriod,
 } from '../common/outbox';
+import { sendWithFastPath } from './send-fast-path';
 import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
 /**
@@ -133,8 +134,11 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     };
     if (box.reopened) batch.recent = state.messages.slice(-RECENT_ON_REOPEN);
     const kind = outboxKind(box.key) as OutboxKind;
-    const activity = senders[SENDER_ACTIVITIES[kind]];
-    return activity.executeWithOptions({ ...SEND_OPTIONS, summary: describe(box.key, items) }, [batch]);
+    const name = SENDER_ACTIVITIES[kind];
+    // The app's fairness key here too, for conversations started before the API set it (common/fairness.ts).
+    const options = { ...SEND_OPTIONS, summary: describe(box.key, items), priority: { fairnessKey: state.appId } };
+    // The first attempt locally where that is safe (workflows/send-fast-path.ts), else the activity.
+    return sendWithFastPath(kind, name, options, batch, (o, b) => senders[name].executeWithOptions(o, [b]));
   }
 
   function onFailure(box: OutboxState, err: unknown): void {

@@ -36,6 +36,7 @@ import { archiveConversation, queryConversation, resumeOutboxes } from '../clien
 import { HttpError } from '../errors';
 import { cachedReadiness, type ReadinessCheck } from '../health';
 import { checkIntegration, fromError, type IntegrationCheck } from '../integrations';
+import { checkUserIdBytes } from '../budgets';
 import { userIdParam } from '../schemas';
 import { html, safeUrl, type HtmlValue, type SafeHtml } from './html';
 import { renderLayout, stylesheet } from './layout';
@@ -840,16 +841,17 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
     );
   });
 
-  function userOf(value: unknown): string {
+  function userOf(app: AppConfig, value: unknown): string {
     const parsed = userIdParam.safeParse(value);
     if (!parsed.success) throw new HttpError(400, 'invalid_user_id', 'not a user id');
+    checkUserIdBytes(app.id, parsed.data);
     return parsed.data;
   }
 
   router.get('/conversations/:appId/:userId', async (req, res) => {
     const s = session(res);
     const { app } = appOf(req.params.appId);
-    const userId = userOf(req.params.userId);
+    const userId = userOf(app, req.params.userId);
     const state: ConversationState = await queryConversation(temporal, app.id, userId);
     const workflowId = conversationWorkflowId(app.id, userId);
     const action = conversationHref(app.id, userId);
@@ -897,7 +899,7 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   router.post('/conversations/:appId/:userId/resume', async (req, res) => {
     const s = session(res);
     const { app } = appOf(req.params.appId);
-    const userId = userOf(req.params.userId);
+    const userId = userOf(app, req.params.userId);
     const outbox = formString(req, 'outbox', 2100) || undefined;
     await resumeOutboxes(temporal, app.id, userId, outbox);
     sessions.flash(s, {
@@ -910,7 +912,7 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   router.post('/conversations/:appId/:userId/archive', async (req, res) => {
     const s = session(res);
     const { app } = appOf(req.params.appId);
-    const userId = userOf(req.params.userId);
+    const userId = userOf(app, req.params.userId);
     await archiveConversation(temporal, app.id, userId, 'admin');
     sessions.flash(s, { kind: 'ok', text: 'Archived. The next message from the user reopens the conversation.' });
     seeOther(res, conversationHref(app.id, userId));

@@ -8,6 +8,8 @@
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { checkSender, MAX_HEADERS } from './auth-results';
 import { extractReply } from './extract';
+import { BUDGETS, cutMarker } from '../../common/limits';
+import { cutToBudget, jsonStringBytes } from '../../common/budgets';
 import { headerSafe, NOTIFICATION_HEADER } from './compose';
 import { domainOf, parseParleyMessageId, threadFromReferences, tokenFromAddresses } from './token';
 
@@ -22,7 +24,11 @@ export type IgnoreReason =
   | 'forged_reference'
   | 'stale_token'
   | 'empty_reply'
-  | 'malformed';
+  | 'malformed'
+  /** Larger than `email.maxMailBytes`: not downloaded nor parsed (read it in the mailbox). */
+  | 'oversized'
+  /** Temporal refused the reply as invalid: the same signal would be refused again. */
+  | 'refused';
 
 export const IGNORE_REASONS: readonly IgnoreReason[] = [
   'own_notification',
@@ -36,6 +42,8 @@ export const IGNORE_REASONS: readonly IgnoreReason[] = [
   'stale_token',
   'empty_reply',
   'malformed',
+  'oversized',
+  'refused',
 ];
 
 export interface InboundContext {
@@ -60,6 +68,8 @@ export interface InboundReply {
   agent: { name: string; email: string };
   text: string;
   at: string;
+  /** Set when the text was over its budget (common/limits.ts) and was cut: its bytes before the cut. */
+  cutFromBytes?: number;
 }
 
 export interface InboundIgnored {
@@ -229,13 +239,19 @@ export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string
     ...(typeof mail.html === 'string' ? { html: mail.html } : {}),
   });
   if (!text.trim()) return ignored('empty_reply', 'nothing left once quotes and signature are removed');
+  // Over its budget the reply is cut, and relayed: the whole of it stays in the team's mailbox.
+  const bounded = cutToBudget(text, BUDGETS.agentReplyBytes, cutMarker("the team's mailbox"));
+  // A Message-ID is the reply's dedupe id in the conversation: one of absurd length is replaced by the mail's digest.
+  const messageId =
+    mail.messageId && jsonStringBytes(mail.messageId) <= BUDGETS.replyIdBytes - 10 ? mail.messageId : fallbackId;
   return {
     kind: 'reply',
     threadId,
     via,
-    messageId: mail.messageId ?? fallbackId,
-    agent: { name: agentName(from.name, from.address), email: from.address },
-    text,
+    messageId,
+    agent: { name: agentName(from.name, from.address), email: from.address.slice(0, 320) },
+    text: bounded.text,
     at: (mail.date ?? new Date()).toISOString(),
+    ...(bounded.cut ? { cutFromBytes: bounded.bytes } : {}),
   };
 }

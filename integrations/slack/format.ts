@@ -171,3 +171,16 @@ export function sentConfirmation(profile: UserProfile, userId: string, agentName
   const quoted = userText(text).replace(/\n/g, '\n>');
   return `:white_check_mark: Sent to ${who(profile, userId)} by ${userText(cleanName(agentName))}:\n>${quoted}`;
 }
+
+/** Appended to `/sk`'s confirmation when the reply was over its budget and the user received it cut. */
+export function replyCutNotice(bytes: number, limit: number): string {
+  return (
+    `\n:warning: Your reply was ${bytes.toLocaleString('en-US')} bytes, over Parley's limit of ` +
+    `${limit.toLocaleString('en-US')}: the user received the beginning of it, ending with "[cut: …]". ` +
+    'Send the rest as another reply.'
+  );
+}
+
+/** `/sk`'s answer when Temporal cannot take the command right now (nothing was sent). */
+export const TEMPORAL_UNAVAILABLE_TEXT =
+  ':hourglass: Parley cannot reach its workflow engine right now, so nothing was sent. Try again in a moment.';
