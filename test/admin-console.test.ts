@@ -370,7 +370,7 @@ suite('the admin console in a browser', () => {
     await page.goto(`${parley.apiUrl}/admin/apps/acme/zendesk`);
     const removal = page.getByRole('region', { name: 'Remove: what it undoes' });
     expect(await removal.textContent()).toContain('Tell the requester <at once>');
-    await shot('zendesk-remove-plan');
+    await look('zendesk-remove-plan');
     const notice = await submit(removal.getByRole('button', { name: 'Remove Zendesk' }));
     expect(notice).toMatch(/^Zendesk removed: trigger and webhook deleted; restored .*Tell the requester <at once>/);
     expect(zd.webhooks()).toEqual([]);
