@@ -20,6 +20,7 @@ import {
   type OutboxPolicy,
   type OutboxSendResult,
   type OutboxState,
+  type WebhookReceipt,
 } from '../common/conversation';
 import {
   applySendFailure,
@@ -101,7 +102,17 @@ export interface OutboxRunner {
   ensureRunning(key: string): void;
 }
 
-export function createOutboxRunner(state: ConversationState, conversationId: string): OutboxRunner {
+/** What the conversation hears from its outboxes' sends. */
+export interface OutboxHooks {
+  /** A client app answered its webhook deliveries with receipts (`{"delivered": false}`): workflows/receipts.ts. */
+  answered?(receipts: WebhookReceipt[]): void;
+}
+
+export function createOutboxRunner(
+  state: ConversationState,
+  conversationId: string,
+  hooks: OutboxHooks = {},
+): OutboxRunner {
   let inFlight = 0;
   let draining = false;
   const running: string[] = [];
@@ -210,6 +221,7 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
         box.fault = undefined;
         box.reopened = undefined;
         applyRefs(result?.refs ?? undefined);
+        if (result?.receipts?.length) hooks.answered?.(result.receipts);
       } catch (err) {
         onFailure(box, err);
       } finally {

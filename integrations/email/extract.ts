@@ -12,8 +12,6 @@
  * Linear: every line is read a bounded number of times, patterns only see lines of at most MAX_RULE_LINE
  * characters, and the inputs are capped (MAX_TEXT_CHARS, MAX_HTML_CHARS). Pure: no I/O, never throws.
  */
-import { createRequire } from 'node:module';
-import type EmailReplyParserClass from 'email-reply-parser' with { 'resolution-mode': 'import' };
 import { htmlToLines, type Line } from './extract-html';
 import {
   DASHED_PHRASE,
@@ -31,12 +29,6 @@ import {
 } from './extract-locales';
 
 export { MAX_HTML_CHARS } from './extract-html';
-
-// email-reply-parser is ESM-only and this project compiles to CommonJS, where TypeScript refuses a static
-// import; Node >= 20.19 require()s ES modules (node:20 images are past that).
-const { default: EmailReplyParser } = createRequire(__filename)('email-reply-parser') as {
-  default: typeof EmailReplyParserClass;
-};
 
 export interface ReplyInput {
   text?: string;
@@ -56,14 +48,6 @@ interface Row {
   mark: Line['mark'];
   /** An attribution line ("On … wrote:") that belongs to the quote below it. */
   attribution: boolean;
-}
-
-/**
- * The plain email-reply-parser library, kept only as the baseline `npm run email:corpus` compares against on the
- * upstream corpora (its regexes are superlinear: never call it on mail).
- */
-export function parsePlain(text: string): string {
-  return new EmailReplyParser().parseReply(text);
 }
 
 export function extractReply(input: ReplyInput): string {
@@ -147,7 +131,11 @@ function extractRows(input: Rows, source: 'text' | 'html'): string {
   }
   const reply = render(rows, source, (i) => keep[i] === 1 || (forward !== -1 && i >= forward), forward);
   // A reply longer than MAX_ROWS lines with no history found goes on in the tail.
-  return forward !== -1 || (end === rows.length && keep.length === rows.length) ? withTail(reply) : reply;
+  if (forward !== -1) return withTail(reply);
+  let lastText = rows.length - 1;
+  while (lastText >= 0 && rows[lastText]?.body === '') lastText--;
+  // The reply runs on into the tail only when nothing cut it and its last read line is part of it.
+  return input.tail !== '' && end === rows.length && keep.length - 1 === lastText ? withTail(reply) : reply;
 }
 
 /** Where the quoted history starts (`end`), or where a forwarded message starts (`forward`, kept whole). */
@@ -175,6 +163,8 @@ function historyStart(rows: Row[]): { end: number; forward: number } {
     // Separator lines start with a rule character; testing only those keeps the per-line cost at a few checks.
     const dashed = RULE_START.test(r.body);
     const ruled = r.mark === 'rule' || (dashed && (RULE.test(r.body) || DASHED_PHRASE.test(r.body)));
+    // Zoho: "---- On Wed, 24 Feb 2021 … wrote ----".
+    if (dashed && DASHED_PHRASE.test(r.body) && WROTE.test(r.body)) return { end: i, forward: -1 };
     if (ruled || (dashed && ORIGINAL_SEPARATOR.test(r.body))) {
       const at = nextNonBlank(rows, i + 1, 3);
       const block = at === -1 ? undefined : headerBlockAt(rows, at, true);
@@ -184,7 +174,13 @@ function historyStart(rows: Row[]): { end: number; forward: number } {
     }
     const block = headerBlockAt(rows, i, false);
     if (block) return block.forward ? { end: n, forward: i } : { end: i, forward: -1 };
-    const span = attributionAt(rows, i);
+    let span = attributionAt(rows, i);
+    // A wrapped attribution whose first line starts with neither a lead word nor a digit ("pe 20. lokakuuta 2017
+    // klo 17.50 John Coe\n<…> kirjoitti:"): the line above belongs to it when it carries the date.
+    if (span > 0 && i > 0 && !rows[i - 1]?.attribution && continuesAttribution(rows[i - 1], rows[i])) {
+      i--;
+      span++;
+    }
     if (span > 0) {
       const next = nextNonBlank(rows, i + span, 6);
       if (next !== -1 && (rows[next]?.quote ?? 0) > 0) {
@@ -333,6 +329,12 @@ function attributionAt(rows: Row[], i: number): number {
   return 0;
 }
 
+function continuesAttribution(above: Row | undefined, row: Row | undefined): boolean {
+  if (!above || !row || above.quote > 0 || above.mark || above.body === '' || above.body.length > 200) return false;
+  // The date is above, the address and the verb below; a sentence above ends with its punctuation.
+  return /\d/.test(above.body) && !/[.!?:;]$/.test(above.body) && /^(?:<|&lt;|\S+@)/.test(row.body);
+}
+
 function isAttribution(text: string, quoted: boolean): boolean {
   const t = text.trim();
   const colon = /[:：]$/.test(t);
@@ -343,8 +345,10 @@ function isAttribution(text: string, quoted: boolean): boolean {
     const evidence = LEAD.test(t) || address || digit || quoted;
     return evidence && (colon || quoted);
   }
-  // No verb (Gmail in Russian or Japanese, Yandex, Mail.ru): a date and an address before a quote.
+  // No verb (Gmail in Russian or Japanese, Yandex, Mail.ru): a date and an address before a quote; or, quote or
+  // not, a line that starts with a numeric date and ends with the address and a colon (Yandex's text part).
   if (quoted && colon && address && digit) return true;
+  if (/^\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b/.test(t) && /(?:>|&gt;)\s*[:：]$/.test(t) && t.includes('@')) return true;
   // Old Gmail: "2011/4/7 Name <name@example.com>" above the quote.
   return quoted && /^\d{2,4}[/.\-年]\d{1,2}[/.\-月]\d{1,2}/.test(t) && t.length <= 200;
 }

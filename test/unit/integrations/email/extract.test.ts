@@ -201,6 +201,16 @@ describe('extractReply in many locales and shapes', () => {
     expect(extractReply({ text: 'Works for me. -----Original Message-----\nFrom: Ann\nq' })).toBe('Works for me.');
   });
 
+  it("cuts Zoho's dashed attribution, a wrapped one with the date above, and Yandex's over unmarked text", () => {
+    expect(extractReply({ text: 'Done.\n\n---- On Wed, 24 Feb 2021 14:02:50 +0530 a@b.c wrote ----\n\nold' })).toBe(
+      'Done.',
+    );
+    expect(extractReply({ text: 'Done.\n\npe 20. lokakuuta 2017 klo 17.50 John Coe\n<j@b.c> kirjoitti:\n\nold' })).toBe(
+      'Done.',
+    );
+    expect(extractReply({ text: 'Done.\n\n30.09.2017, 18.30, "John Doe" <j@b.c>:\n\nold' })).toBe('Done.');
+  });
+
   it('keeps a quote interrupted by a wrapped link inside the quote', () => {
     const text = 'Fixed.\n\nOn Tue, Ann <ann@x.com> wrote:\n> see\nhttps://example.com/a/very/long/link\n> thanks\n';
     expect(extractReply({ text })).toBe('Fixed.');
