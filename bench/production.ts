@@ -45,7 +45,17 @@ async function deploy(
   workers: number,
 ): Promise<Deployment> {
   const configPath = path.join(dir, `parley-${randomUUID()}.json`);
-  fs.writeFileSync(configPath, JSON.stringify({ apps: [{ id: 'prod', apiKeys: [key], sink: { url: sink.url } }] }));
+  // What Parley carries is measured, not its client rate limits: limits it never reaches (as bench/harness.ts does).
+  const limits = {
+    messagesPerSecond: 1e6,
+    burst: 1e6,
+    newConversationsPerMinute: 1e6,
+    perUser: { messagesPerSecond: 1e6, burst: 1e6 },
+  };
+  fs.writeFileSync(
+    configPath,
+    JSON.stringify({ apps: [{ id: 'prod', apiKeys: [key], sink: { url: sink.url }, limits }] }),
+  );
   const taskQueue = `prod-${randomUUID().slice(0, 8)}`;
   const started: WorkerProcess[] = [];
   for (let i = 0; i < workers; i++) {

@@ -18,7 +18,7 @@ export interface TimedSink {
   close(): Promise<void>;
 }
 
-/** `latencyMs`: how long each POST is held before the answer (a slow vendor); arrival is timed on receipt. */
+/** `latencyMs`: how long each POST takes (a slow vendor); an item counts as arrived when its POST is answered. */
 export async function startTimedSink(options: { latencyMs?: number } = {}): Promise<TimedSink> {
   const held = new Map<string, Set<string>>();
   const arrived = new Map<string, number>();
@@ -41,18 +41,21 @@ export async function startTimedSink(options: { latencyMs?: number } = {}): Prom
         const { items } = JSON.parse(Buffer.concat(chunks).toString()) as {
           items: { eventId: string; text?: string }[];
         };
-        const now = Date.now();
-        for (const item of items) {
-          if (ids.has(item.eventId)) duplicates++;
-          ids.add(item.eventId);
-          if (item.text === undefined) continue;
-          if (!arrived.has(item.text)) arrived.set(item.text, now);
-          const list = byConversation.get(id) ?? [];
-          list.push(item.text);
-          byConversation.set(id, list);
-        }
-        if (options.latencyMs) setTimeout(() => answer(201, { ok: true }), options.latencyMs);
-        else answer(201, { ok: true });
+        const store = (): void => {
+          const now = Date.now();
+          for (const item of items) {
+            if (ids.has(item.eventId)) duplicates++;
+            ids.add(item.eventId);
+            if (item.text === undefined) continue;
+            if (!arrived.has(item.text)) arrived.set(item.text, now);
+            const list = byConversation.get(id) ?? [];
+            list.push(item.text);
+            byConversation.set(id, list);
+          }
+          answer(201, { ok: true });
+        };
+        if (options.latencyMs) setTimeout(store, options.latencyMs);
+        else store();
         return undefined;
       }
       return answer(405, { error: 'method not allowed' });

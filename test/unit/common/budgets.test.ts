@@ -29,7 +29,8 @@ describe('budgets', () => {
     const t0 = performance.now();
     cutToBudget(big, 1000, '…');
     jsonBytes(big);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Generous: the machine may be loaded; quadratic work on 400k characters would take minutes.
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 
   it('measures depth without recursion', () => {
