@@ -12,7 +12,7 @@ import { createHelpScoutRouter } from './helpscout';
 import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
-import { createIntegrationsRouter } from './integrations';
+import { createIntegrationsRouter, type IntegrationCheck } from './integrations';
 import { createOfflineRouter } from './offline';
 import { bodyDepthGuard } from './budgets';
 import { createMetrics, type Metrics } from '../common/metrics';
@@ -20,6 +20,7 @@ import { createHelpScoutCache } from '../integrations/helpscout/cache';
 import { createFileStore } from '../integrations/files';
 import type { FileStore } from '../integrations/files/store';
 import { createFiles } from './files';
+import { createAdminConsole, type AdminConsole } from './admin/console';
 
 export interface AppDeps {
   temporal: Client;
@@ -37,6 +38,12 @@ export interface AppDeps {
   zendeskSecrets?: ZendeskSecrets;
   /** The file store (default: the one `config.storage` names). */
   files?: FileStore;
+  /** The configuration file, which the admin console names where it shows a setting's line. */
+  configFile?: string;
+  /** The Temporal UI's address, for the admin console's links to a conversation's history. */
+  temporalUiUrl?: string;
+  /** Receives the admin console once built (its `isAdminSession` serves `/slack/install`; `stop` ends its sampler). */
+  onAdminConsole?: (console: AdminConsole) => void;
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -71,6 +78,24 @@ export function createApp(deps: AppDeps): Express {
   );
   // The API process's Help Scout tokens and mailbox ids, shared by the webhook and the integration routes.
   const helpscoutCache = createHelpScoutCache();
+  // The admin console (api/admin/): HTML pages on an admin key's session; it shares the integration checks.
+  const integrationChecks = new Map<string, IntegrationCheck>();
+  const adminConsole = createAdminConsole({
+    config: deps.config,
+    temporal: deps.temporal,
+    keyring,
+    readiness: deps.readiness,
+    metrics,
+    helpscoutCache,
+    zendeskSecrets,
+    checks: integrationChecks,
+    log: deps.log,
+    ...(deps.configFile ? { configFile: deps.configFile } : {}),
+    ...(deps.temporalUiUrl ? { temporalUiUrl: deps.temporalUiUrl } : {}),
+  });
+  deps.onAdminConsole?.(adminConsole);
+  // Mounted here, before the vendors' routes: `/slack/install` asks `adminConsole.isAdminSession(req)`.
+  app.use('/admin', adminConsole.router);
   app.use(
     '/helpscout',
     createHelpScoutRouter({
@@ -112,7 +137,7 @@ export function createApp(deps: AppDeps): Express {
     bodyDepthGuard(),
     requireAppKey(deps.config, keyring),
     createClientApi({ ...deps, metrics, files, apiReplicas: deps.config.server.apiReplicas }),
-    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
+    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache, integrationChecks),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -19,6 +19,8 @@ export interface Keyring {
   identify(req: Request): Caller | 'missing' | 'invalid';
   /** True when the request carries a valid admin key. */
   isAdmin(req: Request): boolean;
+  /** The caller a bare key names (the admin console's sign-in form), or `invalid`. */
+  identifyKey(key: string): Caller | 'invalid';
 }
 
 /** Every client and admin key as SHA-256 digests; a presented key is compared, timing-safe, with each of them. */
@@ -30,17 +32,21 @@ export function createKeyring(config: ParleyConfig): Keyring {
       app.apiKeys.map((key): Entry => ({ caller: { scope: 'client', app }, digest: digest(key) })),
     ),
   ];
-  function identify(req: Request): Caller | 'missing' | 'invalid' {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!match?.[1]) return 'missing';
-    const presented = digest(match[1]);
+  function identifyKey(key: string): Caller | 'invalid' {
+    const presented = digest(key);
     let found: Caller | undefined;
     // No early exit: the time taken does not say which key (or which scope) came close.
     for (const k of keys) if (timingSafeEqual(k.digest, presented)) found = k.caller;
     return found ?? 'invalid';
   }
+  function identify(req: Request): Caller | 'missing' | 'invalid' {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (!match?.[1]) return 'missing';
+    return identifyKey(match[1]);
+  }
   return {
     identify,
+    identifyKey,
     isAdmin: (req) => {
       const caller = identify(req);
       return typeof caller === 'object' && caller.scope === 'admin';

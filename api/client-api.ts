@@ -23,7 +23,7 @@ import {
   type ConversationState,
   type UserMessageSignal,
 } from '../workflows/definitions';
-import { displayName, type ConversationMessage, type UserProfile } from '../common/conversation';
+import { displayName, type ConversationMessage, type OutboxState, type UserProfile } from '../common/conversation';
 import type { conversation } from '../workflows/conversation';
 import type { Metrics } from '../common/metrics';
 import type { Logger } from '../common/logger';
@@ -75,6 +75,74 @@ function backlogSummary(state: ConversationState) {
     bytes: held.bytes,
     limits: state.backlogLimits ?? DEFAULT_BACKLOG,
     ...(state.backlog?.full && state.backlog.since ? { since: state.backlog.since } : {}),
+  };
+}
+
+/** A conversation's state by its `conversation` query: 404 when none (or erased), 503 when Temporal cannot answer. */
+export async function queryConversation(
+  temporal: Client,
+  appId: string,
+  userId: string,
+  timeoutMs = 10_000,
+): Promise<ConversationState> {
+  const workflowId = conversationWorkflowId(appId, userId);
+  try {
+    const deadline = new Date(Date.now() + timeoutMs);
+    const state = await temporal.connection.withDeadline(deadline, () =>
+      temporal.workflow.getHandle(workflowId).query(conversationQuery),
+    );
+    // Erased (or being erased): nothing of it is shown any more, though its history may not be deleted yet.
+    if (state.erasure) throw new HttpError(404, 'conversation_not_found', `the conversation of "${userId}" was erased`);
+    return state;
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (err instanceof WorkflowNotFoundError)
+      throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
+    throw new HttpError(503, 'temporal_unavailable', 'the conversation could not be read right now; try again', {
+      cause: err,
+      retryAfterSeconds: 2,
+    });
+  }
+}
+
+/** Signals the user's conversation if it exists (404 otherwise); returns its workflow id. */
+export async function signalConversation(
+  appId: string,
+  userId: string,
+  send: (workflowId: string) => Promise<void>,
+): Promise<string> {
+  const workflowId = conversationWorkflowId(appId, userId);
+  try {
+    await send(workflowId);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
+    throw err;
+  }
+  return workflowId;
+}
+
+/** `resumeOutbox`: one outbox (`zendesk`, `webhook:https://…`), or every paused one. */
+export function resumeOutboxes(temporal: Client, appId: string, userId: string, outbox?: string): Promise<string> {
+  return signalConversation(appId, userId, (id) =>
+    temporal.workflow.getHandle(id).signal(resumeOutboxSignal, outbox ? { outbox } : {}),
+  );
+}
+
+export function archiveConversation(temporal: Client, appId: string, userId: string, source: string): Promise<string> {
+  return signalConversation(appId, userId, (id) => temporal.workflow.getHandle(id).signal(archiveSignal, { source }));
+}
+
+/** An outbox as `GET …/conversation` shows it. */
+export function outboxView(box: OutboxState) {
+  return {
+    key: box.key,
+    enabled: box.enabled,
+    status: box.status,
+    pending: box.queue.length,
+    delivered: box.delivered,
+    ...(box.holdUntil !== undefined ? { holdUntil: new Date(box.holdUntil).toISOString() } : {}),
+    ...(box.fault ? { fault: { ...box.fault, nextCheckAt: new Date(box.fault.nextCheckAt).toISOString() } } : {}),
   };
 }
 
@@ -148,39 +216,11 @@ export function createClientApi(deps: ClientApiDeps): Router {
     };
   }
 
-  async function queryState(app: AppConfig, userId: string): Promise<ConversationState> {
-    const workflowId = conversationWorkflowId(app.id, userId);
-    try {
-      const deadline = new Date(Date.now() + (deps.queryTimeoutMs ?? 10_000));
-      const state = await temporal.connection.withDeadline(deadline, () =>
-        temporal.workflow.getHandle(workflowId).query(conversationQuery),
-      );
-      // Erased (or being erased): nothing of it is shown any more, though its history may not be deleted yet.
-      if (state.erasure)
-        throw new HttpError(404, 'conversation_not_found', `the conversation of "${userId}" was erased`);
-      return state;
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      if (err instanceof WorkflowNotFoundError)
-        throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
-      throw new HttpError(503, 'temporal_unavailable', 'the conversation could not be read right now; try again', {
-        cause: err,
-        retryAfterSeconds: 2,
-      });
-    }
-  }
+  const queryState = (app: AppConfig, userId: string): Promise<ConversationState> =>
+    queryConversation(temporal, app.id, userId, deps.queryTimeoutMs);
 
-  async function signalExisting(app: AppConfig, userId: string, send: (id: string) => Promise<void>): Promise<string> {
-    const workflowId = conversationWorkflowId(app.id, userId);
-    try {
-      await send(workflowId);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError)
-        throw new HttpError(404, 'conversation_not_found', `no conversation for user "${userId}"`);
-      throw err;
-    }
-    return workflowId;
-  }
+  const signalExisting = (app: AppConfig, userId: string, send: (id: string) => Promise<void>): Promise<string> =>
+    signalConversation(app.id, userId, send);
 
   /** A message as the app reads it: its files with fresh signed URLs. */
   function withUrls(app: AppConfig, message: ConversationMessage): ConversationMessage {
@@ -281,15 +321,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
       updatedAt: state.updatedAt,
       totalMessages: state.totalMessages,
       integrations: state.integrations,
-      outboxes: Object.values(state.outboxes).map((box) => ({
-        key: box.key,
-        enabled: box.enabled,
-        status: box.status,
-        pending: box.queue.length,
-        delivered: box.delivered,
-        ...(box.holdUntil !== undefined ? { holdUntil: new Date(box.holdUntil).toISOString() } : {}),
-        ...(box.fault ? { fault: { ...box.fault, nextCheckAt: new Date(box.fault.nextCheckAt).toISOString() } } : {}),
-      })),
+      outboxes: Object.values(state.outboxes).map(outboxView),
       backlog: backlogSummary(state),
       control: state.control ?? { current: 'team', default: 'team', since: state.createdAt },
       ...(state.receipts
@@ -335,9 +367,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
     const app = authedApp(res);
     const userId = userOf(req.params, app);
     await limits.admit(res, app, userId, conversationWorkflowId(app.id, userId), false);
-    const conversationId = await signalExisting(app, userId, (id) =>
-      temporal.workflow.getHandle(id).signal(archiveSignal, { source: 'api' }),
-    );
+    const conversationId = await archiveConversation(temporal, app.id, userId, 'api');
     res.status(202).json({ conversationId, status: 'archived' });
   });
 
@@ -375,9 +405,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
     const app = adminApp(res);
     const userId = userOf(req.params, app);
     const body = parseOr400(resumeBody, req.body ?? {});
-    const conversationId = await signalExisting(app, userId, (id) =>
-      temporal.workflow.getHandle(id).signal(resumeOutboxSignal, body.outbox ? { outbox: body.outbox } : {}),
-    );
+    const conversationId = await resumeOutboxes(temporal, app.id, userId, body.outbox);
     res.status(202).json({ conversationId, resumed: body.outbox ?? 'all' });
   });
 

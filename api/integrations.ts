@@ -27,7 +27,7 @@ export interface IntegrationCheck {
   rateLimitedUntil?: string;
 }
 
-function fromError(name: string, err: unknown): IntegrationCheck {
+export function fromError(name: string, err: unknown): IntegrationCheck {
   const e =
     err instanceof IntegrationError ? err : new IntegrationError(`${name}_error`, String(err), { retryable: true });
   const checkedAt = new Date().toISOString();
@@ -45,7 +45,12 @@ function fromError(name: string, err: unknown): IntegrationCheck {
   return { name, state: e.retryable ? 'unreachable' : 'error', message: e.message, checkedAt };
 }
 
-async function check(app: AppConfig, name: IntegrationName, helpscoutCache: HelpScoutCache): Promise<IntegrationCheck> {
+/** One integration's live check, as `POST …/integrations/:name/check` and the admin console run it. */
+export async function checkIntegration(
+  app: AppConfig,
+  name: IntegrationName,
+  helpscoutCache: HelpScoutCache,
+): Promise<IntegrationCheck> {
   const checkedAt = new Date().toISOString();
   try {
     if (name === 'slack' && app.slack) {
@@ -75,17 +80,18 @@ export function createIntegrationsRouter(
   parleyConfig: ParleyConfig,
   zendeskSecrets: Map<string, string>,
   helpscoutCache: HelpScoutCache,
+  /** The last check of each `appId:integration`, shared with the admin console. */
+  last: Map<string, IntegrationCheck> = new Map(),
 ): Router {
   const publicUrl = parleyConfig.server.publicUrl;
   const router = Router({ mergeParams: true });
-  const last = new Map<string, IntegrationCheck>();
 
   router.get('/integrations', async (_req, res) => {
     const app = adminApp(res);
     const results = await Promise.all(
       enabledIntegrations(app).map(async (name) => {
         const key = `${app.id}:${name}`;
-        const known = last.get(key) ?? (await check(app, name, helpscoutCache));
+        const known = last.get(key) ?? (await checkIntegration(app, name, helpscoutCache));
         last.set(key, known);
         return known;
       }),
@@ -177,7 +183,7 @@ export function createIntegrationsRouter(
     const name = String(req.params.name) as IntegrationName;
     if (!enabledIntegrations(app).includes(name))
       throw new HttpError(404, 'integration_not_configured', `app "${app.id}" has no ${name} integration`);
-    const result = await check(app, name, helpscoutCache);
+    const result = await checkIntegration(app, name, helpscoutCache);
     last.set(`${app.id}:${name}`, result);
     res.json(result);
   });

@@ -45,6 +45,8 @@ export interface ParleyOptions {
   metricsPort?: number;
   /** `PARLEY_METRICS_HOST`: where that listener binds (default 127.0.0.1, so only this machine reaches it). */
   metricsHost?: string;
+  /** The Temporal UI the admin console links to (`PARLEY_TEMPORAL_UI_URL`; default http://localhost:8233). */
+  temporalUiUrl?: string;
 }
 
 /** The metrics listener's settings from the environment: `PARLEY_METRICS_PORT`, `PARLEY_METRICS_HOST`. */
@@ -104,6 +106,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
   const dataConverter = dataConverterFor(keys);
   const metrics = createMetrics();
   const cleanups: (() => Promise<void>)[] = [];
+  const temporalUiUrl = options.temporalUiUrl ?? process.env.PARLEY_TEMPORAL_UI_URL;
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -191,6 +194,11 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         metrics,
         zendeskSecrets,
         files,
+        ...(options.loaded.file ? { configFile: options.loaded.file } : {}),
+        ...(temporalUiUrl ? { temporalUiUrl } : {}),
+        onAdminConsole: (adminConsole) => {
+          cleanups.push(() => Promise.resolve(adminConsole.stop()));
+        },
         ...(options.temporalMetricsPort
           ? { temporalMetricsUrl: `http://127.0.0.1:${options.temporalMetricsPort}/metrics` }
           : {}),

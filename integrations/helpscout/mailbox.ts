@@ -33,3 +33,28 @@ export async function resolveMailboxId(
   cache.mailboxes.set(key, found.id);
   return found.id;
 }
+
+const mailboxPage = z.object({
+  _embedded: z
+    .object({ mailboxes: z.array(z.looseObject({ id: z.number(), name: z.string(), email: z.string().optional() })) })
+    .optional(),
+  page: z.looseObject({ totalPages: z.number().optional() }).optional(),
+});
+
+export interface MailboxChoice {
+  id: number;
+  name: string;
+  email?: string;
+}
+
+/** The mailboxes the credentials can see (for the admin console's picker), at most `maxPages` pages of them. */
+export async function listMailboxes(client: HelpScoutClient, maxPages = 5): Promise<MailboxChoice[]> {
+  const found: MailboxChoice[] = [];
+  for (let page = 1; page <= maxPages; page++) {
+    const res = mailboxPage.parse((await client.request('GET', 'mailboxes', { query: { page: String(page) } })).body);
+    for (const m of res._embedded?.mailboxes ?? [])
+      found.push({ id: m.id, name: m.name, ...(m.email ? { email: m.email } : {}) });
+    if ((res.page?.totalPages ?? 1) <= page) break;
+  }
+  return found;
+}

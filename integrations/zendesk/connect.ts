@@ -171,3 +171,51 @@ export async function checkZendesk(client: ZendeskClient): Promise<string> {
   const user = me.parse((await client.api.users.me()).result);
   return `connected as ${user.name ?? 'the API user'} (${user.role ?? 'unknown role'})`;
 }
+
+/** What `connectZendesk` would change in the account, read without writing anything: shown before connecting. */
+export interface ZendeskConnectPlan {
+  endpoint: string;
+  webhook: 'create' | 'repair';
+  /** Extra copies of Parley's webhook that connecting deletes. */
+  duplicateWebhooks: number;
+  trigger: 'create' | 'repair';
+  duplicateTriggers: number;
+  /** Triggers that email the requester and would get `tags not include parley`. */
+  excludeFrom: string[];
+  /** Triggers that email the requester and already have the condition. */
+  alreadyExcluded: string[];
+}
+
+export async function planZendeskConnect(client: ZendeskClient, publicUrl: string): Promise<ZendeskConnectPlan> {
+  const endpoint = zendeskWebhookEndpoint(publicUrl);
+  const hooks = await ourWebhooks(client, endpoint);
+  const all = await triggers(client);
+  const ours = all.filter((t) => t.title === TRIGGER_TITLE);
+  const requester = all.filter((t) => t.title !== TRIGGER_TITLE && emailsRequester(t));
+  return {
+    endpoint,
+    webhook: hooks.length > 0 ? 'repair' : 'create',
+    duplicateWebhooks: Math.max(0, hooks.length - 1),
+    trigger: ours.length > 0 ? 'repair' : 'create',
+    duplicateTriggers: Math.max(0, ours.length - 1),
+    excludeFrom: requester.filter((t) => !t.conditions.all.some(isExclusion)).map((t) => t.title),
+    alreadyExcluded: requester.filter((t) => t.conditions.all.some(isExclusion)).map((t) => t.title),
+  };
+}
+
+/** What `removeZendesk` would undo, read without writing anything. */
+export interface ZendeskRemovePlan {
+  deleteTriggers: number;
+  deleteWebhooks: number;
+  /** Triggers whose `tags not include parley` condition would be taken out. */
+  restore: string[];
+}
+
+export async function planZendeskRemove(client: ZendeskClient, publicUrl: string): Promise<ZendeskRemovePlan> {
+  const all = await triggers(client);
+  return {
+    deleteTriggers: all.filter((t) => t.title === TRIGGER_TITLE).length,
+    deleteWebhooks: (await ourWebhooks(client, zendeskWebhookEndpoint(publicUrl))).length,
+    restore: all.filter((t) => t.title !== TRIGGER_TITLE && t.conditions.all.some(isExclusion)).map((t) => t.title),
+  };
+}
