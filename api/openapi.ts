@@ -51,6 +51,8 @@ const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unsupported_encoding: 415,
+  temporal_refused: 422,
+  rate_limited: 429,
   internal_error: 500,
   'zendesk_<state>': 502,
   'helpscout_<state>': 502,
@@ -65,9 +67,11 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not found',
   413: 'Body over the limit',
   415: 'Body not JSON',
+  422: 'Temporal refused the request as invalid (logged)',
+  429: 'Over a rate limit (`apps[].limits`): `Retry-After` says when to try again',
   500: "Parley's own fault (logged)",
   502: 'The vendor refused or could not be reached',
-  503: 'Temporal could not answer in time; try again',
+  503: 'Temporal unreachable, overloaded or too slow: `Retry-After` says when to try again',
 };
 
 /** Every `/v1` route: the key and its scope are checked first, and any route can fail on Parley's side. */
@@ -91,6 +95,9 @@ const SECURITY_SCHEMES = {
   },
 } as const;
 type Scope = keyof typeof SECURITY_SCHEMES;
+/** Writes to a conversation: rate-limited (`apps[].limits`), and signalled to Temporal. */
+const WRITE_ERRORS: ErrorCode[] = ['rate_limited', 'temporal_unavailable', 'temporal_refused'];
+
 /** Routes that read a JSON body (every POST and PUT under `/v1`, see app.ts). */
 const BODY_ERRORS: ErrorCode[] = [
   'invalid_json',
@@ -208,7 +215,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           params: userPath,
           body: { schema: postMessageBody, required: true },
           ok: { status: 202, description: 'Accepted', schema: acceptedMessage },
-          errors: [...USER_ERRORS, 'invalid_request'],
+          errors: [...USER_ERRORS, 'invalid_request', ...WRITE_ERRORS],
         }),
         get: v1({
           operationId: 'listMessages',
@@ -227,7 +234,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           params: userPath,
           body: { schema: profileBody, required: true },
           ok: { status: 202, description: 'Accepted', schema: acceptedProfile },
-          errors: [...USER_ERRORS, 'invalid_request'],
+          errors: [...USER_ERRORS, 'invalid_request', ...WRITE_ERRORS],
         }),
         delete: eraseOperation(),
       },
@@ -248,7 +255,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           tags: CONVERSATIONS,
           params: userPath,
           ok: { status: 202, description: 'Accepted', schema: archived },
-          errors: [...USER_ERRORS, ...BODY_ERRORS, 'conversation_not_found'],
+          errors: [...USER_ERRORS, ...BODY_ERRORS, 'conversation_not_found', ...WRITE_ERRORS],
         }),
       },
       [`${user}/outboxes/resume`]: {
