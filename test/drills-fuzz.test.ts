@@ -41,7 +41,19 @@ beforeAll(async () => {
       server: { publicUrl: 'http://127.0.0.1:9' },
       apps: [
         { id: 'good', apiKeys: [goodKey], sink: { url: sink.url } },
-        { id: 'fuzz', apiKeys: [fuzzKey], sink: { url: sink.url } },
+        // The hostile client as an operator would hold one: tight limits, so most of its valid-looking writes are
+        // 429s and its conversations stay few and short (the machine running the drill is the one Temporal runs on).
+        {
+          id: 'fuzz',
+          apiKeys: [fuzzKey],
+          sink: { url: sink.url },
+          limits: {
+            messagesPerSecond: 10,
+            burst: 30,
+            newConversationsPerMinute: 20,
+            perUser: { messagesPerSecond: 1, burst: 5 },
+          },
+        },
         {
           id: 'vendors',
           apiKeys: [testKey('vendors')],
