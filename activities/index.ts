@@ -12,6 +12,7 @@ import { createSlackChannelCache } from '../integrations/slack/cache';
 import { createSinkActivities } from './sink';
 import { createWebhookActivities } from './webhooks';
 import { createErasureActivities, type EraseVendorInput, type UserErasedWebhookInput } from './erase';
+import { createOfflineActivities, type EmailRepliesInput } from './offline';
 
 export interface ActivityDeps {
   config: ParleyConfig;
@@ -66,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
   const email = createEmailActivities(deps);
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
   const erasure = createErasureActivities({ ...deps, helpscoutCache });
+  const offline = createOfflineActivities(deps);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
     sendSinkBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
@@ -87,6 +89,8 @@ export function createActivities(deps: ActivityDeps) {
     eraseHelpScoutCustomer: (input: EraseVendorInput) => erasure.eraseHelpScoutCustomer(input),
     eraseSinkConversation: (input: EraseVendorInput) => erasure.eraseSinkConversation(input),
     deliverUserErasedWebhook: (input: UserErasedWebhookInput) => erasure.deliverUserErasedWebhook(input),
+    // Offline users (workflows/receipts.ts): the agents' replies a user has not seen, by mail.
+    emailRepliesToUser: (input: EmailRepliesInput) => offline.emailRepliesToUser(input),
   };
 }
 

@@ -13,6 +13,7 @@ import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
 import { createIntegrationsRouter } from './integrations';
+import { createOfflineRouter } from './offline';
 import { bodyDepthGuard } from './budgets';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
@@ -76,6 +77,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
+  // The unsubscribe link of the fallback mails to app users (no key: the signed token is the proof).
+  app.use('/offline', createOfflineRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
+import { appPriority } from '../common/fairness';
 import type { AppConfig } from '../common/config';
 import { integrationTargets } from '../integrations/policies';
 import { conversationWorkflowId, newMessageId } from '../common/ids';
@@ -7,11 +8,14 @@ import {
   archiveSignal,
   CONTINUE_AS_NEW_AT_EVENTS,
   conversationQuery,
+  handoffSignal,
   ParleyApp,
+  ParleyControl,
   ParleyIntegrations,
   ParleyStatus,
   ParleyUser,
   profileUpdateSignal,
+  receiptSignal,
   resumeOutboxSignal,
   CONVERSATION_WORKFLOW_TYPE,
   userMessageSignal,
@@ -28,7 +32,15 @@ import { eraseUser } from './erase';
 import { HttpError, parseOr400 } from './errors';
 import { checkMessageBudgets, checkProfileBudgets, checkUserIdBytes } from './budgets';
 import { createClientLimits, type ClientLimits } from './client-limits';
-import { postMessageBody, profileBody, resumeBody, userIdParam } from './schemas';
+import {
+  handoffBody,
+  messageIdParam,
+  postMessageBody,
+  profileBody,
+  receiptBody,
+  resumeBody,
+  userIdParam,
+} from './schemas';
 
 export interface ClientApiDeps {
   temporal: Client;
@@ -88,6 +100,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
             .map((t) => t.name)
             .sort(),
         },
+        // Who controls a new conversation: the app's default (control.ts reads it, so no upsert is needed).
+        { key: ParleyControl, value: app.control?.default ?? 'team' },
       ],
       memo: {
         appId: app.id,
@@ -95,6 +109,8 @@ export function createClientApi(deps: ClientApiDeps): Router {
         ...(profile && displayName(profile) ? { displayName: displayName(profile) } : {}),
       },
       staticSummary: `Conversation with ${who} (${app.name ?? app.id})`,
+      // One app's flood must not starve another's delivery (common/fairness.ts); the sends inherit it.
+      priority: appPriority(app.id),
     };
   }
 
@@ -140,7 +156,7 @@ export function createClientApi(deps: ClientApiDeps): Router {
     await limits.admit(res, app, userId, conversationWorkflowId(app.id, userId), true);
     const message: ConversationMessage = {
       id: body.id ?? newMessageId(),
-      role: 'user',
+      role: body.role ?? 'user',
       text: body.text,
       at: new Date().toISOString(),
     };
@@ -151,8 +167,14 @@ export function createClientApi(deps: ClientApiDeps): Router {
       at: message.at,
       integrations: integrationTargets(app),
       webhooks: app.webhooks.map((w) => w.url),
+      controlDefault: app.control?.default ?? 'team',
     };
     if (message.metadata) signal.metadata = message.metadata;
+    if (body.role === 'bot') signal.role = 'bot';
+    if (body.handoff)
+      signal.handoff = typeof body.handoff === 'object' && body.handoff.reason ? { reason: body.handoff.reason } : {};
+    if (app.offline)
+      signal.offline = { emailAfterMs: app.offline.emailAfter, emailsVerified: app.offline.emailsVerified };
     const handle = await temporal.workflow.signalWithStart<typeof conversation, [UserMessageSignal]>(
       CONVERSATION_WORKFLOW_TYPE,
       {
@@ -191,7 +213,9 @@ export function createClientApi(deps: ClientApiDeps): Router {
     res.json({
       conversationId: conversationWorkflowId(app.id, userId),
       status: state.status,
+      control: state.control?.current ?? 'team',
       messages: state.messages,
+      deliveries: state.receipts?.statuses ?? [],
     });
   });
 
@@ -216,7 +240,44 @@ export function createClientApi(deps: ClientApiDeps): Router {
         ...(box.holdUntil !== undefined ? { holdUntil: new Date(box.holdUntil).toISOString() } : {}),
         ...(box.fault ? { fault: { ...box.fault, nextCheckAt: new Date(box.fault.nextCheckAt).toISOString() } } : {}),
       })),
+      control: state.control ?? { current: 'team', default: 'team', since: state.createdAt },
+      ...(state.receipts
+        ? {
+            offline: {
+              pending: state.receipts.pending.length,
+              mailed: state.receipts.mailed,
+              stopped: state.receipts.stopped,
+            },
+          }
+        : {}),
     });
+  });
+
+  // Human takeover: the app passes control to the team, or takes it back for its bot.
+  router.post('/users/:userId/handoff', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params, app);
+    const body = parseOr400(handoffBody, req.body);
+    const conversationId = await signalExisting(app, userId, (id) =>
+      temporal.workflow
+        .getHandle(id)
+        .signal(handoffSignal, { to: body.to, source: 'api', ...(body.reason ? { reason: body.reason } : {}) }),
+    );
+    res.status(202).json({ conversationId, control: body.to });
+  });
+
+  // How an agent's reply reached the user: `delivered` or `read` spare them the fallback mail.
+  router.post('/users/:userId/messages/:messageId/receipt', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params, app);
+    const messageId = parseOr400(messageIdParam, req.params.messageId, 'invalid_message_id');
+    const body = parseOr400(receiptBody, req.body);
+    const conversationId = await signalExisting(app, userId, (id) =>
+      temporal.workflow
+        .getHandle(id)
+        .signal(receiptSignal, { messageId, status: body.status, at: new Date().toISOString() }),
+    );
+    res.status(202).json({ conversationId, messageId, status: body.status });
   });
 
   router.post('/users/:userId/archive', async (req, res) => {

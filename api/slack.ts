@@ -20,6 +20,7 @@ import {
   ACK_TEXT,
   AGENT_CHECK_FAILED_TEXT,
   ARCHIVED_CONFIRMATION,
+  HANDED_BACK_CONFIRMATION,
   noPowerText,
   notAgentText,
   profileText,
@@ -44,7 +45,7 @@ import {
   type SlashCommand,
 } from '../integrations/slack/inbound';
 import { verifySlackSignature } from '../integrations/slack/verify';
-import { agentReplySignal, archiveSignal, conversationQuery } from '../workflows/definitions';
+import { agentReplySignal, archiveSignal, conversationQuery, handoffSignal } from '../workflows/definitions';
 import { BUDGETS } from '../common/limits';
 import { temporalFault } from '../common/temporal-errors';
 import { HttpError, parseOr400 } from './errors';
@@ -258,9 +259,27 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       case 'archive':
         await handle.signal(archiveSignal, { source: 'slack:command' });
         return inChannel(ARCHIVED_CONFIRMATION);
+      case 'bot': {
+        const agent = await agentOf(app, cmd.user_id);
+        await handle.signal(handoffSignal, { to: 'bot', source: 'slack', by: agent.name });
+        return ephemeral(HANDED_BACK_CONFIRMATION);
+      }
       case 'reply':
         return relayReply(app, handle, cmd, intent.text);
     }
+  }
+
+  /** Hand back to bot (the button on a handoff notice): for agents only, like `/sk !bot`. */
+  async function handBack(app: SlackApp, channelId: string, userId: string, responseUrl?: string): Promise<void> {
+    const refused = await refusal(app, userId);
+    if (refused) return tellClicker(app, responseUrl, refused);
+    const workflowId = await conversationFor(app, channelId);
+    if (!workflowId) return tellClicker(app, responseUrl, noPowerText('Hand back to bot'));
+    const agent = await agentOf(app, userId);
+    await deps.temporal.workflow
+      .getHandle(workflowId)
+      .signal(handoffSignal, { to: 'bot', source: 'slack', by: agent.name });
+    await tellClicker(app, responseUrl, HANDED_BACK_CONFIRMATION);
   }
 
   /**
@@ -328,6 +347,10 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       const refused = app ? await refusal(app, decision.userId) : undefined;
       if (app && refused) await tellClicker(app, decision.responseUrl, refused);
       else if (app) await invite(app, decision.channelId, decision.userId);
+    }
+    if (decision.kind === 'handback') {
+      const app = await pick(candidates, decision.teamId);
+      if (app) await handBack(app, decision.channelId, decision.userId, decision.responseUrl);
     }
     res.status(200).end();
   });

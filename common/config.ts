@@ -131,6 +131,46 @@ export type EmailConfig = z.infer<typeof emailSchema>;
 const sinkSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
 export type SinkConfig = z.infer<typeof sinkSchema>;
 
+/** `250ms`, `30s`, `5m`, `2h` (or a number of milliseconds), as milliseconds. */
+export const durationSchema = z.union([
+  z.number().int().min(0),
+  z
+    .string()
+    .regex(/^\d{1,7}(ms|s|m|h)$/, 'a duration such as `30s`, `5m` or `2h`')
+    .transform((text) => {
+      const unit = /(ms|s|m|h)$/.exec(text)?.[1] ?? 'ms';
+      const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1;
+      return Number.parseInt(text, 10) * factor;
+    }),
+]);
+
+/** Who controls a new conversation (and an archived one again): the app's bot, or the team (the default). */
+const controlSchema = z.strictObject({ default: z.enum(['team', 'bot']).default('team') });
+
+/**
+ * Offline users: an agent's reply the app has not reported delivered (or read) within `emailAfter` is mailed to the
+ * user's profile email, only when the app vouches for its users' emails (`emailsVerified`). Needs the app's
+ * `email` integration (its SMTP server sends, its inbox reads the user's answers) and `server.publicUrl` (the
+ * unsubscribe link).
+ */
+const offlineSchema = z.strictObject({
+  emailAfter: durationSchema
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1000)
+        .max(7 * 86_400_000),
+    )
+    .default(300_000),
+  emailsVerified: z.boolean().default(false),
+  /** The sender the user sees (`Acme <support@acme.com>`); default: `email.from`. */
+  from: nonEmpty.optional(),
+  /** Where the mail sends the user back to answer in the app. */
+  linkUrl: url.optional(),
+});
+export type OfflineConfig = z.infer<typeof offlineSchema>;
+
 /**
  * `apps[].limits`: what one app may ask of Parley through the client API (docs/operate/limits.md). Each API replica
  * enforces `server.apiReplicas`'s share of every rate and burst. Keep new limit keys here, in this one block.
@@ -171,8 +211,16 @@ export const appSchema = z
     limits: appLimitsSchema.prefault({}),
     /** The sink's old name (deprecated): read as `sink`. */
     test: sinkSchema.optional(),
+    control: controlSchema.optional(),
+    offline: offlineSchema.optional(),
   })
   .superRefine((app, ctx) => {
+    if (app.offline && !app.email)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offline'],
+        message: "needs the app's `email` integration: its SMTP server sends the mail, its inbox reads the answers",
+      });
     if (app.sink && app.test)
       ctx.addIssue({ code: 'custom', path: ['test'], message: '`test` is the old name of `sink`: keep only `sink`' });
   })
@@ -205,6 +253,12 @@ export const configSchema = z
     // A key is one scope: the same string as an admin key and a client key would make the scope depend on the route.
     const adminKeys = new Set(config.admin?.keys ?? []);
     config.apps.forEach((app, i) => {
+      if (app.offline && !config.server.publicUrl)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', i, 'offline'],
+          message: 'needs `server.publicUrl`: the unsubscribe link of every mail points there',
+        });
       if (ids.has(app.id))
         ctx.addIssue({ code: 'custom', path: ['apps', i, 'id'], message: `duplicate app id "${app.id}"` });
       ids.add(app.id);

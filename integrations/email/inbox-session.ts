@@ -13,7 +13,15 @@ import type { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { type InboxCursor } from '../../common/conversation';
 import { temporalFault } from '../../common/temporal-errors';
-import { decide, type IgnoreReason, type InboundContext, type InboundDecision, type InboundReply } from './inbound';
+import {
+  decide,
+  type IgnoreReason,
+  type InboundBounce,
+  type InboundContext,
+  type InboundDecision,
+  type InboundReply,
+  type InboundUserReply,
+} from './inbound';
 
 /** The IMAP keyword Parley sets on every mail it has dealt with (relayed or ignored), instead of `\Seen`. */
 export const PROCESSED_KEYWORD = '$ParleyProcessed';
@@ -45,6 +53,8 @@ export interface InboxSessionContext {
    * failures fail the session, which is retried, so no reply is lost to an unreachable server.
    */
   relay(reply: InboundReply): Promise<InboundDecision>;
+  /** Hands an app user's answer or a bounce of a fallback mail to its conversation (offline users). */
+  relayUser?(decision: InboundUserReply | InboundBounce): Promise<InboundDecision>;
   log: InboxSessionLog;
   count(result: InboundResult): void;
 }
@@ -217,7 +227,13 @@ async function processMail(input: InboxSessionInput, ctx: InboxSessionContext, c
   const app = input.inbound.appId;
   const decision = await decideMail(input, ctx, uid);
   await input.imap.messageFlagsAdd(String(uid), [PROCESSED_KEYWORD], { uid: true });
-  ctx.count(decision.kind === 'reply' ? 'relayed' : decision.reason);
+  ctx.count(
+    decision.kind === 'reply' || decision.kind === 'user_reply'
+      ? 'relayed'
+      : decision.kind === 'bounce'
+        ? 'bounce'
+        : decision.reason,
+  );
   if (decision.kind === 'reply') {
     cursor.relayed += 1;
     ctx.log.info('email reply relayed', { app, uid, thread: decision.threadId, via: decision.via });
@@ -228,6 +244,12 @@ async function processMail(input: InboxSessionInput, ctx: InboxSessionContext, c
         messageId: decision.messageId,
         bytes: decision.cutFromBytes,
       });
+  } else if (decision.kind === 'user_reply') {
+    cursor.relayed += 1;
+    ctx.log.info("a user's answer by mail relayed", { app, uid, thread: decision.threadId });
+  } else if (decision.kind === 'bounce') {
+    cursor.ignored += 1;
+    ctx.log.info('a fallback mail bounced: mail to the address stops', { app, uid, thread: decision.threadId });
   } else {
     cursor.ignored += 1;
     ctx.log.info('email ignored', { app, uid, reason: decision.reason, detail: decision.detail });
@@ -241,7 +263,7 @@ async function processMail(input: InboxSessionInput, ctx: InboxSessionContext, c
  */
 export async function decideMail(
   input: Pick<InboxSessionInput, 'imap' | 'inbound' | 'maxMailBytes'>,
-  ctx: Pick<InboxSessionContext, 'relay'>,
+  ctx: Pick<InboxSessionContext, 'relay' | 'relayUser'>,
   uid: number,
 ): Promise<InboundDecision> {
   const max = input.maxMailBytes ?? DEFAULT_MAX_MAIL_BYTES;
@@ -261,6 +283,15 @@ export async function decideMail(
   if (message.source.length > max)
     return { kind: 'ignored', reason: 'oversized', detail: `the mail is ${message.source.length} bytes, over ${max}` };
   const decision = await readMail(message.source, input.inbound);
+  if (decision.kind === 'user_reply' || decision.kind === 'bounce') {
+    if (!ctx.relayUser) return decision;
+    try {
+      return await ctx.relayUser(decision);
+    } catch (err) {
+      if (temporalFault(err) !== 'refused') throw err;
+      return { kind: 'ignored', reason: 'refused', detail: `Temporal refused the answer: ${(err as Error).message}` };
+    }
+  }
   if (decision.kind !== 'reply') return decision;
   try {
     return await ctx.relay(decision);
