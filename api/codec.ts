@@ -8,6 +8,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { bodyDepthGuard } from './budgets';
 import { HttpError, parseOr400 } from './errors';
 
 export interface CodecDeps {
@@ -134,7 +135,7 @@ export function createCodecRouter(deps: CodecDeps): Router {
   const json = express.json({ limit: '4mb' });
   for (const op of ['encode', 'decode'] as const) {
     // The UI calls `<endpoint>/decode` (namespace in `X-Namespace`); other clients put the namespace in the path.
-    router.post([`/${op}`, `/:namespace/${op}`], json, async (req, res) => {
+    router.post([`/${op}`, `/:namespace/${op}`], json, bodyDepthGuard(), async (req, res) => {
       if (!deps.codec)
         throw new HttpError(404, 'codec_disabled', 'payload encryption is off (PARLEY_ENCRYPTION_KEYS is not set)');
       const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];

@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router, type Response } from 'express';
+import { ZodError } from 'zod';
 import type { AppConfig, ParleyConfig } from '../common/config';
+import { IntegrationError } from '../common/errors';
 import { findConversation } from '../common/lookup';
 import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
@@ -67,9 +69,21 @@ export function createHelpScoutRouter(deps: {
       const client = createHelpScoutClient(app.helpscout, { cache: deps.cache });
       return parseHelpScoutThreads((await client.request('GET', `conversations/${conversationId}/threads`)).body);
     } catch (err) {
-      // Help Scout retries a webhook that failed: answer 503 so it comes again.
+      // Help Scout said no for good (no such conversation, credentials refused): a redelivery would fare the same, so a
+      // 4xx; an answer that does not parse is the same.
+      if ((err instanceof IntegrationError && !err.retryable) || err instanceof ZodError)
+        throw new HttpError(
+          422,
+          'helpscout_threads_unavailable',
+          `could not read the threads: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      // Unreachable or rate-limited: a 503 so Help Scout delivers the webhook again.
       throw new HttpError(503, 'helpscout_unavailable', `could not fetch the threads: ${(err as Error).message}`, {
         cause: err,
+        retryAfterSeconds: 30,
       });
     }
   }

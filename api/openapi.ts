@@ -66,6 +66,8 @@ const ERROR_CODES = {
   conversation_backlogged: 429,
   file_type_not_allowed: 415,
   file_type_mismatch: 415,
+  temporal_refused: 422,
+  rate_limited: 429,
   internal_error: 500,
   'zendesk_<state>': 502,
   'helpscout_<state>': 502,
@@ -80,10 +82,11 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not found',
   413: 'Body over the limit',
   415: 'Body not JSON',
-  429: 'Not now: wait the `Retry-After` seconds',
+  422: 'Temporal refused the request as invalid (logged)',
+  429: 'Not now (a rate limit of `apps[].limits`, or a full conversation backlog): wait the `Retry-After` seconds',
   500: "Parley's own fault (logged)",
   502: 'The vendor refused or could not be reached',
-  503: 'Temporal could not answer in time; try again',
+  503: 'Temporal unreachable, overloaded or too slow: `Retry-After` says when to try again',
 };
 
 /** Every `/v1` route: the key and its scope are checked first, and any route can fail on Parley's side. */
@@ -107,6 +110,9 @@ const SECURITY_SCHEMES = {
   },
 } as const;
 type Scope = keyof typeof SECURITY_SCHEMES;
+/** Writes to a conversation: rate-limited (`apps[].limits`), and signalled to Temporal. */
+const WRITE_ERRORS: ErrorCode[] = ['rate_limited', 'temporal_unavailable', 'temporal_refused'];
+
 /** Routes that read a JSON body (every POST and PUT under `/v1`, see app.ts). */
 const BODY_ERRORS: ErrorCode[] = [
   'invalid_json',
@@ -255,7 +261,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           params: userPath,
           body: { schema: postMessageBody, required: true },
           ok: { status: 202, description: 'Accepted', schema: acceptedMessage },
-          errors: [...USER_ERRORS, 'invalid_request', 'conversation_backlogged'],
+          errors: [...USER_ERRORS, 'invalid_request', ...WRITE_ERRORS, 'conversation_backlogged'],
         }),
         get: v1({
           operationId: 'listMessages',
@@ -274,7 +280,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           params: userPath,
           body: { schema: profileBody, required: true },
           ok: { status: 202, description: 'Accepted', schema: acceptedProfile },
-          errors: [...USER_ERRORS, 'invalid_request'],
+          errors: [...USER_ERRORS, 'invalid_request', ...WRITE_ERRORS],
         }),
         delete: eraseOperation(),
       },
@@ -295,7 +301,7 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           tags: CONVERSATIONS,
           params: userPath,
           ok: { status: 202, description: 'Accepted', schema: archived },
-          errors: [...USER_ERRORS, ...BODY_ERRORS, 'conversation_not_found'],
+          errors: [...USER_ERRORS, ...BODY_ERRORS, 'conversation_not_found', ...WRITE_ERRORS],
         }),
       },
       [`${user}/handoff`]: {
