@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import type { ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { createKeyring, requireAppKey } from './auth';
@@ -8,6 +8,9 @@ import { errorHandler, HttpError, notFound } from './errors';
 import { createHealthRouter, type ReadinessCheck } from './health';
 import { createOpenApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
+import { createSlackInstallLinkRouter, createSlackInstallRouter } from './slack-install';
+import { installationSealKeys, lazySealer, type Sealer } from '../common/seal';
+import { createSlackCredentialSource, type SlackCredentialSource } from '../integrations/slack/installation';
 import { createHelpScoutRouter } from './helpscout';
 import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
@@ -30,6 +33,16 @@ export interface AppDeps {
   temporalMetricsUrl?: string;
   /** Zendesk signing secrets by account URL, shared with whoever connects Zendesk. */
   zendeskSecrets?: ZendeskSecrets;
+  /** Seals Slack installation secrets (common/seal.ts); default: the local key in `.parley/`. */
+  sealer?: Sealer;
+  /** The admin console's session check: an admin signed in there may open `/slack/install`. */
+  isAdminSession?: (req: Request) => boolean;
+}
+
+/** Slack's current token per app, static or OAuth-installed, shared by every Slack route of this API. */
+function slackCredentialsFor(deps: AppDeps): { sealer: Sealer; credentials: SlackCredentialSource } {
+  const sealer = deps.sealer ?? lazySealer(() => installationSealKeys([]));
+  return { sealer, credentials: createSlackCredentialSource({ temporal: deps.temporal, sealer }) };
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -74,7 +87,30 @@ export function createApp(deps: AppDeps): Express {
       cache: helpscoutCache,
     }),
   );
-  app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
+  const slack = slackCredentialsFor(deps);
+  app.use(
+    '/slack',
+    createSlackInstallRouter({
+      config: deps.config,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      log: deps.log,
+      keyring,
+      sealer: slack.sealer,
+      credentials: slack.credentials,
+      ...(deps.isAdminSession ? { isAdminSession: deps.isAdminSession } : {}),
+    }),
+  );
+  app.use(
+    '/slack',
+    createSlackRouter({
+      config: deps.config,
+      temporal: deps.temporal,
+      log: deps.log,
+      metrics,
+      credentials: slack.credentials,
+    }),
+  );
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(
@@ -93,7 +129,8 @@ export function createApp(deps: AppDeps): Express {
     json,
     requireAppKey(deps.config, keyring),
     createClientApi({ ...deps, metrics }),
-    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache),
+    createSlackInstallLinkRouter({ config: deps.config }),
+    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache, slack.credentials),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

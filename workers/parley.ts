@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { installationSealKeys, lazySealer } from '../common/seal';
 import { createMetricsApp } from '../api/metrics';
 import { createEncryptionCodec, dataConverterFor, type EncryptionSettings } from '../common/codec';
 import { createMetrics } from '../common/metrics';
@@ -100,6 +101,8 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
   const home = options.home ?? parleyHome();
   const keys = options.encryption?.keys ?? [];
   const dataConverter = dataConverterFor(keys);
+  // The API seals Slack installation secrets and the worker opens them: the same keys in both (common/seal.ts).
+  const sealer = lazySealer(() => installationSealKeys(keys, home));
   const metrics = createMetrics();
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
@@ -161,6 +164,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         config: options.loaded.config,
         metrics,
         log,
+        sealer,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       });
@@ -182,6 +186,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         log,
         metrics,
         zendeskSecrets,
+        sealer,
         ...(options.temporalMetricsPort
           ? { temporalMetricsUrl: `http://127.0.0.1:${options.temporalMetricsPort}/metrics` }
           : {}),

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
+import { installationSealKeys, lazySealer, type Sealer } from '../common/seal';
 import { type ParleyConfig, loadConfig } from '../common/config';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createLogger, type Logger } from '../common/logger';
@@ -23,6 +24,8 @@ export interface ParleyWorkerOptions {
   dataConverter?: { payloadCodecs: PayloadCodec[] };
   metrics?: Metrics;
   log?: Logger;
+  /** Seals Slack installation secrets; the same keys as the API's (common/seal.ts). */
+  sealer?: Sealer;
 }
 
 /**
@@ -67,6 +70,7 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     temporal,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.sealer ? { sealer: options.sealer } : {}),
   };
   const worker = await Worker.create({
     connection: options.connection,
@@ -124,7 +128,8 @@ async function main(log: Logger): Promise<() => Promise<void>> {
   const connection = await NativeConnection.connect(connectionOptions(settings, settings.address));
   // A bundle built ahead of time (container image, tests) skips bundling at start.
   const bundle = process.env.PARLEY_WORKFLOW_BUNDLE;
-  const dataConverter = dataConverterFor(encryptionSettings().keys);
+  const keys = encryptionSettings().keys;
+  const dataConverter = dataConverterFor(keys);
   const worker = await createParleyWorker({
     connection,
     namespace: settings.namespace,
@@ -132,6 +137,7 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     config,
     metrics,
     log,
+    sealer: lazySealer(() => installationSealKeys(keys)),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
     ...(dataConverter ? { dataConverter } : {}),
   });

@@ -229,7 +229,7 @@ describe('log redaction', () => {
         'from helpscout host id imap installerUserId mailbox max maxRecheckMs name periodMs policy port publicUrl ' +
         'recheckMs replyAddress secure server sink slack smtp teamAddresses test updatesPerTenMinutes url user ' +
         'watchSessionMs webhooks zendesk admin agents authServId privateChannels requireAuthenticatedSender ' +
-        'trustUserEmail'
+        'trustUserEmail oauthUrl'
       ).split(' '),
     );
     const names = configKeyNames();
