@@ -80,7 +80,7 @@ async function install(
   expect(allowed.status).toBe(302);
   const done = await browser.get(allowed.location ?? '');
   if (process.env.DEBUG_OAUTH) console.log(done.status, done.text);
-  return { authorize: new URL(authorize), done, browser };
+  return { authorize: new URL(authorize), done, browser, callback: allowed.location ?? '' };
 }
 
 const installation = (p: TestParley, key: string) =>
@@ -217,7 +217,9 @@ describe('install, then a busy conversation across token rotations', () => {
     const admin = apiClient(parley.apiUrl, testAdminKey);
     const link = await admin('POST', '/v1/apps/acme/integrations/slack/install-link');
     const url = new URL(link.body.url);
-    const { authorize, done } = await install(parley.apiUrl, 'acme', { link: url.searchParams.get('link') ?? '' });
+    const { authorize, done, callback } = await install(parley.apiUrl, 'acme', {
+      link: url.searchParams.get('link') ?? '',
+    });
     expect(authorize.searchParams.get('scope')?.split(',')).toEqual(
       expect.arrayContaining(['incoming-webhook', ...BOT_SCOPES]),
     );
@@ -225,14 +227,28 @@ describe('install, then a busy conversation across token rotations', () => {
     expect(done.status).toBe(200);
     expect(done.text).toContain('Parley Test');
     expect(done.text).toContain('#support');
+    // The state is single-use: the same callback replayed (with its cookie) is refused.
+    const state = new URL(callback).searchParams.get('state') ?? '';
+    const replayed = await fetch(callback, {
+      redirect: 'manual',
+      headers: { cookie: `slack-app-oauth-state=${state}` },
+    });
+    expect(replayed.status).toBe(400);
+    expect(await replayed.text()).toContain('used already');
     // The link was single-use.
     expect((await createBrowser().get(link.body.url)).status).toBe(401);
 
-    const state = await installation(parley, slack.teamId);
-    expect(state).toMatchObject({ appId: 'acme', status: 'active', installs: 1, botUserId: slack.botUserId });
-    // No token in plaintext in Temporal.
-    expect(JSON.stringify(state)).not.toMatch(/xox[a-z]-/);
-    expect(state.token).toMatch(/^sealed:v1:/);
+    const stored = await installation(parley, slack.teamId);
+    expect(stored).toMatchObject({ appId: 'acme', status: 'active', installs: 1, botUserId: slack.botUserId });
+    // No token in plaintext in Temporal: not in the state, not anywhere in the workflow's history.
+    expect(JSON.stringify(stored)).not.toMatch(/xox[a-z]-/);
+    expect(stored.token).toMatch(/^sealed:v1:/);
+    const history = await parley.client.workflow.getHandle(installationWorkflowId(slack.teamId)).fetchHistory();
+    const raw = JSON.stringify(history, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
+    );
+    expect(raw).toContain('sealed:v1:');
+    expect(raw).not.toMatch(/xox[a-z]-|xoxe\./);
 
     const api = apiClient(parley.apiUrl, acmeKey);
     expect((await api('POST', '/v1/apps/acme/users/first/messages', { text: 'hello after install' })).status).toBe(202);
