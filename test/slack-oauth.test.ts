@@ -13,6 +13,7 @@ import { newClaims, signClaims } from '../integrations/slack/oauth';
 import { installSlackUpdate, slackInstallationQuery } from '../workflows/definitions';
 import { conversationState } from './helpers/agent';
 import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './helpers/parley';
+import { createBrowser, installSlack } from './helpers/slack-install';
 import { waitFor } from './helpers/wait';
 import { startSlackEmulator, type SlackEmulator } from './emulators/slack';
 
@@ -34,54 +35,7 @@ let second: SlackEmulator;
 let parley: TestParley;
 let other: TestParley | undefined;
 
-/** A browser: follows nothing by itself, keeps cookies per host as Set-Cookie says. */
-function createBrowser() {
-  const jar = new Map<string, Map<string, string>>();
-  return {
-    async get(url: string, headers: Record<string, string> = {}) {
-      const u = new URL(url);
-      const cookies = [...(jar.get(u.host) ?? new Map<string, string>()).entries()].map(([k, v]) => `${k}=${v}`);
-      const res = await fetch(url, {
-        redirect: 'manual',
-        headers: { accept: 'text/html', ...headers, ...(cookies.length ? { cookie: cookies.join('; ') } : {}) },
-      });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair = '', ...attrs] = line.split(';');
-        const at = pair.indexOf('=');
-        const name = pair.slice(0, at).trim();
-        const value = pair.slice(at + 1).trim();
-        const host = jar.get(u.host) ?? new Map<string, string>();
-        jar.set(u.host, host);
-        if (attrs.some((a) => /expires=Thu, 01 Jan 1970/i.test(a))) host.delete(name);
-        else host.set(name, value);
-      }
-      return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() };
-    },
-    cookie(host: string, name: string) {
-      return jar.get(host)?.get(name);
-    },
-  };
-}
-
-/** Admin opens /slack/install, Slack's Allow screen redirects back, Parley shows its page. */
-async function install(
-  apiUrl: string,
-  appId: string,
-  opts: { bearer?: string; link?: string; browser?: ReturnType<typeof createBrowser> } = {},
-) {
-  const browser = opts.browser ?? createBrowser();
-  const start = await browser.get(
-    `${apiUrl}/slack/install?app=${appId}${opts.link ? `&link=${encodeURIComponent(opts.link)}` : ''}`,
-    opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {},
-  );
-  expect(start.status).toBe(302);
-  const authorize = start.location ?? '';
-  const allowed = await browser.get(authorize);
-  expect(allowed.status).toBe(302);
-  const done = await browser.get(allowed.location ?? '');
-  if (process.env.DEBUG_OAUTH) console.log(done.status, done.text);
-  return { authorize: new URL(authorize), done, browser, callback: allowed.location ?? '' };
-}
+const install = installSlack;
 
 const installation = (p: TestParley, key: string) =>
   p.client.workflow.getHandle(installationWorkflowId(key)).query(slackInstallationQuery);
@@ -244,9 +198,13 @@ describe('install, then a busy conversation across token rotations', () => {
     expect(JSON.stringify(stored)).not.toMatch(/xox[a-z]-/);
     expect(stored.token).toMatch(/^sealed:v1:/);
     const history = await parley.client.workflow.getHandle(installationWorkflowId(slack.teamId)).fetchHistory();
-    const raw = JSON.stringify(history, (_k, v: unknown) =>
-      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
-    );
+    const payloads: string[] = [];
+    const walk = (v: unknown): void => {
+      if (v instanceof Uint8Array) payloads.push(Buffer.from(v).toString('utf8'));
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    };
+    walk(history.events);
+    const raw = payloads.join('\n');
     expect(raw).toContain('sealed:v1:');
     expect(raw).not.toMatch(/xox[a-z]-|xoxe\./);
 
@@ -287,9 +245,11 @@ describe('install, then a busy conversation across token rotations', () => {
     });
     expect(userPosts(slack, channel.id)).toEqual(sent);
     const refreshes = (slack.oauth?.refreshCount() ?? 0) - before;
-    const state = await installation(parley, slack.teamId);
-    // One writer: every refresh Slack answered is one the workflow recorded, and no refresh token was spent twice.
-    expect(state.refreshes).toBe(slack.oauth?.refreshCount());
+    // One writer: every refresh Slack answered is one the workflow recorded (polled: one may be in flight), and no
+    // refresh token was spent twice.
+    await waitFor(async () => (await installation(parley, slack.teamId)).refreshes === slack.oauth?.refreshCount(), {
+      what: 'the workflow to record every refresh',
+    });
     expect(slack.calls.filter((c) => c.method === 'oauth.v2.access' && c.error === 'invalid_refresh_token')).toEqual(
       [],
     );
@@ -317,8 +277,9 @@ describe('install, then a busy conversation across token rotations', () => {
     // and burn a refresh token (invalid_refresh_token).
     expect(refreshes).toBeLessThanOrEqual(Math.ceil(elapsed / ((LIFETIME_SECONDS * 1000) / 2)) + 1);
     expect(slack.calls.filter((c) => c.method === 'oauth.v2.access' && c.error)).toEqual([]);
-    const state = await installation(parley, slack.teamId);
-    expect(state.refreshes).toBe(slack.oauth?.refreshCount());
+    await waitFor(async () => (await installation(parley, slack.teamId)).refreshes === slack.oauth?.refreshCount(), {
+      what: 'the workflow to record every refresh',
+    });
     await other.stop();
     other = undefined;
   }, 90_000);
