@@ -99,10 +99,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox))$|\\./)',
+              regex: '^(?!(@temporalio/workflow|@temporalio/common|\\.\\./common/(conversation|outbox|budgets))$|\\./)',
               allowTypeImports: true,
               message:
-                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox and ./ files (use `import type` for the rest).',
+                'workflows/ may import only @temporalio/workflow, @temporalio/common, ../common/conversation, ../common/outbox, ../common/budgets and ./ files (use `import type` for the rest).',
             },
           ],
         },

@@ -11,9 +11,9 @@ import type { Metrics } from '../common/metrics';
 import { gravatarUrl } from '../common/text';
 import { createEmailAdapter } from '../integrations/email/adapter';
 import { createImapClient, createSmtpTransport, tokenSecret, tokenSecrets } from '../integrations/email/client';
-import type { InboundDecision, InboundReply } from '../integrations/email/inbound';
+import type { InboundBounce, InboundDecision, InboundReply, InboundUserReply } from '../integrations/email/inbound';
 import { runInboxSession } from '../integrations/email/inbox-session';
-import { agentReplySignal } from '../workflows/definitions';
+import { agentReplySignal, conversationQuery, mailStopSignal, userMailReplySignal } from '../workflows/definitions';
 import { type InboxCursor, type OutboxBatch, type OutboxSendResult } from '../common/conversation';
 import { appFor, toApplicationFailure } from './failures';
 import { pulse } from './pulse';
@@ -53,6 +53,42 @@ async function relayReply(temporal: Client, appId: string, reply: InboundReply):
     throw err;
   }
   return reply;
+}
+
+/**
+ * An app user's answer to a fallback mail, or its bounce, to its conversation (offline users). The conversation
+ * takes an answer only from the address it mailed; a bounce without the address stops mail to the one it mailed.
+ */
+async function relayUserMail(
+  temporal: Client,
+  appId: string,
+  decision: InboundUserReply | InboundBounce,
+): Promise<InboundDecision> {
+  const stale: InboundDecision = {
+    kind: 'ignored',
+    reason: 'stale_token',
+    detail: `no running conversation of app ${appId} has mail thread ${decision.threadId}`,
+  };
+  const workflowId = await findConversation(temporal, appId, 'EmailThread', decision.threadId);
+  if (!workflowId) return stale;
+  const handle = temporal.workflow.getHandle(workflowId);
+  try {
+    if (decision.kind === 'user_reply') {
+      await handle.signal(userMailReplySignal, {
+        id: `email:${decision.messageId}`,
+        from: decision.from,
+        text: decision.text,
+        at: decision.at,
+      });
+    } else {
+      const address = decision.address ?? (await handle.query(conversationQuery)).receipts?.mailedTo;
+      if (address) await handle.signal(mailStopSignal, { address, reason: 'bounced' });
+    }
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return stale;
+    throw err;
+  }
+  return decision;
 }
 
 export function createEmailActivities(deps: EmailDeps) {
@@ -100,11 +136,18 @@ export function createEmailActivities(deps: EmailDeps) {
             authServIds: email.authServId === undefined ? [] : [email.authServId].flat(),
           },
           cursor: fromHeartbeat ?? input.cursor,
+          maxMailBytes: email.maxMailBytes,
         },
         {
           heartbeat: (cursor) => ctx.heartbeat(cursor),
           signal: ctx.cancellationSignal,
-          relay: (reply) => relayReply(temporal, app.id, reply),
+          relay: async (reply) => {
+            const decision = await relayReply(temporal, app.id, reply);
+            if (decision.kind === 'reply' && reply.cutFromBytes !== undefined)
+              deps.metrics?.agentRepliesCut.inc({ integration: 'email' });
+            return decision;
+          },
+          relayUser: (decision) => relayUserMail(temporal, app.id, decision),
           log: ctx.log,
           count: (result) => deps.metrics?.emailInbound.inc({ app: app.id, result }),
         },

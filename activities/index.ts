@@ -19,6 +19,7 @@ import {
   type SlackInstallationNoticeInput,
 } from './slack-installation';
 import { createErasureActivities, type EraseVendorInput, type UserErasedWebhookInput } from './erase';
+import { createOfflineActivities, type EmailRepliesInput } from './offline';
 
 export interface ActivityDeps {
   config: ParleyConfig;
@@ -97,6 +98,7 @@ export function createActivities(deps: ActivityDeps) {
   const email = createEmailActivities(deps);
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
   const erasure = createErasureActivities({ ...deps, helpscoutCache, slackCredentials });
+  const offline = createOfflineActivities(deps);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
     sendSinkBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
@@ -123,6 +125,8 @@ export function createActivities(deps: ActivityDeps) {
     resumeSlackOutboxes: (input: { appId: string }) => slackInstallation.resumeSlackOutboxes(input),
     postSlackInstallationNotice: (input: SlackInstallationNoticeInput) =>
       slackInstallation.postSlackInstallationNotice(input),
+    // Offline users (workflows/receipts.ts): the agents' replies a user has not seen, by mail.
+    emailRepliesToUser: (input: EmailRepliesInput) => offline.emailRepliesToUser(input),
   };
 }
 

@@ -1,4 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
+import { CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 
 /**
  * How long a send runs before it heartbeats. Temporal's heartbeat timeout counts from the attempt's start, so a
@@ -7,10 +7,15 @@ import { heartbeat } from '@temporalio/activity';
  */
 export const QUIET_START_MS = 5_000;
 
-/** A heartbeat for one activity attempt that stays silent for its first QUIET_START_MS. */
+/**
+ * A heartbeat for one activity attempt that stays silent for its first QUIET_START_MS. Called before each vendor
+ * request, it also stops an attempt that was cancelled (a local first attempt past its time, or one the server timed
+ * out), so an abandoned attempt makes no further request while its retry runs.
+ */
 export function pulse(quietMs = QUIET_START_MS): (details?: unknown) => void {
   const started = Date.now();
   return (details) => {
+    if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('the attempt was cancelled');
     if (Date.now() - started >= quietMs) heartbeat(details);
   };
 }

@@ -1,5 +1,5 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
-import type { OutboxBatch } from '../common/conversation';
+import type { OutboxBatch, OutboxSendResult } from '../common/conversation';
 import type { ParleyConfig } from '../common/config';
 import { integrationError, isIntegrationError } from '../common/errors';
 import type { Metrics } from '../common/metrics';
@@ -10,7 +10,7 @@ import { toApplicationFailure } from './failures';
 export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: typeof fetch; metrics?: Metrics }) {
   return {
     /** Delivers a batch of events to one client webhook URL, in order; progress survives retries. */
-    async deliverClientWebhooks(batch: OutboxBatch): Promise<void> {
+    async deliverClientWebhooks(batch: OutboxBatch): Promise<OutboxSendResult> {
       const url = batch.outbox.slice('webhook:'.length);
       const hook = deps.config.apps.find((a) => a.id === batch.appId)?.webhooks.find((w) => w.url === url);
       if (!hook) {
@@ -28,7 +28,7 @@ export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: ty
       const previous = activityInfo().heartbeatDetails as number | undefined;
       let done = typeof previous === 'number' ? previous : 0;
       try {
-        await deliverWebhookBatch(
+        const { receipts } = await deliverWebhookBatch(
           { url, secret: hook.secret, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
           batch,
           done,
@@ -41,6 +41,7 @@ export function createWebhookActivities(deps: { config: ParleyConfig; fetch?: ty
             },
           },
         );
+        return receipts.length > 0 ? { receipts } : {};
       } catch (err) {
         const limited = isIntegrationError(err, 'webhook_rate_limited');
         deps.metrics?.webhookDeliveries.inc({ result: limited ? 'rate_limited' : 'failed' });

@@ -16,6 +16,8 @@ import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
 import { metricsHandler, requestMetrics, requireAdminKey } from './metrics';
 import { createIntegrationsRouter } from './integrations';
+import { createOfflineRouter } from './offline';
+import { bodyDepthGuard } from './budgets';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createHelpScoutCache } from '../integrations/helpscout/cache';
 
@@ -111,6 +113,8 @@ export function createApp(deps: AppDeps): Express {
       credentials: slack.credentials,
     }),
   );
+  // The unsubscribe link of the fallback mails to app users (no key: the signed token is the proof).
+  app.use('/offline', createOfflineRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
 
   const json = express.json({ limit: deps.bodyLimit ?? '64kb', strict: true });
   app.use(
@@ -127,8 +131,9 @@ export function createApp(deps: AppDeps): Express {
       next();
     },
     json,
+    bodyDepthGuard(),
     requireAppKey(deps.config, keyring),
-    createClientApi({ ...deps, metrics }),
+    createClientApi({ ...deps, metrics, apiReplicas: deps.config.server.apiReplicas }),
     createSlackInstallLinkRouter({ config: deps.config }),
     createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache, slack.credentials),
   );

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../common/logger';
+import { retryAfterSeconds, temporalFault } from '../common/temporal-errors';
 
 /** An error the API answers with `{error: {code, message}}` and its status. */
 export class HttpError extends Error {
@@ -8,11 +9,34 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.name = 'HttpError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** Sent as `Retry-After` (429, 503): when trying again can succeed. */
+  readonly retryAfterSeconds: number | undefined;
+}
+
+/**
+ * Temporal's own refusals as the API answers them: unreachable, overloaded or too slow (gRPC UNAVAILABLE,
+ * RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED) is a 503 with `Retry-After`, so clients and vendors come again; a request
+ * Temporal finds invalid (INVALID_ARGUMENT: a payload over its limit) a 422, which no retry would change.
+ */
+export function temporalHttpError(err: unknown): HttpError | undefined {
+  const fault = temporalFault(err);
+  if (fault === 'unavailable')
+    return new HttpError(503, 'temporal_unavailable', 'Temporal cannot take this right now; try again', {
+      cause: err,
+      retryAfterSeconds: retryAfterSeconds(err),
+    });
+  if (fault === 'refused')
+    return new HttpError(422, 'temporal_refused', `Temporal refused the request: ${(err as Error).message}`, {
+      cause: err,
+    });
+  return undefined;
 }
 
 export function zodMessage(error: z.ZodError): string {
@@ -48,8 +72,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let code = 'internal_error';
     let message = 'internal error';
     const parser = err as BodyParserError;
-    if (err instanceof HttpError) {
-      ({ status, code, message } = err);
+    const known = err instanceof HttpError ? err : temporalHttpError(err);
+    if (known) {
+      ({ status, code, message } = known);
+      if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
+      if (known.status === 422) log.warn({ err, method: req.method, path: req.path }, 'Temporal refused a request');
     } else if (parser.type === 'entity.parse.failed') {
       [status, code, message] = [400, 'invalid_json', 'the body is not valid JSON'];
     } else if (parser.type === 'entity.too.large') {

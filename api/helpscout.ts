@@ -4,7 +4,7 @@
  * conversation is found by its Help Scout id and signalled. What a payload means is decided there, not here.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import { findConversation } from '../common/lookup';
@@ -28,7 +28,7 @@ import {
 } from '../integrations/helpscout/verify';
 import { agentReplySignal } from '../workflows/definitions';
 import { HttpError, zodMessage } from './errors';
-import { jsonOf, verifiedBody, verifiedRequest } from './inbound';
+import { boundInboundReply, jsonOf, verifiedBody, verifiedRequest } from './inbound';
 
 type HelpScoutApp = AppConfig & { helpscout: NonNullable<AppConfig['helpscout']> };
 
@@ -97,7 +97,22 @@ export function createHelpScoutRouter(deps: {
       res.status(200).json({ ignored: 'unknown conversation' });
       return;
     }
-    await deps.temporal.workflow.getHandle(workflowId).signal(agentReplySignal, decision.reply);
+    const { reply } = boundInboundReply(
+      deps,
+      'helpscout',
+      app.id,
+      decision.reply,
+      `Help Scout conversation #${decision.conversationId}`,
+    );
+    try {
+      await deps.temporal.workflow.getHandle(workflowId).signal(agentReplySignal, reply);
+    } catch (err) {
+      // Gone between the lookup and the signal: nothing to relay to, and nothing a redelivery would change. Temporal
+      // unreachable goes on to the error handler: a 503, and Help Scout delivers the webhook again.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      res.status(200).json({ ignored: 'unknown conversation' });
+      return;
+    }
     deps.metrics?.relayed.inc({ integration: 'helpscout', direction: 'in' });
     res.status(200).json({ relayed: decision.threadId });
   }

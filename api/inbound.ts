@@ -3,7 +3,12 @@
  * (401 naming why), then parsed (400), so each vendor's router only says which secret to check and what to do.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { AgentReply } from '../common/conversation';
+import { BUDGETS, boundAgentReply, type CutReply } from '../common/limits';
+import type { Logger } from '../common/logger';
+import type { Metrics } from '../common/metrics';
 import type { VerifyRefusal } from '../common/signature';
+import { refuseDepth } from './budgets';
 import { HttpError } from './errors';
 
 export type Verification<M> = { ok: true; match: M } | { ok: false; reason: VerifyRefusal };
@@ -53,13 +58,39 @@ export function verifiedRequest<M>(res: Response): { raw: Buffer; match: M } {
   return { raw: locals.parleyRawBody, match: locals.parleyVerified };
 }
 
-/** The raw body as JSON, or a 400. */
-export function jsonOf(raw: Buffer): unknown {
+/** The raw body as JSON, or a 400; nested deeper than `BUDGETS.bodyDepth`, a 400 before zod's recursion meets it. */
+export function jsonOf(raw: Buffer, field = 'body'): unknown {
+  let json: unknown;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    json = JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
     throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
   }
+  const deep = refuseDepth(field, json, BUDGETS.bodyDepth);
+  if (deep) throw new HttpError(400, 'invalid_request', `${deep.field}: nested more than ${deep.limit} levels deep`);
+  return json;
+}
+
+/**
+ * An agent's reply bounded for Temporal (common/limits.ts): over its budget, cut at a marker naming `where` the
+ * whole reply is; the cut is logged and counted (`parley_agent_replies_cut_total`), so the team can see it.
+ */
+export function boundInboundReply(
+  deps: { log: Logger; metrics?: Metrics },
+  integration: string,
+  appId: string,
+  reply: AgentReply,
+  where: string,
+): CutReply {
+  const bounded = boundAgentReply(reply, where);
+  if (bounded.cut) {
+    deps.metrics?.agentRepliesCut.inc({ integration });
+    deps.log.warn(
+      { app: appId, integration, replyId: bounded.reply.id, bytes: bounded.bytes, limit: BUDGETS.agentReplyBytes },
+      `agent reply over ${BUDGETS.agentReplyBytes} bytes: cut, the full reply stays in ${where}`,
+    );
+  }
+  return bounded;
 }
 
 /** The raw body as a form (`application/x-www-form-urlencoded`). */

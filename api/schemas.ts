@@ -91,8 +91,46 @@ export const postMessageBody = z
       .optional()
       .describe('Idempotency key: a repeated id is accepted once and shown once.'),
     metadata: jsonRecord.optional(),
+    role: z
+      .enum(['user', 'bot'])
+      .optional()
+      .describe("`bot`: your bot's answer, kept in the conversation and never relayed to the team (default `user`)."),
+    handoff: z
+      .union([z.boolean(), z.strictObject({ reason: z.string().trim().min(1).max(500).optional() })])
+      .optional()
+      .describe('On a bot message: the bot hands the conversation to the team, with the exchange so far.'),
+  })
+  .refine((body) => !body.handoff || body.role === 'bot', {
+    message: '`handoff` is for bot messages (`role: "bot"`); a user message cannot hand over',
+    path: ['handoff'],
   })
   .meta({ id: 'PostMessage' });
+
+export const controlSchema = z.enum(['bot', 'team']).meta({ id: 'Control' });
+
+export const handoffBody = z
+  .strictObject({
+    to: controlSchema.describe('`team`: the integrations hear of the conversation from now on; `bot`: your bot again.'),
+    reason: z.string().trim().min(1).max(500).optional().describe('Shown to the team.'),
+  })
+  .meta({ id: 'Handoff' });
+
+export const receiptBody = z
+  .strictObject({
+    status: z
+      .enum(['delivered', 'read', 'failed'])
+      .describe('`delivered` or `read`: no fallback mail; `failed`: you cannot deliver it, mail it now.'),
+  })
+  .meta({ id: 'Receipt' });
+
+/** An agent reply's id as Parley gave it (`slack:…`, `zendesk:…`, `email:<…>`). */
+export const messageIdParam = z
+  .string()
+  .min(1)
+  .max(1000)
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+  .meta({ description: "The message's `id`, as the webhook or `GET …/messages` gave it.", param: { id: 'MessageId' } });
 
 /** A request body and, as the API shows it back, a response's `profile`. */
 export const profileBody = mirrors<UserProfile>()(
@@ -129,7 +167,9 @@ export const messageSchema = mirrors<ConversationMessage>()(
   z
     .object({
       id: z.string(),
-      role: z.enum(['user', 'agent']),
+      role: z
+        .enum(['user', 'agent', 'bot'])
+        .describe('`bot`: posted by the app for its bot while the bot is in control.'),
       text: z.string(),
       at: isoTime,
       metadata: jsonRecord.optional(),
@@ -144,8 +184,22 @@ const conversationStatus = mirrors<ConversationState['status']>()(z.enum(['activ
 export const acceptedMessage = z
   .object({ message: messageSchema, conversationId: z.string() })
   .meta({ id: 'AcceptedMessage' });
+const deliveryStatus = z
+  .object({
+    messageId: z.string(),
+    status: z.string().describe('`delivered`, `read`, `undelivered`, `failed`, `emailed`, `email_failed`.'),
+    at: isoTime,
+  })
+  .meta({ id: 'DeliveryStatus' });
+
 export const messageList = z
-  .object({ conversationId: z.string(), status: conversationStatus, messages: z.array(messageSchema) })
+  .object({
+    conversationId: z.string(),
+    status: conversationStatus,
+    control: controlSchema,
+    messages: z.array(messageSchema),
+    deliveries: z.array(deliveryStatus).describe("How agents' replies reached the user, the last 100."),
+  })
   .meta({ id: 'MessageList', description: 'The last 100 messages, oldest first.' });
 export const acceptedProfile = z
   .object({ profile: profileBody, conversationId: z.string() })
@@ -245,8 +299,31 @@ export const conversationSummary = z
     totalMessages: z.int(),
     integrations: z.array(z.string()),
     outboxes: z.array(outboxSummary),
+    control: z
+      .object({
+        current: controlSchema,
+        default: controlSchema.describe('The app’s default: archive returns control to it.'),
+        since: isoTime,
+        reason: z.string().optional(),
+      })
+      .describe('Who is in control: the app’s bot, or the team.'),
+    offline: z
+      .object({
+        pending: z.int().describe('Agent replies waiting for a receipt.'),
+        mailed: z.int().describe('Fallback mails sent.'),
+        stopped: z.array(z.object({ address: z.string(), reason: z.enum(['bounced', 'unsubscribed']), at: isoTime })),
+      })
+      .optional()
+      .describe('Fallback mail to the user (apps[].offline).'),
   })
   .meta({ id: 'Conversation' });
+
+export const handedOff = z
+  .object({ conversationId: z.string(), control: controlSchema })
+  .meta({ id: 'HandedOff', description: 'Accepted: control passes (a no-op when it already was there).' });
+export const receiptAccepted = z
+  .object({ conversationId: z.string(), messageId: z.string(), status: receiptBody.shape.status })
+  .meta({ id: 'ReceiptAccepted' });
 
 const integrationState = mirrors<IntegrationState>()(
   z.enum([

@@ -5,7 +5,7 @@
  * With `slack.agents` set, only agents may `/sk`, Join and archive: anyone else is told so, and nothing happens.
  */
 import type { WebClient } from '@slack/web-api';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
 import type { AgentInfo } from '../common/conversation';
@@ -21,10 +21,13 @@ import {
   ACK_TEXT,
   AGENT_CHECK_FAILED_TEXT,
   ARCHIVED_CONFIRMATION,
+  HANDED_BACK_CONFIRMATION,
   noPowerText,
   notAgentText,
   profileText,
+  replyCutNotice,
   sentConfirmation,
+  TEMPORAL_UNAVAILABLE_TEXT,
   usageText,
 } from '../integrations/slack/format';
 import {
@@ -50,10 +53,13 @@ import {
   agentReplySignal,
   archiveSignal,
   conversationQuery,
+  handoffSignal,
   slackInstallationEventSignal,
 } from '../workflows/definitions';
+import { BUDGETS } from '../common/limits';
+import { temporalFault } from '../common/temporal-errors';
 import { HttpError, parseOr400 } from './errors';
-import { formOf, jsonOf, verifiedBody, verifiedRequest, type Verification } from './inbound';
+import { boundInboundReply, formOf, jsonOf, verifiedBody, verifiedRequest, type Verification } from './inbound';
 
 type SlackApp = AppConfig & { slack: NonNullable<AppConfig['slack']> };
 
@@ -256,12 +262,22 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
 
   /** `/sk <reply>`: signed with the agent's Slack identity, signalled, confirmed in the channel. */
   async function relayReply(app: SlackApp, handle: WorkflowHandle, cmd: SlashCommand, text: string) {
-    const agent = await agentOf(app, cmd.user_id);
     const at = new Date().toISOString();
-    await handle.signal(agentReplySignal, { id: `slack:${cmd.trigger_id}`, source: 'slack', agent, text, at });
+    const bounded = boundInboundReply(
+      deps,
+      'slack',
+      app.id,
+      { id: `slack:${cmd.trigger_id}`, source: 'slack', agent: await agentOf(app, cmd.user_id), text, at },
+      "the team's Slack channel",
+    );
+    const { reply } = bounded;
+    await handle.signal(agentReplySignal, reply);
     deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
     const state = await handle.query(conversationQuery);
-    return inChannel(sentConfirmation(state.profile, state.userId, agent.name, text));
+    const confirmation = sentConfirmation(state.profile, state.userId, reply.agent.name, reply.text);
+    return inChannel(
+      bounded.cut ? confirmation + replyCutNotice(bounded.bytes, BUDGETS.agentReplyBytes) : confirmation,
+    );
   }
 
   /** What `/sk` answers in a channel, once its app is known: nothing at all is done for a member who is not an agent. */
@@ -282,6 +298,11 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       case 'archive':
         await handle.signal(archiveSignal, { source: 'slack:command' });
         return inChannel(ARCHIVED_CONFIRMATION);
+      case 'bot': {
+        const agent = await agentOf(app, cmd.user_id);
+        await handle.signal(handoffSignal, { to: 'bot', source: 'slack', by: agent.name });
+        return ephemeral(HANDED_BACK_CONFIRMATION);
+      }
       case 'reply':
         return relayReply(app, handle, cmd, intent.text);
     }
@@ -308,6 +329,36 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
   }
 
+  /** Hand back to bot (the button on a handoff notice): for agents only, like `/sk !bot`. */
+  async function handBack(app: SlackApp, channelId: string, userId: string, responseUrl?: string): Promise<void> {
+    const refused = await refusal(app, userId);
+    if (refused) return tellClicker(app, responseUrl, refused);
+    const workflowId = await conversationFor(app, channelId);
+    if (!workflowId) return tellClicker(app, responseUrl, noPowerText('Hand back to bot'));
+    const agent = await agentOf(app, userId);
+    await deps.temporal.workflow
+      .getHandle(workflowId)
+      .signal(handoffSignal, { to: 'bot', source: 'slack', by: agent.name });
+    await tellClicker(app, responseUrl, HANDED_BACK_CONFIRMATION);
+  }
+
+  /**
+   * Slack never delivers a slash command again, so a 5xx would only show the agent "dispatch_failed": Temporal being
+   * unreachable is said in words instead (the agent sends it again), and a conversation gone is "no power here".
+   */
+  async function answerCommandSafely(app: SlackApp, cmd: SlashCommand): Promise<CommandAnswer> {
+    try {
+      return await answerCommand(app, cmd);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return ephemeral(noPowerText(cmd.command));
+      if (temporalFault(err) === 'unavailable') {
+        deps.log.warn({ app: app.id, err: String(err) }, 'slash command: Temporal unavailable');
+        return ephemeral(TEMPORAL_UNAVAILABLE_TEXT);
+      }
+      throw err;
+    }
+  }
+
   router.post('/commands', ...verified, async (_req, res) => {
     const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
     const cmd = parseOr400(slashCommandSchema, Object.fromEntries(formOf(raw)));
@@ -316,7 +367,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       res.json(ephemeral(noPowerText(cmd.command)));
       return;
     }
-    await answerInTime(res, answerCommand(app, cmd), cmd.response_url, (err) =>
+    await answerInTime(res, answerCommandSafely(app, cmd), cmd.response_url, (err) =>
       deps.log.error({ err, app: app.id }, 'slash command failed after its acknowledgement'),
     );
   });
@@ -343,7 +394,14 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       // user's next message goes on in a fresh channel, as after any archive Parley did not hear of.
       const allowed = app && (!app.slack.agents || (decision.userId && !(await refusal(app, decision.userId))));
       const workflowId = app && allowed ? await conversationFor(app, decision.channelId) : undefined;
-      if (workflowId) await deps.temporal.workflow.getHandle(workflowId).signal(archiveSignal, { source: 'slack' });
+      // Temporal unreachable goes on to the error handler: a 503, and Slack delivers the event again.
+      if (workflowId)
+        await deps.temporal.workflow
+          .getHandle(workflowId)
+          .signal(archiveSignal, { source: 'slack' })
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          });
     }
     res.status(200).end();
   });
@@ -358,6 +416,10 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       const refused = app ? await refusal(app, decision.userId) : undefined;
       if (app && refused) await tellClicker(app, decision.responseUrl, refused);
       else if (app) await invite(app, decision.channelId, decision.userId);
+    }
+    if (decision.kind === 'handback') {
+      const app = await pick(candidates, decision.teamId);
+      if (app) await handBack(app, decision.channelId, decision.userId, decision.responseUrl);
     }
     res.status(200).end();
   });

@@ -26,8 +26,9 @@ import {
   ZENDESK_TIMESTAMP_HEADER,
 } from '../integrations/zendesk/verify';
 import { agentReplySignal } from '../workflows/definitions';
+import { temporalFault } from '../common/temporal-errors';
 import { HttpError, parseOr400 } from './errors';
-import { jsonOf, verifiedBody, verifiedRequest } from './inbound';
+import { boundInboundReply, jsonOf, verifiedBody, verifiedRequest } from './inbound';
 
 /** Signing secrets by Zendesk URL, filled by connecting (at start-up and through the API). */
 export type ZendeskSecrets = Map<string, string>;
@@ -91,10 +92,18 @@ export function createZendeskRouter(deps: {
       res.status(200).json({ ignored: decision.reason });
       return;
     }
-    const reply = zendeskAgentReply(payload, await agentSignature(decision.app, decision.agentId, payload));
+    const { reply } = boundInboundReply(
+      deps,
+      'zendesk',
+      decision.app.id,
+      zendeskAgentReply(payload, await agentSignature(decision.app, decision.agentId, payload)),
+      `Zendesk ticket #${payload.ticket_id}`,
+    );
     try {
       await deps.temporal.workflow.getHandle(decision.workflowId).signal(agentReplySignal, reply);
     } catch (err) {
+      // Refused by Temporal as invalid: no redelivery would change that (a 4xx, logged by the error handler).
+      if (temporalFault(err) === 'refused') throw err;
       if (!(err instanceof WorkflowNotFoundError)) {
         // Temporal unreachable or overloaded: a 5xx makes Zendesk deliver the webhook again, so the reply is not lost.
         res.set('Retry-After', '10');

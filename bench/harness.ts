@@ -125,6 +125,25 @@ export function spawnNode(
   });
 }
 
+/**
+ * The benches measure what Parley can carry, not its client rate limits (`apps[].limits`): each app without limits of
+ * its own gets ones it never reaches.
+ */
+function withoutRateLimits(config: unknown): unknown {
+  const apps = (config as { apps?: unknown[] }).apps;
+  if (!Array.isArray(apps)) return config;
+  const none = {
+    messagesPerSecond: 1e6,
+    burst: 1e6,
+    newConversationsPerMinute: 1e6,
+    perUser: { messagesPerSecond: 1e6, burst: 1e6 },
+  };
+  return {
+    ...(config as object),
+    apps: apps.map((app) => (app && typeof app === 'object' && !('limits' in app) ? { ...app, limits: none } : app)),
+  };
+}
+
 /** Parley as deployed: a worker process and an API process on their own task queue, with this config. */
 export interface Stack {
   apiUrl: string;
@@ -138,7 +157,7 @@ export interface Stack {
 
 export async function startStack(h: Harness, name: string, config: unknown): Promise<Stack> {
   const configPath = path.join(h.dir, `${name}.config.json`);
-  fs.writeFileSync(configPath, JSON.stringify(config));
+  fs.writeFileSync(configPath, JSON.stringify(withoutRateLimits(config)));
   const taskQueue = `bench-${name}`;
   const t0 = Date.now();
   const worker = await startWorkerProcess({

@@ -1,16 +1,18 @@
 /**
  * `npm run bench [-- figure …]`: Parley's figures, each a markdown table with the machine and the settings.
- * Figures: baseline, ingest (with memory), relay, cost, batching, startup. Sizes: see docs/contributing/performance.md.
+ * Figures: side (Parley against raw Temporal and a minimal relay), baseline, ingest (with memory), relay, cost,
+ * batching, startup. `--quick`: smaller side-by-side runs. Sizes: see docs/contributing/performance.md.
  */
 import { startHarness } from './harness';
 import { batching } from './batching';
 import { cost } from './cost';
 import { baseline, ingestAndMemory, type Run } from './ingest';
 import { relay } from './relay';
+import { sideBySide } from './side-by-side';
 import { startup } from './startup';
 import { machine } from './report';
 
-const FIGURES = ['baseline', 'ingest', 'relay', 'cost', 'batching', 'startup'] as const;
+const FIGURES = ['side', 'baseline', 'ingest', 'relay', 'cost', 'batching', 'startup'] as const;
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
   process.stdout.write(`## Parley bench\n\nMachine: ${machine()}.\n\n`);
   const h = await startHarness();
   try {
+    if (run('side')) await sideBySide(h, process.argv.includes('--quick'));
     let base: Run[] | undefined;
     if (run('baseline') || run('ingest')) base = await baseline(h);
     if (run('ingest')) await ingestAndMemory(h, base);

@@ -126,6 +126,16 @@ const emailFields = z.strictObject({
    * topmost header with that id counts, not just the topmost. Needs requireAuthenticatedSender.
    */
   authServId: z.union([nonEmpty, z.array(nonEmpty).min(1)]).optional(),
+  /**
+   * The largest mail the inbox reads (bytes, attachments included); a larger one is ignored as `oversized`, counted
+   * and logged, and the inbox goes on. Replies over 32,000 bytes of text are cut, not ignored.
+   */
+  maxMailBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(50 * 1024 * 1024)
+    .default(2 * 1024 * 1024),
   /** How long one IMAP session of the inbox watcher lasts before the workflow starts the next (milliseconds). */
   watchSessionMs: z.number().int().min(1000).max(3_600_000).default(600_000),
 });
@@ -148,6 +158,67 @@ export type EmailConfig = z.infer<typeof emailSchema>;
 const sinkSchema = z.strictObject({ url, policy: outboxPolicySchema.default({ batchWindowMs: 0 }) });
 export type SinkConfig = z.infer<typeof sinkSchema>;
 
+/** `250ms`, `30s`, `5m`, `2h` (or a number of milliseconds), as milliseconds. */
+export const durationSchema = z.union([
+  z.number().int().min(0),
+  z
+    .string()
+    .regex(/^\d{1,7}(ms|s|m|h)$/, 'a duration such as `30s`, `5m` or `2h`')
+    .transform((text) => {
+      const unit = /(ms|s|m|h)$/.exec(text)?.[1] ?? 'ms';
+      const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1;
+      return Number.parseInt(text, 10) * factor;
+    }),
+]);
+
+/** Who controls a new conversation (and an archived one again): the app's bot, or the team (the default). */
+const controlSchema = z.strictObject({ default: z.enum(['team', 'bot']).default('team') });
+
+/**
+ * Offline users: an agent's reply the app has not reported delivered (or read) within `emailAfter` is mailed to the
+ * user's profile email, only when the app vouches for its users' emails (`emailsVerified`). Needs the app's
+ * `email` integration (its SMTP server sends, its inbox reads the user's answers) and `server.publicUrl` (the
+ * unsubscribe link).
+ */
+const offlineSchema = z.strictObject({
+  emailAfter: durationSchema
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1000)
+        .max(7 * 86_400_000),
+    )
+    .default(300_000),
+  emailsVerified: z.boolean().default(false),
+  /** The sender the user sees (`Acme <support@acme.com>`); default: `email.from`. */
+  from: nonEmpty.optional(),
+  /** Where the mail sends the user back to answer in the app. */
+  linkUrl: url.optional(),
+});
+export type OfflineConfig = z.infer<typeof offlineSchema>;
+
+/**
+ * `apps[].limits`: what one app may ask of Parley through the client API (docs/operate/limits.md). Each API replica
+ * enforces `server.apiReplicas`'s share of every rate and burst. Keep new limit keys here, in this one block.
+ */
+export const appLimitsSchema = z.strictObject({
+  /** Message posts, profile updates and archives per second, all users of the app together. */
+  messagesPerSecond: z.number().positive().max(1_000_000).default(100),
+  /** How many of them may come at once after a quiet spell. */
+  burst: z.number().int().min(1).max(1_000_000).default(500),
+  /** Conversations started per minute (each may open a Slack channel, a Zendesk ticket…); also its burst. */
+  newConversationsPerMinute: z.number().positive().max(1_000_000).default(120),
+  /** The same for one user of the app. */
+  perUser: z
+    .strictObject({
+      messagesPerSecond: z.number().positive().max(1_000_000).default(10),
+      burst: z.number().int().min(1).max(1_000_000).default(100),
+    })
+    .prefault({}),
+});
+export type AppLimits = z.infer<typeof appLimitsSchema>;
+
 /** An app id: in workflow ids, search attributes and URLs. */
 export const appIdSchema = z
   .string()
@@ -164,10 +235,19 @@ export const appSchema = z
     helpscout: helpscoutSchema.optional(),
     email: emailSchema.optional(),
     sink: sinkSchema.optional(),
+    limits: appLimitsSchema.prefault({}),
     /** The sink's old name (deprecated): read as `sink`. */
     test: sinkSchema.optional(),
+    control: controlSchema.optional(),
+    offline: offlineSchema.optional(),
   })
   .superRefine((app, ctx) => {
+    if (app.offline && !app.email)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offline'],
+        message: "needs the app's `email` integration: its SMTP server sends the mail, its inbox reads the answers",
+      });
     if (app.sink && app.test)
       ctx.addIssue({ code: 'custom', path: ['test'], message: '`test` is the old name of `sink`: keep only `sink`' });
   })
@@ -184,7 +264,13 @@ const adminSchema = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    server: z.strictObject({ publicUrl: url.optional() }).default({}),
+    server: z
+      .strictObject({
+        publicUrl: url.optional(),
+        /** API processes sharing the load: each enforces this share of every `apps[].limits` rate and burst. */
+        apiReplicas: z.coerce.number().int().min(1).max(1000).default(1),
+      })
+      .prefault({}),
     admin: adminSchema.optional(),
     apps: z.array(appSchema).min(1),
   })
@@ -194,6 +280,12 @@ export const configSchema = z
     // A key is one scope: the same string as an admin key and a client key would make the scope depend on the route.
     const adminKeys = new Set(config.admin?.keys ?? []);
     config.apps.forEach((app, i) => {
+      if (app.offline && !config.server.publicUrl)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', i, 'offline'],
+          message: 'needs `server.publicUrl`: the unsubscribe link of every mail points there',
+        });
       if (ids.has(app.id))
         ctx.addIssue({ code: 'custom', path: ['apps', i, 'id'], message: `duplicate app id "${app.id}"` });
       ids.add(app.id);

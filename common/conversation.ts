@@ -29,7 +29,8 @@ export type SourceName = 'slack' | 'zendesk' | 'helpscout' | 'email' | 'sink' | 
 
 export interface ConversationMessage {
   id: string;
-  role: 'user' | 'agent';
+  /** `bot`: posted by the app for its bot while the bot is in control (docs/api/handoff-and-offline.md). */
+  role: 'user' | 'agent' | 'bot';
   text: string;
   /** ISO 8601. */
   at: string;
@@ -67,7 +68,30 @@ export interface IntegrationTarget {
   policy: OutboxPolicy;
 }
 
-export type OutboxItemKind = 'message:user' | 'message:agent' | 'conversation:archived';
+export type OutboxItemKind =
+  | 'message:user'
+  | 'message:agent'
+  | 'conversation:archived'
+  /** Control passed between the app's bot and the team (`handoff` says how). */
+  | 'conversation:handoff'
+  /** How an agent's reply reached the user (emailed, read): a line for the team, never for the app. */
+  | 'delivery:status';
+
+/** Who is in control of a conversation: the app's bot, or the team in the integrations. */
+export type Control = 'bot' | 'team';
+
+/** A change of control, as the outboxes carry it. */
+export interface HandoffInfo {
+  to: Control;
+  from: Control;
+  reason?: string;
+  /** Where it came from: `api`, `bot` (a bot message with `handoff: true`), `slack`, … */
+  source: string;
+  /** Who did it, when a person did (an agent's name). */
+  by?: string;
+  /** To the team: the recent exchange with the bot (texts cut to a budget), oldest first. */
+  history?: ConversationMessage[];
+}
 
 /** One thing an outbox must send; carries a copy of the message so it survives the window. */
 export interface OutboxItem {
@@ -75,6 +99,10 @@ export interface OutboxItem {
   eventId: string;
   kind: OutboxItemKind;
   message?: ConversationMessage;
+  /** For `conversation:handoff`. */
+  handoff?: HandoffInfo;
+  /** For `delivery:status`: the line the team sees (`✉ Emailed to the user at 10:42 UTC`), plain text. */
+  notice?: string;
   /** Workflow time (epoch ms) it was queued; the batch window counts from the oldest pending item. */
   enqueuedAt: number;
 }
@@ -123,9 +151,17 @@ export interface OutboxBatch {
   items: OutboxItem[];
 }
 
+/** What a client app said of an agent reply in its answer to the webhook (`{"delivered": false}`). */
+export interface WebhookReceipt {
+  messageId: string;
+  delivered: boolean;
+}
+
 export interface OutboxSendResult {
   /** References to remember (e.g. `slackChannelId`), merged into the conversation's `refs`. */
   refs?: Record<string, string>;
+  /** Client webhooks: what the app answered about the delivery of each agent reply, when it said. */
+  receipts?: WebhookReceipt[];
   /** The integration lost its conversation (a deleted mailbox) and needs the recent history to open another. */
   needsHistory?: boolean;
 }
@@ -290,9 +326,9 @@ export function profileText(profile: UserProfile, userId: string): string {
 
 /** Who said a message of the history: the user's label, or `Ana (Zendesk)`. */
 export function speaker(message: ConversationMessage, profile: UserProfile, userId: string): string {
-  return message.role === 'user'
-    ? userLabel(profile, userId)
-    : `${message.agent?.name ?? 'Agent'} (${sourceLabel(message.source)})`;
+  if (message.role === 'user') return userLabel(profile, userId);
+  if (message.role === 'bot') return 'Bot';
+  return `${message.agent?.name ?? 'Agent'} (${sourceLabel(message.source)})`;
 }
 
 /** The recent history as `{ who, text }` lines, oldest first. */
@@ -305,3 +341,18 @@ export function historyLines(
 }
 
 export const HISTORY_HEADING = 'Earlier in this conversation:';
+
+// ── Control (human takeover) ──────────────────────────────────────────────────────────────────────────
+
+/** What the team is told when control changes, plain text (each integration escapes it). */
+export function handoffText(handoff: Pick<HandoffInfo, 'to' | 'reason' | 'source' | 'by'>): string {
+  const reason = handoff.reason ? ` Reason: ${handoff.reason}` : '';
+  if (handoff.to === 'team') {
+    const who = handoff.source === 'bot' ? 'The bot' : handoff.by ? handoff.by : 'The app';
+    return `${who} handed this conversation to the team: every message from now on comes here.${reason}`;
+  }
+  const who = handoff.by ?? (handoff.source === 'api' ? 'The app' : sourceLabel(handoff.source));
+  return `${who} handed this conversation back to the bot: nothing more comes here until it hands over again.${reason}`;
+}
+
+export const HANDOFF_HISTORY_HEADING = 'The conversation with the bot so far:';

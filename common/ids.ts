@@ -26,3 +26,14 @@ export function inboxWorkflowId(appId: string): string {
 export function newMessageId(): string {
   return `msg_${randomUUID().replace(/-/g, '')}`;
 }
+
+/** Temporal's limit on a workflow id, in bytes (its `limit.maxIDLength`, 1,000 by default). */
+export const MAX_WORKFLOW_ID_BYTES = 1000;
+
+/**
+ * How many bytes the user's conversation workflow id takes (it is ASCII once percent-encoded): a CJK character costs
+ * 9, an emoji 12, so 120 CJK characters or 128 emoji pass the 1,000 bytes Temporal allows.
+ */
+export function conversationWorkflowIdBytes(appId: string, userId: string): number {
+  return conversationWorkflowId(appId, userId).length;
+}

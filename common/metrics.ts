@@ -70,6 +70,18 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
       labelNames: ['app', 'result'] as const,
       registers,
     }),
+    rateLimited: new Counter({
+      name: 'parley_rate_limited_total',
+      help: 'Client API requests answered 429 rate_limited, by app and the limit hit (app, user, new_conversation)',
+      labelNames: ['app', 'scope'] as const,
+      registers,
+    }),
+    agentRepliesCut: new Counter({
+      name: 'parley_agent_replies_cut_total',
+      help: 'Agent replies over their byte budget, cut at a marker and delivered, by integration',
+      labelNames: ['integration'] as const,
+      registers,
+    }),
   };
 }
 

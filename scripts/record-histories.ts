@@ -38,9 +38,15 @@ import {
 import { agentReply } from '../test/helpers/agent';
 import { installSlack } from '../test/helpers/slack-install';
 import { installationWorkflowId } from '../common/slack-installation';
-import { gmailReply, replyToOf, startEmailStack, waitForNotifications } from '../test/helpers/email-stack';
+import {
+  EMAIL_TEST_USERS,
+  gmailReply,
+  replyToOf,
+  startEmailStack,
+  waitForNotifications,
+} from '../test/helpers/email-stack';
 import { runIdsOf } from '../test/helpers/history';
-import { sendRawMail } from '../test/helpers/mail';
+import { sendRawMail, startTestMailServer } from '../test/helpers/mail';
 import { apiClient, startTestParley, testAdminKey, testConfig, testKey } from '../test/helpers/parley';
 import { freePort } from '../test/helpers/ports';
 import { waitFor } from '../test/helpers/wait';
@@ -501,6 +507,106 @@ async function erase(keep: Keep): Promise<void> {
 }
 
 /**
+ * Bots and offline users (workflows/control.ts, receipts.ts): a conversation the bot controls (a user message and a
+ * bot message kept, nothing relayed), the bot's handoff to the team (the sink gets the exchange), a user message
+ * relayed, an agent reply the client app answers with `{"delivered": false}`, the fallback mail after 2 s (a timer
+ * and `emailRepliesToUser`), a read receipt, a handoff back to the bot by the API, and an archive.
+ */
+async function handoff(keep: Keep): Promise<void> {
+  const mail = await startTestMailServer([
+    ...EMAIL_TEST_USERS,
+    { login: 'jane', password: 'jane-pw', email: 'jane@example.com' },
+  ]);
+  const sink = await startTestSink();
+  const secret = `whsec_${randomBytes(16).toString('hex')}`;
+  const receiver = await startWebhookReceiver(secret);
+  receiver.answerWith((body) => (body.type === 'message:agent' ? { delivered: false } : undefined));
+  const key = testKey('replay');
+  const appId = 'replay-handoff';
+  const port = await freePort();
+  const parley = await startTestParley({
+    port,
+    config: testConfig({
+      server: { publicUrl: `http://127.0.0.1:${port}` },
+      apps: [
+        {
+          id: appId,
+          name: 'Replay',
+          apiKeys: [key],
+          webhooks: [{ url: receiver.url, secret }],
+          sink: { url: sink.url },
+          email: {
+            smtp: { host: mail.host, port: mail.smtpPort, user: 'parley', pass: 'parley-pw' },
+            imap: { host: mail.host, port: mail.imapPort, user: 'support', pass: 'support-pw' },
+            from: 'Replay Support <parley@example.com>',
+            teamAddresses: ['team@example.com'],
+            allowedSenders: ['@acme.com'],
+            replyAddress: 'support@example.com',
+          },
+          control: { default: 'bot' },
+          offline: { emailAfter: '2s', emailsVerified: true, linkUrl: 'https://app.example/messages' },
+        },
+      ],
+    }),
+  });
+  try {
+    const api = apiClient(parley.apiUrl, key);
+    const user = 'jane';
+    const workflowId = conversationWorkflowId(appId, user);
+    const userPath = (rest = '') => `/v1/apps/${appId}/users/${user}${rest}`;
+    const expectStatus = async (res: Promise<{ status: number; body: unknown }>, status = 202) => {
+      const r = await res;
+      if (r.status !== status) throw new Error(`expected HTTP ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+    };
+    const state = () => conversationState(parley.client, workflowId);
+    progress('handoff: the bot in control, then its handoff to the team');
+    await expectStatus(api('PUT', userPath(), { givenName: 'Jane', email: 'jane@example.com' }));
+    await expectStatus(api('POST', userPath('/messages'), { text: 'my parcel?', id: 'replay-h1' }));
+    await expectStatus(api('POST', userPath('/messages'), { text: 'Which order?', id: 'replay-h2', role: 'bot' }));
+    await expectStatus(
+      api('POST', userPath('/messages'), { text: 'A human will help.', id: 'replay-h3', role: 'bot', handoff: true }),
+    );
+    await waitFor(async () => (await state()).control?.current === 'team', { what: 'the team in control' });
+    await expectStatus(api('POST', userPath('/messages'), { text: 'order 7', id: 'replay-h4' }));
+    await waitFor(() => sinkTexts(sink, workflowId).flat().includes('order 7'), { what: 'the sink got order 7' });
+    progress('handoff: an agent reply the app did not deliver, mailed after 2 s, then read');
+    await agentReply(parley.client, appId, user, 'zendesk:replay-1', 'It ships tomorrow.', 'zendesk');
+    await waitFor(async () => (await state()).receipts?.mailed === 1, { timeoutMs: 30_000, what: 'the fallback mail' });
+    await expectStatus(
+      api('POST', userPath(`/messages/${encodeURIComponent('zendesk:replay-1')}/receipt`), { status: 'read' }),
+    );
+    await waitFor(async () => (await state()).receipts?.statuses.some((s) => s.status === 'read'), { what: 'read' });
+    progress('handoff: back to the bot, archive');
+    await expectStatus(api('POST', userPath('/handoff'), { to: 'bot', reason: 'solved' }));
+    await waitFor(() => receiver.events().some((d) => d.body.data.control?.to === 'bot'), { what: 'handoff webhook' });
+    await expectStatus(api('POST', userPath('/archive')));
+    await waitFor(() => receiver.events().some((d) => d.body.type === 'conversation:archived'));
+    await waitOutboxesDrained(parley.client, workflowId);
+    const runId = (await parley.client.workflow.getHandle(workflowId).describe()).runId;
+    await waitQuiet(parley.client, workflowId, runId);
+    await keep({
+      name: 'conversation-handoff',
+      scenario:
+        'control default bot: profileUpdate, a user message and a bot message kept (nothing relayed), a bot message ' +
+        'with handoff (ParleyControl upserted, the sink gets the exchange, the webhook conversation:handoff), a user ' +
+        'message relayed, an agent reply the app answers {delivered:false}, the fallback mail after 2 s (timer, ' +
+        'emailRepliesToUser), a read receipt, handoff to the bot by the API, archive. Outboxes: sink, email, webhook.',
+      workflowId,
+      runId,
+    });
+  } finally {
+    await parley.client.workflow
+      .getHandle(inboxWorkflowId(appId))
+      .terminate('recorded')
+      .catch(() => undefined);
+    await parley.stop();
+    await receiver.close();
+    await sink.close();
+    await mail.stop();
+  }
+}
+
+/**
  * A Slack workspace's installation (workflows/slack-installation.ts): an install by OAuth through the emulator's
  * authorize page, a few refreshes of 4-second tokens, a conversation's Slack outbox resumed by the install, the
  * refresh token revoked (needs_reinstall and the notice), and a reinstall that resumes the outboxes again.
@@ -565,6 +671,7 @@ const SCENARIOS: Record<string, Scenario> = {
     names: ['conversation-erased', 'conversation-erased-afresh', 'conversation-erased-afresh.run2'],
     run: erase,
   },
+  handoff: { names: ['conversation-handoff'], run: handoff },
 };
 
 function recordedFrom(): string {

@@ -6,7 +6,7 @@ import { conversationWorkflowId } from '../common/ids';
 import { CONTINUE_AS_NEW_AT_EVENTS } from '../workflows/definitions';
 import { startTestSink, type TestSink } from './emulators/test-sink';
 import { runsOf } from './helpers/history';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, NO_RATE_LIMITS, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 
 /** Temporal's default `limit.historyCount.suggestContinueAsNew`. */
@@ -22,7 +22,7 @@ let parley: TestParley;
 beforeAll(async () => {
   sink = await startTestSink();
   parley = await startTestParley({
-    config: testConfig({ apps: [{ id: app, apiKeys: [key], sink: { url: sink.url } }] }),
+    config: testConfig({ apps: [{ id: app, apiKeys: [key], sink: { url: sink.url }, limits: NO_RATE_LIMITS }] }),
   });
 });
 afterAll(async () => {

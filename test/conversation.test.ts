@@ -1,13 +1,14 @@
 /** The conversation workflow through the real API and a real Temporal dev server. */
 import { conversationWorkflowId } from '../common/ids';
 import { conversationQuery } from '../workflows/definitions';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, NO_RATE_LIMITS, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { runIdsOf } from './helpers/history';
 import { waitFor } from './helpers/wait';
 
 const key = testKey('conv');
 const app = `conv${Date.now().toString(36)}`;
-const config = testConfig({ apps: [{ id: app, name: 'Conversation Tests', apiKeys: [key] }] });
+// 200 messages to one user as fast as the API answers: faster than the default per-user limit.
+const config = testConfig({ apps: [{ id: app, name: 'Conversation Tests', apiKeys: [key], limits: NO_RATE_LIMITS }] });
 let parley: TestParley;
 let api: ReturnType<typeof apiClient>;
 

@@ -80,6 +80,9 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** As compose's deploy/temporal/dynamicconfig.yaml: fairness keys honoured (common/fairness.ts). */
+const DEV_DYNAMIC_CONFIG: Record<string, string | number | boolean> = { 'matching.enableFairness': true };
+
 /** How long a started dev server gets to register Parley's search attributes itself. */
 const SEARCH_ATTRIBUTE_GRACE_MS = 3000;
 
@@ -97,7 +100,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push('--namespace', 'default', '--log-level', 'warn', '--ui-disable-news-fetch');
   if (persist) args.push('--db-filename', databaseFile(home, cli));
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+  for (const [key, value] of Object.entries({ ...DEV_DYNAMIC_CONFIG, ...options.dynamicConfig }))
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
 

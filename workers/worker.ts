@@ -1,6 +1,7 @@
 import type { PayloadCodec } from '@temporalio/common';
 import { Client } from '@temporalio/client';
 import http from 'node:http';
+import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
@@ -29,8 +30,19 @@ export interface ParleyWorkerOptions {
 }
 
 /**
+ * The sticky cache Parley keeps by default: 250 conversations per GiB of heap above 200 MiB (the SDK's 600 per GiB
+ * held 2,310 conversations and 1,545 MiB RSS with Node's default 4 GiB heap and 10,000 open conversations; a cached
+ * conversation costs about 0.25 MiB, a replay of one evicted a few ms, as its history is at most 2,048 events).
+ * So a worker's memory follows its heap: `--max-old-space-size` (or a container limit) sets both.
+ */
+export function defaultCachedWorkflows(heapLimitMiB = v8.getHeapStatistics().heap_size_limit / 1024 / 1024): number {
+  return Math.max(Math.floor((Math.max(heapLimitMiB - 200, 0) * 250) / 1024), 10);
+}
+
+/**
  * Worker tuning from the environment; each unset variable keeps the Temporal SDK's default (see
- * docs/operate/worker-tuning.md): PARLEY_WORKER_MAX_CACHED_WORKFLOWS (sticky cache; default ≈ 600 per GiB of heap above 200 MiB),
+ * docs/operate/worker-tuning.md), except the sticky cache: PARLEY_WORKER_MAX_CACHED_WORKFLOWS (default
+ * `defaultCachedWorkflows()`, 250 per GiB of heap above 200 MiB),
  * PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (40), PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_POLLS (10),
  * PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES (100), PARLEY_WORKER_WORKFLOW_THREADS (1).
  */
@@ -43,7 +55,7 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env) {
     return value;
   };
   const options = {
-    maxCachedWorkflows: int('PARLEY_WORKER_MAX_CACHED_WORKFLOWS'),
+    maxCachedWorkflows: int('PARLEY_WORKER_MAX_CACHED_WORKFLOWS') ?? defaultCachedWorkflows(),
     maxConcurrentWorkflowTaskExecutions: int('PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'),
     maxConcurrentWorkflowTaskPolls: int('PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_POLLS'),
     maxConcurrentActivityTaskExecutions: int('PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES'),

@@ -15,13 +15,17 @@ import {
   CARRIED_AFTER_ERASURE,
   conversationQuery,
   eraseUserUpdate,
+  handoffSignal,
+  mailStopSignal,
   ParleyApp,
   ParleyIntegrations,
   ParleyStatus,
   ParleyUser,
   profileUpdateSignal,
+  receiptSignal,
   resumeOutboxSignal,
   SEEN_IDS,
+  userMailReplySignal,
   userMessageSignal,
   WINDOW_SIZE,
   type CarriedAfterErasure,
@@ -36,12 +40,15 @@ import {
   type ConversationMessage,
   type OutboxItem,
   type OutboxItemKind,
+  type OutboxState,
   type UserProfile,
 } from '../common/conversation';
 import type { ErasureReport } from '../common/erasure';
 import { CLIENT_WEBHOOK_POLICY } from '../common/outbox';
 import { eraseConversation } from './erase';
+import { createControl } from './control';
 import { createOutboxRunner, newOutbox } from './outbox';
+import { createReceipts } from './receipts';
 
 /**
  * The name as `displayName` made it before names were cleaned (issue 16). Whether a profile update upserts the memo
@@ -82,7 +89,12 @@ function initialState(input: ConversationInput): ConversationState {
 export async function conversation(input: ConversationInput): Promise<ErasureReport | void> {
   const state = input.state ?? initialState(input);
   const conversationId = workflowInfo().workflowId;
-  const outboxes = createOutboxRunner(state, conversationId);
+  // Control and receipts (workflows/control.ts, receipts.ts): the bot or the team, and replies mailed when unread.
+  const control = createControl(state);
+  const receipts = createReceipts(state, conversationId, control);
+  const outboxes = createOutboxRunner(state, conversationId, {
+    answered: (answers) => receipts.webhookAnswered(answers),
+  });
 
   function seen(id: string): boolean {
     if (state.seenIds.includes(id)) return true;
@@ -123,12 +135,18 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   }
 
   /** Queues an item on every enabled outbox that should get it (not back to where it came from). */
-  function enqueue(kind: OutboxItemKind, message: ConversationMessage | undefined, except?: string): void {
+  function enqueue(
+    kind: OutboxItemKind,
+    message: ConversationMessage | undefined,
+    except?: string,
+    only?: (box: OutboxState) => boolean,
+  ): void {
     for (const box of Object.values(state.outboxes)) {
-      if (!box.enabled || box.key === except) continue;
+      if (!box.enabled || box.key === except || (only && !only(box))) continue;
       const toClient = outboxKind(box.key) === 'webhook';
       // Client apps hear about agent replies and archives; integrations about everything but their own.
-      if (toClient && kind === 'message:user') continue;
+      // The one user message an app hears of: the user's answer by mail, which it never saw.
+      if (toClient && kind === 'message:user' && message?.metadata?.via !== 'email') continue;
       const item: OutboxItem = { eventId: `evt_${uuid4().replace(/-/g, '')}`, kind, enqueuedAt: Date.now() };
       if (message) item.message = message;
       box.queue.push(item);
@@ -152,12 +170,17 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     if (seen(msg.id)) return;
     if (state.status === 'archived') for (const box of Object.values(state.outboxes)) box.reopened = true;
     setStatus('active');
-    const message: ConversationMessage = { id: msg.id, role: 'user', text: msg.text, at: msg.at };
+    const message: ConversationMessage = { id: msg.id, role: msg.role ?? 'user', text: msg.text, at: msg.at };
     if (msg.metadata) message.metadata = msg.metadata;
+    control.setDefault(msg.controlDefault);
+    receipts.configure(msg.offline);
     remember(message);
     state.totalMessages += 1;
     applyTargets(msg);
-    enqueue('message:user', message);
+    // While the bot is in control the team hears nothing; the bot's own messages are the app's to show.
+    if (message.role === 'user' && control.teamListens()) enqueue('message:user', message);
+    if (message.role === 'bot' && msg.handoff)
+      control.handoff({ to: 'team', source: 'bot', ...(msg.handoff.reason ? { reason: msg.handoff.reason } : {}) });
   }
 
   setHandler(agentReplySignal, (reply) => {
@@ -176,7 +199,10 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       agent: reply.agent,
     };
     remember(message);
-    enqueue('message:agent', message, reply.source);
+    // The app always gets an agent's reply; the other integrations mirror it only while the team is in control.
+    const teamListens = control.teamListens();
+    enqueue('message:agent', message, reply.source, (box) => teamListens || outboxKind(box.key) === 'webhook');
+    receipts.track(message);
   });
 
   setHandler(archiveSignal, ({ source }) => {
@@ -184,7 +210,43 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     if (state.status === 'archived') return;
     setStatus('archived');
     state.updatedAt = new Date(Date.now()).toISOString();
-    enqueue('conversation:archived', undefined, source);
+    // Under the bot, only integrations that heard of the conversation before (a team period) close their side.
+    const heard = (box: OutboxState) =>
+      control.teamListens() || outboxKind(box.key) === 'webhook' || box.delivered > 0 || box.queue.length > 0;
+    enqueue('conversation:archived', undefined, source, heard);
+    control.archived();
+  });
+
+  setHandler(handoffSignal, (signal) => {
+    if (state.erasure) return;
+    control.handoff(signal);
+  });
+
+  setHandler(receiptSignal, (signal) => {
+    if (state.erasure) return;
+    receipts.receipt(signal);
+  });
+
+  setHandler(mailStopSignal, (signal) => {
+    if (state.erasure) return;
+    receipts.stop(signal);
+  });
+
+  // The user answered a fallback mail: their message, as if posted in the app (the app hears of it by webhook).
+  setHandler(userMailReplySignal, (reply) => {
+    if (state.erasure || !receipts.answersOurMail(reply) || seen(reply.id)) return;
+    setStatus('active');
+    const message: ConversationMessage = {
+      id: reply.id,
+      role: 'user',
+      text: reply.text,
+      at: reply.at,
+      metadata: { via: 'email' },
+    };
+    remember(message);
+    state.totalMessages += 1;
+    const teamListens = control.teamListens();
+    enqueue('message:user', message, undefined, (box) => teamListens || outboxKind(box.key) === 'webhook');
   });
 
   setHandler(profileUpdateSignal, ({ profile }) => {
@@ -255,6 +317,7 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
 
   // Outboxes carried over from the previous run pick up where they were (deadlines are absolute).
   for (const key of Object.keys(state.outboxes)) outboxes.ensureRunning(key);
+  receipts.start();
 
   const limit = input.continueAsNewAfterEvents;
   await condition(
@@ -265,7 +328,8 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   );
   if (state.erasure) return endErased(state.erasure);
   outboxes.drain();
-  await condition(() => outboxes.inFlight() === 0 && allHandlersFinished());
+  receipts.drain();
+  await condition(() => outboxes.inFlight() === 0 && receipts.inFlight() === 0 && allHandlersFinished());
   // An erasure that began while draining ends the run instead.
   if (state.erasure) return endErased(state.erasure);
   await continueAsNew<typeof conversation>({ ...input, state });

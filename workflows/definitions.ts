@@ -7,6 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AgentReply,
+  Control,
   ConversationMessage,
   InboxCursor,
   IntegrationTarget,
@@ -60,6 +61,86 @@ export interface UserMessageSignal {
   integrations: IntegrationTarget[];
   /** The app's client webhook URLs at the time of the message. */
   webhooks: string[];
+  /** `bot`: the app posts its bot's answer (kept, never relayed). Absent: the user's message. */
+  role?: 'user' | 'bot';
+  /** On a bot message: the bot hands the conversation to the team, this message included. */
+  handoff?: { reason?: string };
+  /** The app's default control (`apps[].control.default`) at the time of the message. */
+  controlDefault?: Control;
+  /** The app's `offline` settings at the time of the message, when it has them. */
+  offline?: OfflineSettings;
+}
+
+/** What the workflow needs of `apps[].offline`. */
+export interface OfflineSettings {
+  emailAfterMs: number;
+  emailsVerified: boolean;
+}
+
+/** `POST …/handoff`, a bot message's `handoff: true` (inside userMessage), Slack's Hand back to bot and `/sk !bot`. */
+export interface HandoffSignal {
+  to: Control;
+  reason?: string;
+  /** `api`, `slack`, … */
+  source: string;
+  /** The agent who did it, when one did. */
+  by?: string;
+}
+
+/** `POST …/messages/{id}/receipt`: how an agent's reply reached the user. */
+export interface ReceiptSignal {
+  messageId: string;
+  status: 'delivered' | 'read' | 'failed';
+  at: string;
+}
+
+/** The user answered a fallback mail (the inbox, by a signed user token). */
+export interface UserMailReplySignal {
+  /** `email:<Message-ID>`: a re-read mail is dropped. */
+  id: string;
+  /** The sender's address: only the address Parley mailed is taken. */
+  from: string;
+  text: string;
+  at: string;
+}
+
+/** Mail to an address must stop: it bounced, or the user unsubscribed. */
+export interface MailStopSignal {
+  address: string;
+  reason: 'bounced' | 'unsubscribed';
+}
+
+/** Who is in control, and since when (absent in conversations started before control existed: the team). */
+export interface ControlState {
+  current: Control;
+  /** The app's default, as of the last message: archive returns control to it. */
+  default: Control;
+  since: string;
+  reason?: string;
+}
+
+/** An agent reply not known to be delivered yet. */
+export interface PendingReceipt {
+  messageId: string;
+  /** Epoch ms (workflow time): mailed when still pending then. */
+  dueAt: number;
+  status: 'sent' | 'undelivered' | 'failed';
+}
+
+/** The receipts part of the state: replies waiting for a receipt, and the fallback mail's own facts. */
+export interface ReceiptsState {
+  offline?: OfflineSettings;
+  /** At most 50, oldest first. */
+  pending: PendingReceipt[];
+  /** How each reply went, the last 100 (`delivered`, `read`, `emailed`, `failed`, …), for `GET …/messages`. */
+  statuses: { messageId: string; status: string; at: string }[];
+  /** Addresses no mail goes to any more (at most 20). */
+  stopped: { address: string; reason: MailStopSignal['reason']; at: string }[];
+  /** Fallback mails sent, and the last one's Message-ID (the next answers it, so they thread). */
+  mailed: number;
+  lastMessageId?: string;
+  /** Where the last fallback mail went: the user's answers by mail are taken from this address only. */
+  mailedTo?: string;
 }
 
 /** An agent's reply, from Slack, Zendesk, Help Scout or email. */
@@ -98,6 +179,10 @@ export interface ConversationState {
   totalMessages: number;
   /** Set once the user's erasure began (`eraseUser`); the run then ends, its history deleted by the API. */
   erasure?: ErasureState;
+  /** Who is in control (workflows/control.ts); absent: the team, as before control existed. */
+  control?: ControlState;
+  /** Delivery receipts and fallback mail (workflows/receipts.ts); absent until the app has `offline`. */
+  receipts?: ReceiptsState;
 }
 
 // ── Erasing a user ────────────────────────────────────────────────────────────────────────────────────
@@ -166,6 +251,10 @@ export const archiveSignal = defineSignal<[ArchiveSignal]>('archive');
 export const profileUpdateSignal = defineSignal<[ProfileUpdateSignal]>('profileUpdate');
 export const resumeOutboxSignal = defineSignal<[ResumeOutboxSignal]>('resumeOutbox');
 export const conversationQuery = defineQuery<ConversationState>('conversation');
+export const handoffSignal = defineSignal<[HandoffSignal]>('handoff');
+export const receiptSignal = defineSignal<[ReceiptSignal]>('receipt');
+export const userMailReplySignal = defineSignal<[UserMailReplySignal]>('userMailReply');
+export const mailStopSignal = defineSignal<[MailStopSignal]>('mailStop');
 export const inboxQuery = defineQuery<InboxState>('inbox');
 /**
  * Erases the user's data (workflows/erase.ts) and answers what was erased and what remains; the run then completes

@@ -20,6 +20,7 @@ import {
   type OutboxPolicy,
   type OutboxSendResult,
   type OutboxState,
+  type WebhookReceipt,
 } from '../common/conversation';
 import {
   applySendFailure,
@@ -29,6 +30,7 @@ import {
   holdDeadline,
   sendsInPeriod,
 } from '../common/outbox';
+import { sendWithFastPath } from './send-fast-path';
 import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
 
 /**
@@ -100,7 +102,17 @@ export interface OutboxRunner {
   ensureRunning(key: string): void;
 }
 
-export function createOutboxRunner(state: ConversationState, conversationId: string): OutboxRunner {
+/** What the conversation hears from its outboxes' sends. */
+export interface OutboxHooks {
+  /** A client app answered its webhook deliveries with receipts (`{"delivered": false}`): workflows/receipts.ts. */
+  answered?(receipts: WebhookReceipt[]): void;
+}
+
+export function createOutboxRunner(
+  state: ConversationState,
+  conversationId: string,
+  hooks: OutboxHooks = {},
+): OutboxRunner {
   let inFlight = 0;
   let draining = false;
   const running: string[] = [];
@@ -133,8 +145,11 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
     };
     if (box.reopened) batch.recent = state.messages.slice(-RECENT_ON_REOPEN);
     const kind = outboxKind(box.key) as OutboxKind;
-    const activity = senders[SENDER_ACTIVITIES[kind]];
-    return activity.executeWithOptions({ ...SEND_OPTIONS, summary: describe(box.key, items) }, [batch]);
+    const name = SENDER_ACTIVITIES[kind];
+    // The app's fairness key here too, for conversations started before the API set it (common/fairness.ts).
+    const options = { ...SEND_OPTIONS, summary: describe(box.key, items), priority: { fairnessKey: state.appId } };
+    // The first attempt locally where that is safe (workflows/send-fast-path.ts), else the activity.
+    return sendWithFastPath(kind, name, options, batch, (o, b) => senders[name].executeWithOptions(o, [b]));
   }
 
   function onFailure(box: OutboxState, err: unknown): void {
@@ -206,6 +221,7 @@ export function createOutboxRunner(state: ConversationState, conversationId: str
         box.fault = undefined;
         box.reopened = undefined;
         applyRefs(result?.refs ?? undefined);
+        if (result?.receipts?.length) hooks.answered?.(result.receipts);
       } catch (err) {
         onFailure(box, err);
       } finally {

@@ -8,7 +8,8 @@ set -eu
 
 : "${SQL_HOST:?}" "${SQL_USER:?}" "${SQL_PASSWORD:?}"
 SQL_PORT=${SQL_PORT:-5432}
-SCHEMA=/etc/temporal/schema/postgresql/v12
+# The admin-tools image keeps the schema files here; a native run (npm run bench:production) points elsewhere.
+SCHEMA=${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}
 
 sql() {
   temporal-sql-tool --plugin postgres12 --endpoint "$SQL_HOST" --port "$SQL_PORT" --user "$SQL_USER" "$@"

@@ -55,8 +55,9 @@ export function createEmailAdapter(
   const { email } = config;
 
   function mailFor(batch: EmailBatch, refs: Record<string, string>, group: OutboxItem[]) {
-    // Replies from elsewhere and archives reach the team by mail only when the app copies them.
-    const wanted = group.filter((i) => i.kind === 'message:user' || email.copyAgentReplies);
+    // Replies from elsewhere, archives and status lines reach the team by mail only when the app copies them; a
+    // handoff to the team always does (it is how the team hears of the conversation).
+    const wanted = group.filter((i) => i.kind === 'message:user' || i.handoff?.to === 'team' || email.copyAgentReplies);
     const ctx: NotificationContext = {
       appId: config.appId,
       appName: config.appName,

@@ -10,6 +10,9 @@ import {
   agentName,
   deviceRows,
   displayName,
+  HANDOFF_HISTORY_HEADING,
+  handoffText,
+  historyLines,
   profileRows,
   sourceLabel,
   type OutboxItem,
@@ -79,9 +82,17 @@ interface Entry {
   text: string;
 }
 
-function entryFor(item: OutboxItem, who: string): Entry | undefined {
+function entryFor(item: OutboxItem, who: string, ctx: NotificationContext): Entry | undefined {
   const m = item.message;
   if (item.kind === 'conversation:archived') return { heading: 'The conversation was archived.', text: '' };
+  if (item.kind === 'delivery:status') return item.notice ? { heading: item.notice, text: '' } : undefined;
+  if (item.kind === 'conversation:handoff' && item.handoff) {
+    const lines = historyLines(item.handoff.history ?? [], ctx.profile, ctx.userId).map((l) => `${l.who}: ${l.text}`);
+    return {
+      heading: handoffText(item.handoff),
+      text: lines.length > 0 ? `${HANDOFF_HISTORY_HEADING}\n${lines.join('\n')}` : '',
+    };
+  }
   if (!m) return undefined;
   if (item.kind === 'message:user') return { heading: `${who} wrote, ${when(m.at)}:`, text: m.text };
   return { heading: `${agentName(m)} replied via ${sourceLabel(m.source)}, ${when(m.at)}:`, text: m.text };
@@ -146,7 +157,7 @@ function htmlBody(entries: Entry[], ctx: NotificationContext, device: Row[]): st
  */
 export function composeNotification(ctx: NotificationContext, items: OutboxItem[]): NotificationMail | undefined {
   const who = displayName(ctx.profile) ?? ctx.userId;
-  const entries = items.map((item) => entryFor(item, who)).filter((e): e is Entry => e !== undefined);
+  const entries = items.map((item) => entryFor(item, who, ctx)).filter((e): e is Entry => e !== undefined);
   const first = items[0];
   if (!first || entries.length === 0) return undefined;
   const domain = domainOf(ctx.replyAddress);

@@ -8,8 +8,16 @@
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { checkSender, MAX_HEADERS } from './auth-results';
 import { extractReply } from './extract';
+import { BUDGETS, cutMarker } from '../../common/limits';
+import { cutToBudget, jsonStringBytes } from '../../common/budgets';
 import { headerSafe, NOTIFICATION_HEADER } from './compose';
-import { domainOf, parseParleyMessageId, threadFromReferences, tokenFromAddresses } from './token';
+import {
+  domainOf,
+  parseParleyMessageId,
+  threadFromReferences,
+  tokenFromAddresses,
+  userTokenFromAddresses,
+} from './token';
 
 export type IgnoreReason =
   | 'own_notification'
@@ -22,7 +30,11 @@ export type IgnoreReason =
   | 'forged_reference'
   | 'stale_token'
   | 'empty_reply'
-  | 'malformed';
+  | 'malformed'
+  /** Larger than `email.maxMailBytes`: not downloaded nor parsed (read it in the mailbox). */
+  | 'oversized'
+  /** Temporal refused the reply as invalid: the same signal would be refused again. */
+  | 'refused';
 
 export const IGNORE_REASONS: readonly IgnoreReason[] = [
   'own_notification',
@@ -36,6 +48,8 @@ export const IGNORE_REASONS: readonly IgnoreReason[] = [
   'stale_token',
   'empty_reply',
   'malformed',
+  'oversized',
+  'refused',
 ];
 
 export interface InboundContext {
@@ -60,6 +74,8 @@ export interface InboundReply {
   agent: { name: string; email: string };
   text: string;
   at: string;
+  /** Set when the text was over its budget (common/limits.ts) and was cut: its bytes before the cut. */
+  cutFromBytes?: number;
 }
 
 export interface InboundIgnored {
@@ -68,7 +84,27 @@ export interface InboundIgnored {
   detail: string;
 }
 
-export type InboundDecision = InboundReply | InboundIgnored;
+/** An app user's answer to a fallback mail (offline.ts), proven by its signed user token. */
+export interface InboundUserReply {
+  kind: 'user_reply';
+  threadId: string;
+  messageId: string;
+  /** The sender's address: the conversation takes it only from the address it mailed. */
+  from: string;
+  text: string;
+  at: string;
+}
+
+/** A bounce of a fallback mail, proven by the bounce token of its envelope sender: mail to that address stops. */
+export interface InboundBounce {
+  kind: 'bounce';
+  threadId: string;
+  /** The address that failed (`Final-Recipient`), when the report names it. */
+  address?: string;
+  detail: string;
+}
+
+export type InboundDecision = InboundReply | InboundIgnored | InboundUserReply | InboundBounce;
 
 const ignored = (reason: IgnoreReason, detail: string): InboundIgnored => ({ kind: 'ignored', reason, detail });
 
@@ -176,26 +212,28 @@ function agentName(name: string, address: string): string {
   return headerSafe(name, 80) || address.slice(0, 80);
 }
 
-export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string): InboundDecision {
-  const from = addresses(mail.from)[0];
-  const domain = domainOf(ctx.replyAddress);
-  // Shape alone is enough for the loop guard: a mail that only looks like Parley's is dropped, never relayed.
-  const ownId = mail.messageId ? parseParleyMessageId(mail.messageId, domain) : undefined;
-  if (rawHeader(mail, NOTIFICATION_HEADER) !== undefined || ownId !== undefined)
-    return ignored('own_notification', 'a notification Parley sent (loop guard)');
-  const bounce = isBounce(mail, from?.address);
-  if (bounce) return ignored('bounce', bounce);
-  const auto = isAutoReply(mail);
-  if (auto) return ignored('auto_reply', auto);
-  if (!from) return ignored('malformed', 'no From address');
-  if (!senderAllowed(from.address, ctx.allowedSenders))
-    return ignored('sender_not_allowed', `${from.address} is not in allowedSenders`);
-  if (ctx.requireAuthenticatedSender) {
-    const why = unauthenticated(mail, from, ctx.authServIds ?? []);
-    if (why) return ignored('unauthenticated_sender', why);
-  }
+/** How much of a delivery report is searched for the failed address. */
+const MAX_REPORT_CHARS = 65_536;
+// No class on either side of `@` holds `@`: linear on any input.
+const FINAL_RECIPIENT = /Final-Recipient:[ \t]*rfc822[ \t]*;[ \t]*<?([^\s<>@;]+@[^\s<>@;]+)>?/i;
 
-  const recipients = [
+/** The failed address a delivery report names (its `message/delivery-status` part, else its text). */
+function failedRecipient(mail: ParsedMail): string | undefined {
+  const parts = [
+    ...(mail.attachments ?? [])
+      .filter((a) => a.contentType.toLowerCase().includes('delivery-status'))
+      .map((a) => a.content.subarray(0, MAX_REPORT_CHARS).toString('utf8')),
+    (mail.text ?? '').slice(0, MAX_REPORT_CHARS),
+  ];
+  for (const part of parts) {
+    const found = FINAL_RECIPIENT.exec(part)?.[1];
+    if (found) return found.toLowerCase();
+  }
+  return undefined;
+}
+
+function recipientsOf(mail: ParsedMail): string[] {
+  return [
     ...addresses(mail.to),
     ...addresses(mail.cc),
     ...['delivered-to', 'x-original-to', 'envelope-to'].flatMap((h) => {
@@ -203,6 +241,64 @@ export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string
       return value ? [{ name: '', address: value.replace(/[<>]/g, '').toLowerCase() }] : [];
     }),
   ].map((a) => a.address);
+}
+
+/** A user's answer to a fallback mail: from the user (not an agent), so allowedSenders does not apply. */
+function userReply(
+  mail: ParsedMail,
+  ctx: InboundContext,
+  from: { address: string },
+  threadId: string,
+  fallbackId: string,
+): InboundDecision {
+  if (ctx.requireAuthenticatedSender) {
+    const why = unauthenticated(mail, from, ctx.authServIds ?? []);
+    if (why) return ignored('unauthenticated_sender', why);
+  }
+  const text = extractReply({
+    ...(mail.text !== undefined ? { text: mail.text } : {}),
+    ...(typeof mail.html === 'string' ? { html: mail.html } : {}),
+  });
+  if (!text.trim()) return ignored('empty_reply', 'nothing left once quotes and signature are removed');
+  return {
+    kind: 'user_reply',
+    threadId,
+    messageId: mail.messageId ?? fallbackId,
+    from: from.address,
+    text,
+    at: (mail.date ?? new Date()).toISOString(),
+  };
+}
+
+export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string): InboundDecision {
+  const from = addresses(mail.from)[0];
+  const domain = domainOf(ctx.replyAddress);
+  // Shape alone is enough for the loop guard: a mail that only looks like Parley's is dropped, never relayed.
+  const ownId = mail.messageId ? parseParleyMessageId(mail.messageId, domain) : undefined;
+  if (rawHeader(mail, NOTIFICATION_HEADER) !== undefined || ownId !== undefined)
+    return ignored('own_notification', 'a notification Parley sent (loop guard)');
+  const recipients = recipientsOf(mail);
+  const bounce = isBounce(mail, from?.address);
+  if (bounce) {
+    // A fallback mail's bounce comes back to its envelope sender, whose token names the conversation.
+    const bounced = userTokenFromAddresses(ctx.tokenSecrets, 'b', ctx.appId, ctx.replyAddress, recipients);
+    if (!bounced.ok) return ignored('bounce', bounce);
+    const address = failedRecipient(mail);
+    return { kind: 'bounce', threadId: bounced.threadId, ...(address ? { address } : {}), detail: bounce };
+  }
+  const auto = isAutoReply(mail);
+  if (auto) return ignored('auto_reply', auto);
+  if (!from) return ignored('malformed', 'no From address');
+  const user = userTokenFromAddresses(ctx.tokenSecrets, 'u', ctx.appId, ctx.replyAddress, recipients);
+  if (user.ok) return userReply(mail, ctx, from, user.threadId, fallbackId);
+  if (user.reason === 'forged') return ignored('forged_token', "the user reply address's token has a bad signature");
+  if (!senderAllowed(from.address, ctx.allowedSenders))
+    return ignored('sender_not_allowed', `${from.address} is not in allowedSenders`);
+  if (ctx.requireAuthenticatedSender) {
+    const why = unauthenticated(mail, from, ctx.authServIds ?? []);
+    if (why) return ignored('unauthenticated_sender', why);
+  }
+
   const token = tokenFromAddresses(ctx.tokenSecrets, ctx.appId, ctx.replyAddress, recipients);
   let threadId: string;
   let via: InboundReply['via'] = 'token';
@@ -229,13 +325,19 @@ export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string
     ...(typeof mail.html === 'string' ? { html: mail.html } : {}),
   });
   if (!text.trim()) return ignored('empty_reply', 'nothing left once quotes and signature are removed');
+  // Over its budget the reply is cut, and relayed: the whole of it stays in the team's mailbox.
+  const bounded = cutToBudget(text, BUDGETS.agentReplyBytes, cutMarker("the team's mailbox"));
+  // A Message-ID is the reply's dedupe id in the conversation: one of absurd length is replaced by the mail's digest.
+  const messageId =
+    mail.messageId && jsonStringBytes(mail.messageId) <= BUDGETS.replyIdBytes - 10 ? mail.messageId : fallbackId;
   return {
     kind: 'reply',
     threadId,
     via,
-    messageId: mail.messageId ?? fallbackId,
-    agent: { name: agentName(from.name, from.address), email: from.address },
-    text,
+    messageId,
+    agent: { name: agentName(from.name, from.address), email: from.address.slice(0, 320) },
+    text: bounded.text,
     at: (mail.date ?? new Date()).toISOString(),
+    ...(bounded.cut ? { cutFromBytes: bounded.bytes } : {}),
   };
 }

@@ -12,7 +12,16 @@ import { createHash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { type InboxCursor } from '../../common/conversation';
-import { decide, type IgnoreReason, type InboundContext, type InboundDecision, type InboundReply } from './inbound';
+import { temporalFault } from '../../common/temporal-errors';
+import {
+  decide,
+  type IgnoreReason,
+  type InboundBounce,
+  type InboundContext,
+  type InboundDecision,
+  type InboundReply,
+  type InboundUserReply,
+} from './inbound';
 
 /** The IMAP keyword Parley sets on every mail it has dealt with (relayed or ignored), instead of `\Seen`. */
 export const PROCESSED_KEYWORD = '$ParleyProcessed';
@@ -44,6 +53,8 @@ export interface InboxSessionContext {
    * failures fail the session, which is retried, so no reply is lost to an unreachable server.
    */
   relay(reply: InboundReply): Promise<InboundDecision>;
+  /** Hands an app user's answer or a bounce of a fallback mail to its conversation (offline users). */
+  relayUser?(decision: InboundUserReply | InboundBounce): Promise<InboundDecision>;
   log: InboxSessionLog;
   count(result: InboundResult): void;
 }
@@ -56,7 +67,12 @@ export interface InboxSessionInput {
   inbound: InboundContext;
   /** Where the last session (or this one's last attempt) left off. */
   cursor: InboxCursor;
+  /** `email.maxMailBytes`: a larger mail is ignored as `oversized`, without downloading it. */
+  maxMailBytes?: number;
 }
+
+/** The default of `email.maxMailBytes`: above Temporal's 2 MB payload limit nothing of a mail could go whole anyway. */
+export const DEFAULT_MAX_MAIL_BYTES = 2 * 1024 * 1024;
 
 /** The mailbox as it opened: its UIDVALIDITY and the UID the next mail will get. */
 export interface MailboxState {
@@ -211,21 +227,76 @@ async function processMail(input: InboxSessionInput, ctx: InboxSessionContext, c
   const app = input.inbound.appId;
   const decision = await decideMail(input, ctx, uid);
   await input.imap.messageFlagsAdd(String(uid), [PROCESSED_KEYWORD], { uid: true });
-  ctx.count(decision.kind === 'reply' ? 'relayed' : decision.reason);
+  ctx.count(
+    decision.kind === 'reply' || decision.kind === 'user_reply'
+      ? 'relayed'
+      : decision.kind === 'bounce'
+        ? 'bounce'
+        : decision.reason,
+  );
   if (decision.kind === 'reply') {
     cursor.relayed += 1;
     ctx.log.info('email reply relayed', { app, uid, thread: decision.threadId, via: decision.via });
+    if (decision.cutFromBytes !== undefined)
+      ctx.log.warn("email reply over its budget: relayed cut, the whole of it stays in the team's mailbox", {
+        app,
+        uid,
+        messageId: decision.messageId,
+        bytes: decision.cutFromBytes,
+      });
+  } else if (decision.kind === 'user_reply') {
+    cursor.relayed += 1;
+    ctx.log.info("a user's answer by mail relayed", { app, uid, thread: decision.threadId });
+  } else if (decision.kind === 'bounce') {
+    cursor.ignored += 1;
+    ctx.log.info('a fallback mail bounced: mail to the address stops', { app, uid, thread: decision.threadId });
   } else {
     cursor.ignored += 1;
     ctx.log.info('email ignored', { app, uid, reason: decision.reason, detail: decision.detail });
   }
 }
 
-/** Fetches, reads and (a reply) relays one mail; a relay's failure fails the session, so it is retried. */
-async function decideMail(input: InboxSessionInput, ctx: InboxSessionContext, uid: number): Promise<InboundDecision> {
+/**
+ * Fetches, reads and (a reply) relays one mail. Only a transient failure (the IMAP connection, Temporal unreachable
+ * or overloaded) fails the session, which is retried from the cursor; a mail that can never be relayed (too large,
+ * unreadable, refused by Temporal as invalid) is ignored with its reason, so it cannot hold up the mail behind it.
+ */
+export async function decideMail(
+  input: Pick<InboxSessionInput, 'imap' | 'inbound' | 'maxMailBytes'>,
+  ctx: Pick<InboxSessionContext, 'relay' | 'relayUser'>,
+  uid: number,
+): Promise<InboundDecision> {
+  const max = input.maxMailBytes ?? DEFAULT_MAX_MAIL_BYTES;
+  // The size first (RFC822.SIZE), so an oversized mail is never downloaded into memory.
+  const head = await input.imap.fetchOne(String(uid), { uid: true, size: true, envelope: true }, { uid: true });
+  if (head && typeof head.size === 'number' && head.size > max)
+    return {
+      kind: 'ignored',
+      reason: 'oversized',
+      detail:
+        `the mail is ${head.size} bytes, over email.maxMailBytes (${max}): read it in the mailbox ` +
+        `(Message-ID ${head.envelope?.messageId ?? 'none'})`,
+    };
   const message = await input.imap.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
   if (!message || !message.source)
     return { kind: 'ignored', reason: 'malformed', detail: 'the server returned no source' };
+  if (message.source.length > max)
+    return { kind: 'ignored', reason: 'oversized', detail: `the mail is ${message.source.length} bytes, over ${max}` };
   const decision = await readMail(message.source, input.inbound);
-  return decision.kind === 'reply' ? ctx.relay(decision) : decision;
+  if (decision.kind === 'user_reply' || decision.kind === 'bounce') {
+    if (!ctx.relayUser) return decision;
+    try {
+      return await ctx.relayUser(decision);
+    } catch (err) {
+      if (temporalFault(err) !== 'refused') throw err;
+      return { kind: 'ignored', reason: 'refused', detail: `Temporal refused the answer: ${(err as Error).message}` };
+    }
+  }
+  if (decision.kind !== 'reply') return decision;
+  try {
+    return await ctx.relay(decision);
+  } catch (err) {
+    if (temporalFault(err) !== 'refused') throw err;
+    return { kind: 'ignored', reason: 'refused', detail: `Temporal refused the reply: ${(err as Error).message}` };
+  }
 }

@@ -185,3 +185,58 @@ export function threadRootMessageId(secret: string, appId: string, threadId: str
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
+
+// ── Offline users: the tokens of the fallback mails to app users ─────────────────────────────────────────────
+
+/**
+ * What a token is for: `u` a user's answer to a fallback mail (Reply-To), `b` a bounce of one (the envelope
+ * sender). Each signs under a label of its own, so neither is ever a valid agent token (`c…`) nor the other.
+ */
+export type UserTokenKind = 'u' | 'b';
+
+const USER_TOKEN = /^([ub])([a-z2-7]{16})([a-z2-7]{13})$/;
+
+function userTokenSignature(secret: string, kind: UserTokenKind, appId: string, threadId: string): string {
+  return base32(createHmac('sha256', secret).update(`parley-user-${kind}:${appId}:${threadId}`).digest(), SIG_CHARS);
+}
+
+export function userToken(secret: string, kind: UserTokenKind, appId: string, conversationId: string): string {
+  const thread = emailThreadId(conversationId);
+  return `${kind}${thread}${userTokenSignature(secret, kind, appId, thread)}`;
+}
+
+/**
+ * A user token of `kind` among the addresses a mail was sent to, checked: the thread it proves, `forged` when one
+ * is there but does not verify, `none` when there is none. Only addresses of the reply mailbox count.
+ */
+export function userTokenFromAddresses(
+  secrets: readonly string[],
+  kind: UserTokenKind,
+  appId: string,
+  replyAddress: string,
+  addresses: readonly string[],
+): { ok: true; threadId: string } | { ok: false; reason: 'none' | 'forged' } {
+  const at = replyAddress.lastIndexOf('@');
+  const local = replyAddress.slice(0, at).toLowerCase();
+  const domain = replyAddress.slice(at + 1).toLowerCase();
+  let forged = false;
+  for (const raw of addresses) {
+    const address = raw.trim().toLowerCase();
+    const split = address.lastIndexOf('@');
+    if (split < 0 || address.slice(split + 1) !== domain) continue;
+    const box = address.slice(0, split);
+    if (!box.startsWith(`${local}+`)) continue;
+    const match = USER_TOKEN.exec(box.slice(local.length + 1));
+    if (!match || match[1] !== kind) continue;
+    const [, , thread = '', sig = ''] = match;
+    if (verifies(secrets, sig, (secret) => userTokenSignature(secret, kind, appId, thread)))
+      return { ok: true, threadId: thread };
+    forged = true;
+  }
+  return { ok: false, reason: forged ? 'forged' : 'none' };
+}
+
+/** The Message-IDs of fallback mails: not `parley.…`, so a user's answer naming them is never read as an agent's. */
+export function userMailMessageId(threadId: string, eventId: string, domain: string): string {
+  return `<parley-user.${threadId}.${eventId.replace(/[^A-Za-z0-9_-]/g, '')}@${domain}>`;
+}

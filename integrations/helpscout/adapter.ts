@@ -9,6 +9,8 @@ import { IntegrationError, isIntegrationError, OutboxBatchError } from '../../co
 import {
   ARCHIVED_TEXT,
   displayName,
+  HANDOFF_HISTORY_HEADING,
+  handoffText,
   HISTORY_HEADING,
   historyLines,
   mirroredReply,
@@ -116,10 +118,11 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
   }
 
   /** The first note: who the user is, and, when the old conversation is gone, what was said there. */
-  function openingNote(batch: HelpScoutBatch, history?: ConversationMessage[]): string {
+  function openingNote(batch: HelpScoutBatch, history?: ConversationMessage[], heading?: string): string {
     if (!history || history.length === 0) return profileNote(batch);
     const lines = historyLines(history, batch.profile, batch.userId).map(({ who, text }) => `${who}: ${text}`);
-    return `${profileNote(batch)}\n\n${HISTORY_HEADING} (its previous Help Scout mailbox is gone)\n${lines.join('\n')}`;
+    const title = heading ?? `${HISTORY_HEADING} (its previous Help Scout mailbox is gone)`;
+    return `${profileNote(batch)}\n\n${title}\n${lines.join('\n')}`;
   }
 
   /** Creates the conversation in the configured mailbox, looking the mailbox up again once if it was replaced. */
@@ -155,9 +158,10 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     first: ConversationMessage | undefined,
     refs: Record<string, string>,
     history?: ConversationMessage[],
+    heading?: string,
   ): Promise<number> {
     const configured = await configuredMailbox();
-    const found = history ? undefined : await existing(batch, configured);
+    const found = history && !heading ? undefined : await existing(batch, configured);
     if (found !== undefined) {
       refs.helpscoutConversationId = String(found);
       refs.helpscoutMailboxId = String(configured);
@@ -168,7 +172,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     refs.helpscoutConversationId = String(id);
     refs.helpscoutMailboxId = String(mailboxId);
     await client.request('POST', `conversations/${id}/notes`, {
-      body: { text: textToHtml(openingNote(batch, history)) },
+      body: { text: textToHtml(openingNote(batch, history, heading)) },
     });
     return id;
   }
@@ -226,8 +230,36 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     if (!isUser) await client.request('POST', `conversations/${state.conversation}/notes`, { body: note });
   }
 
+  /**
+   * Control changes and delivery lines. A handoff to the team opens the conversation (the user's last message to
+   * the bot as its customer thread, the bot exchange in the opening note) or, when it is there, is a note.
+   */
+  async function sendControlItem(batch: HelpScoutBatch, item: OutboxItem, state: SendState): Promise<void> {
+    const handoff = item.handoff;
+    if (handoff?.to === 'team' && state.conversation === undefined) {
+      const history = handoff.history ?? [];
+      const lastUser = [...history].reverse().find((m) => m.role === 'user');
+      const heading = `${handoffText(handoff)}\n\n${HANDOFF_HISTORY_HEADING}`;
+      state.conversation = await open(batch, lastUser, state.refs, history.length > 0 ? history : undefined, heading);
+      return;
+    }
+    if (state.conversation === undefined) return;
+    let text = item.notice ?? '';
+    if (handoff) {
+      const lines = historyLines(handoff.history ?? [], batch.profile, batch.userId).map((l) => `${l.who}: ${l.text}`);
+      text =
+        lines.length > 0
+          ? `${handoffText(handoff)}\n${HANDOFF_HISTORY_HEADING}\n${lines.join('\n')}`
+          : handoffText(handoff);
+    }
+    if (text)
+      await client.request('POST', `conversations/${state.conversation}/notes`, { body: { text: textToHtml(text) } });
+  }
+
   async function sendItem(batch: HelpScoutBatch, item: OutboxItem, state: SendState): Promise<void> {
     if (state.posted.has(item.eventId)) return;
+    if (item.kind === 'conversation:handoff' || item.kind === 'delivery:status')
+      return sendControlItem(batch, item, state);
     if (item.kind === 'message:user' && item.message && state.conversation === undefined) {
       state.conversation = await open(batch, item.message, state.refs);
       return;

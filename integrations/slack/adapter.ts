@@ -10,8 +10,18 @@ import { gravatarUrl } from '../../common/text';
 import type { SlackChannelCache } from './cache';
 import type { SlackConfig } from './client';
 import { slackErrorCode, toSlackIntegrationError, type SlackErrorCode, type SlackPlatformCode } from './errors';
-import { channelHeader, dispatchText, mirroredReply, recentHistory, userMessageText, userPostName } from './format';
-import { JOIN_ACTION } from './inbound';
+import {
+  botHistory,
+  channelHeader,
+  deliveryNotice,
+  dispatchText,
+  handoffNotice,
+  mirroredReply,
+  recentHistory,
+  userMessageText,
+  userPostName,
+} from './format';
+import { HANDBACK_ACTION, JOIN_ACTION } from './inbound';
 import { channelName, randomWords } from './names';
 
 export const METADATA_MESSAGE = 'parley_message';
@@ -268,7 +278,10 @@ export function createSlackAdapter({ client, config, hooks, channels }: SlackAda
 
   /** The channel to post this batch in, opened when needed; none when there is nothing to post and no channel. */
   async function channelFor(batch: SlackBatch, refs: Record<string, string>): Promise<string | undefined> {
-    const postsSomething = batch.items.some((i) => i.kind !== 'conversation:archived');
+    // A channel is opened for what the team must see; a status line or a hand-back alone opens none.
+    const postsSomething = batch.items.some(
+      (i) => i.kind === 'message:user' || i.kind === 'message:agent' || i.handoff?.to === 'team',
+    );
     const channel = refs.slackChannelId;
     if (!channel) return postsSomething ? openChannel(batch, refs, false) : undefined;
     if (!batch.recent) return channel;
@@ -281,7 +294,54 @@ export function createSlackAdapter({ client, config, hooks, channels }: SlackAda
     return !back && info.channel?.is_archived && postsSomething ? openChannel(batch, refs, true) : channel;
   }
 
+  /** A change of control: to the team, the bot exchange and a Hand back to bot button; to the bot, a line. */
+  async function sendHandoff(batch: SlackBatch, target: Target, item: OutboxItem): Promise<void> {
+    const handoff = item.handoff;
+    if (!handoff) return;
+    const meta = (id: string) => ({
+      event_type: METADATA_MESSAGE,
+      event_payload: { message_id: id, conversation_id: batch.conversationId },
+    });
+    const historyId = `${item.eventId}:history`;
+    if (handoff.history && handoff.history.length > 0 && !target.seen.has(historyId))
+      await post(target.channel, {
+        text: botHistory(handoff.history, batch.profile, batch.userId),
+        metadata: meta(historyId),
+      });
+    if (target.seen.has(item.eventId)) return;
+    const text = handoffNotice(handoff);
+    const blocks =
+      handoff.to === 'team'
+        ? [
+            { type: 'section', text: { type: 'mrkdwn', text } },
+            {
+              type: 'actions',
+              elements: [
+                {
+                  type: 'button',
+                  action_id: HANDBACK_ACTION,
+                  text: { type: 'plain_text', text: 'Hand back to bot' },
+                  value: target.channel,
+                },
+              ],
+            },
+          ]
+        : undefined;
+    await post(target.channel, { text, ...(blocks ? { blocks } : {}), metadata: meta(item.eventId) });
+  }
+
   async function sendItem(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
+    if (item.kind === 'conversation:handoff') return sendHandoff(batch, target, item);
+    if (item.kind === 'delivery:status') {
+      if (target.seen.has(item.eventId) || !item.notice) return;
+      return post(target.channel, {
+        text: deliveryNotice(item.notice),
+        metadata: {
+          event_type: METADATA_MESSAGE,
+          event_payload: { message_id: item.eventId, conversation_id: batch.conversationId },
+        },
+      });
+    }
     if (item.kind === 'conversation:archived') {
       await ignoring(['already_archived'], () => client.conversations.archive({ channel: target.channel }));
       return;

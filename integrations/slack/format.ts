@@ -8,6 +8,8 @@
  * quotes, `<#C…>` links to channels Parley made, emoji.
  */
 import {
+  HANDOFF_HISTORY_HEADING,
+  handoffText,
   HISTORY_HEADING,
   historyLines,
   mirroredReply as mirroredReplyText,
@@ -16,6 +18,7 @@ import {
   userLabel,
   userRows,
   type ConversationMessage,
+  type HandoffInfo,
   type UserProfile,
 } from '../../common/conversation';
 import { isSlackChannelId } from './inbound';
@@ -83,7 +86,8 @@ export function channelHeader(profile: UserProfile, userId: string, appName: str
   return [
     `:speech_balloon: Conversation with *${who(profile, userId)}*${email} from ${userText(appName)}.`,
     'Reply to the user with `/sk your message`; anything else said here stays internal.',
-    '`/sk !profile` shows the profile, `/sk !archive` (or archiving the channel) archives the conversation.',
+    '`/sk !profile` shows the profile, `/sk !archive` (or archiving the channel) archives the conversation, ' +
+      '`/sk !bot` hands it back to the app’s bot.',
   ].join('\n');
 }
 
@@ -120,6 +124,29 @@ export function recentHistory(messages: ConversationMessage[], profile: UserProf
   );
   return [`:scroll: ${HISTORY_HEADING}`, ...lines].join('\n');
 }
+
+/** A change of control, as the channel shows it. */
+export function handoffNotice(handoff: HandoffInfo): string {
+  const icon = handoff.to === 'team' ? ':raising_hand:' : ':robot_face:';
+  const who = handoff.by ? { ...handoff, by: cleanName(handoff.by) } : handoff;
+  return `${icon} ${userText(handoffText(who))}`;
+}
+
+/** The exchange with the bot before a handoff, quoted. */
+export function botHistory(messages: ConversationMessage[], profile: UserProfile, userId: string): string {
+  const lines = historyLines(messages, profile, userId).map(
+    (line) => `> *${userText(cleanName(line.who))}*: ${userText(line.text).replace(/\n/g, '\n> ')}`,
+  );
+  return [`:scroll: ${HANDOFF_HISTORY_HEADING}`, ...lines].join('\n');
+}
+
+/** How a reply reached the user (`✉ Emailed …`, `✓ Read …`): Parley's words around the user's text, escaped. */
+export function deliveryNotice(notice: string): string {
+  return userText(notice);
+}
+
+export const HANDED_BACK_CONFIRMATION =
+  ':robot_face: Handed back to the bot: the user’s messages stay with it until it hands over again.';
 
 export function profileText(profile: UserProfile, userId: string): string {
   const row = ([k, v]: readonly [string, string]) => `${userText(k)}: ${userText(v)}`;
@@ -158,7 +185,7 @@ export const AGENT_CHECK_FAILED_TEXT =
   'group), so nothing was sent. Try again in a minute; if it keeps happening, ask whoever runs Parley.';
 
 export function usageText(command: string): string {
-  return `Usage: \`${command} your reply\`, \`${command} !profile\`, \`${command} !archive\``;
+  return `Usage: \`${command} your reply\`, \`${command} !profile\`, \`${command} !archive\`, \`${command} !bot\``;
 }
 
 export const ARCHIVED_CONFIRMATION = ':file_cabinet: Conversation archived. The next message from the user reopens it.';
@@ -171,3 +198,16 @@ export function sentConfirmation(profile: UserProfile, userId: string, agentName
   const quoted = userText(text).replace(/\n/g, '\n>');
   return `:white_check_mark: Sent to ${who(profile, userId)} by ${userText(cleanName(agentName))}:\n>${quoted}`;
 }
+
+/** Appended to `/sk`'s confirmation when the reply was over its budget and the user received it cut. */
+export function replyCutNotice(bytes: number, limit: number): string {
+  return (
+    `\n:warning: Your reply was ${bytes.toLocaleString('en-US')} bytes, over Parley's limit of ` +
+    `${limit.toLocaleString('en-US')}: the user received the beginning of it, ending with "[cut: …]". ` +
+    'Send the rest as another reply.'
+  );
+}
+
+/** `/sk`'s answer when Temporal cannot take the command right now (nothing was sent). */
+export const TEMPORAL_UNAVAILABLE_TEXT =
+  ':hourglass: Parley cannot reach its workflow engine right now, so nothing was sent. Try again in a moment.';

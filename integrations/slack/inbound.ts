@@ -30,7 +30,7 @@ export type SlashCommand = z.infer<typeof slashCommandSchema>;
 
 /** What `/sk <text>` asks for. */
 export type SlashCommandIntent =
-  { kind: 'usage' } | { kind: 'profile' } | { kind: 'archive' } | { kind: 'reply'; text: string };
+  { kind: 'usage' } | { kind: 'profile' } | { kind: 'archive' } | { kind: 'bot' } | { kind: 'reply'; text: string };
 
 /**
  * The `/sk` grammar: nothing → usage; exactly `!profile` or `!archive` (case-sensitive, surrounding whitespace
@@ -41,6 +41,7 @@ export function parseCommandText(text: string): SlashCommandIntent {
   if (trimmed === '') return { kind: 'usage' };
   if (trimmed === '!profile') return { kind: 'profile' };
   if (trimmed === '!archive') return { kind: 'archive' };
+  if (trimmed === '!bot') return { kind: 'bot' };
   return { kind: 'reply', text: trimmed };
 }
 
@@ -121,6 +122,8 @@ export type Interaction = z.infer<typeof interactionSchema>;
 
 /** The action id of the Join button on the dispatch notice (its value is the user's channel). */
 export const JOIN_ACTION = 'parley_join';
+/** The action id of the Hand back to bot button on a handoff notice (its value is the user's channel). */
+export const HANDBACK_ACTION = 'parley_handback';
 
 /** The JSON in an interaction form's `payload` field; undefined when it is missing or not JSON. */
 export function interactionJson(form: URLSearchParams): unknown {
@@ -134,11 +137,22 @@ export function interactionJson(form: URLSearchParams): unknown {
 export type InteractionDecision =
   /** Whoever clicked Join is invited into the user's channel (an agent, when `slack.agents` is set). */
   | { kind: 'invite'; teamId: string; channelId: string; userId: string; responseUrl?: string }
+  /** Hand back to bot: control of the channel's conversation returns to the app's bot. */
+  | { kind: 'handback'; teamId: string; channelId: string; userId: string; responseUrl?: string }
   | { kind: 'ignored'; reason: string };
 
 export function decideInteraction(payload: Interaction): InteractionDecision {
   if (payload.type !== 'block_actions') return { kind: 'ignored', reason: `${payload.type} is not Parley's` };
   if (!payload.team) return { kind: 'ignored', reason: 'no workspace' };
+  const handback = payload.actions?.find((a) => a.action_id === HANDBACK_ACTION);
+  if (handback?.value && isSlackChannelId(handback.value))
+    return {
+      kind: 'handback',
+      teamId: payload.team.id,
+      channelId: handback.value,
+      userId: payload.user.id,
+      ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+    };
   const join = payload.actions?.find((a) => a.action_id === JOIN_ACTION);
   if (!join?.value) return { kind: 'ignored', reason: 'no Join button' };
   return {

@@ -3,16 +3,31 @@
  * the next. Where a previous attempt got to is the caller's to keep (the activity's heartbeat), so a retry starts
  * at the first item not yet delivered.
  */
-import type { OutboxBatch, OutboxItem } from '../../common/conversation';
+import type { OutboxBatch, OutboxItem, WebhookReceipt } from '../../common/conversation';
 import { deliverWebhookEvent, type WebhookEvent, type WebhookEventType } from './deliver';
+
+function eventType(item: OutboxItem): WebhookEventType {
+  switch (item.kind) {
+    case 'conversation:archived':
+    case 'conversation:handoff':
+    case 'message:user':
+      return item.kind;
+    default:
+      return 'message:agent';
+  }
+}
 
 /** The event an outbox item becomes: its id is the item's, stable across retries (the app's dedupe key). */
 export function webhookEvent(batch: OutboxBatch, item: OutboxItem): WebhookEvent {
-  const type: WebhookEventType = item.kind === 'conversation:archived' ? 'conversation:archived' : 'message:agent';
+  const type = eventType(item);
   const data: Record<string, unknown> = {};
   if (item.message) {
-    const { id, text, at, source, agent } = item.message;
-    data.message = { id, role: item.message.role, text, at, source, agent };
+    const { id, text, at, source, agent, metadata } = item.message;
+    data.message = { id, role: item.message.role, text, at, source, agent, ...(metadata ? { metadata } : {}) };
+  }
+  if (item.handoff) {
+    const { to, from, reason, source, by } = item.handoff;
+    data.control = { to, from, source, ...(reason ? { reason } : {}), ...(by ? { by } : {}) };
   }
   return {
     id: item.eventId,
@@ -38,22 +53,31 @@ export interface WebhookBatchHooks {
   delivered(index: number): void;
 }
 
+/** A batch's delivery: what the app said of the agent replies it was sent (only those it said something of). */
+export interface WebhookBatchResult {
+  receipts: WebhookReceipt[];
+}
+
 /** Delivers the items from `from` on; throws the delivery's error at the first that fails. */
 export async function deliverWebhookBatch(
   target: WebhookTarget,
   batch: OutboxBatch,
   from: number,
   hooks: WebhookBatchHooks,
-): Promise<void> {
+): Promise<WebhookBatchResult> {
+  const receipts: WebhookReceipt[] = [];
   for (let index = from; index < batch.items.length; index++) {
     const item = batch.items[index] as OutboxItem;
     hooks.before(index);
-    await deliverWebhookEvent({
+    const answer = await deliverWebhookEvent({
       url: target.url,
       secret: target.secret,
       event: webhookEvent(batch, item),
       ...(target.fetch ? { fetch: target.fetch } : {}),
     });
+    if (item.kind === 'message:agent' && item.message && answer.delivered !== undefined)
+      receipts.push({ messageId: item.message.id, delivered: answer.delivered });
     hooks.delivered(index);
   }
+  return { receipts };
 }

@@ -3,7 +3,30 @@ import type { WebhookErrorCode } from './errors';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhookBody } from './verify';
 
 /** `user:erased` is sent by the erasure (integrations/webhooks/erase.ts), not by an outbox item. */
-export type WebhookEventType = 'message:agent' | 'conversation:archived' | 'user:erased';
+export type WebhookEventType =
+  'message:agent' | 'message:user' | 'conversation:archived' | 'conversation:handoff' | 'user:erased';
+
+/** What the app said in its answer: `{"delivered": false}` (the user is offline) or `true`; absent: nothing. */
+export interface DeliveryAnswer {
+  delivered?: boolean;
+}
+
+/** The part of an answer Parley reads: a small JSON object; anything bigger or else is no statement. */
+const MAX_ANSWER_BYTES = 4096;
+
+export function readDeliveryAnswer(body: string): DeliveryAnswer {
+  if (body.length === 0 || body.length > MAX_ANSWER_BYTES) return {};
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const delivered = (parsed as Record<string, unknown>).delivered;
+      if (typeof delivered === 'boolean') return { delivered };
+    }
+  } catch {
+    // Not JSON: the app said nothing about delivery.
+  }
+  return {};
+}
 
 /** The body a client app receives. */
 export interface WebhookEvent {
@@ -28,7 +51,7 @@ export interface DeliverOptions {
  * POSTs one signed event. 2xx delivered; 429 → rate limit (non-retryable, the outbox waits); other 4xx → a
  * permanent fault the outbox shows; 5xx, 408, timeouts and network errors → retryable.
  */
-export async function deliverWebhookEvent(options: DeliverOptions): Promise<void> {
+export async function deliverWebhookEvent(options: DeliverOptions): Promise<DeliveryAnswer> {
   const body = JSON.stringify(options.event);
   const doFetch = options.fetch ?? fetch;
   let res: Response;
@@ -55,13 +78,15 @@ export async function deliverWebhookEvent(options: DeliverOptions): Promise<void
       },
     );
   }
-  // Read the body so the connection can be reused; what a receiver says in it does not matter.
+  // Read the body so the connection can be reused; only a small `{"delivered": …}` in it matters.
+  let answer = '';
   try {
-    await res.arrayBuffer();
+    const bytes = await res.arrayBuffer();
+    if (bytes.byteLength <= MAX_ANSWER_BYTES) answer = new TextDecoder().decode(bytes);
   } catch {
     // A receiver that hangs up after its status line has still answered.
   }
-  if (res.ok) return;
+  if (res.ok) return readDeliveryAnswer(answer);
   if (res.status === 429) throw rateLimited('webhook', parseRetryAfter(res.headers.get('retry-after')) ?? 60_000);
   const retryable = res.status >= 500 || res.status === 408;
   throw integrationError<WebhookErrorCode>(

@@ -5,7 +5,15 @@
  */
 import { z } from 'zod';
 import { isIntegrationError, OutboxBatchError } from '../../common/errors';
-import { mirroredReply, type ConversationMessage, type OutboxBatch } from '../../common/conversation';
+import {
+  HANDOFF_HISTORY_HEADING,
+  handoffText,
+  historyLines,
+  mirroredReply,
+  type ConversationMessage,
+  type HandoffInfo,
+  type OutboxBatch,
+} from '../../common/conversation';
 import { resultOf, type ZendeskClient } from './client';
 import { toZendeskError, zendeskTicketDeleted } from './errors';
 import { zendeskEndUser } from './identity';
@@ -31,16 +39,36 @@ export function commentBody(messages: ConversationMessage[]): string {
   return messages.map((m) => m.text).join('\n\n');
 }
 
+/** A handoff to the team as the ticket shows it: what happened, then the exchange with the bot. */
+export function handoffTranscript(batch: Pick<ZendeskBatch, 'profile' | 'userId'>, handoff: HandoffInfo): string {
+  const lines = historyLines(handoff.history ?? [], batch.profile, batch.userId).map((l) => `${l.who}: ${l.text}`);
+  return lines.length > 0
+    ? `${handoffText(handoff)}\n\n${HANDOFF_HISTORY_HEADING}\n${lines.join('\n')}`
+    : handoffText(handoff);
+}
+
 /** What a batch asks of Zendesk, read from its items. */
 export function batchParts(batch: ZendeskBatch) {
   const userMessages = batch.items
     .filter((i) => i.kind === 'message:user' && i.message)
     .map((i) => i.message as ConversationMessage);
-  const notes = batch.items
-    .filter((i) => i.kind === 'message:agent' && i.message)
-    .map((i) => mirroredReply(i.message as ConversationMessage));
+  const transcripts: string[] = [];
+  const notes: string[] = [];
+  for (const item of batch.items) {
+    if (item.kind === 'message:agent' && item.message) notes.push(mirroredReply(item.message));
+    else if (item.kind === 'conversation:handoff' && item.handoff?.to === 'team')
+      transcripts.push(handoffTranscript(batch, item.handoff));
+    else if (item.kind === 'conversation:handoff' && item.handoff) notes.push(handoffText(item.handoff));
+    else if (item.kind === 'delivery:status' && item.notice) notes.push(item.notice);
+  }
+  // A handoff opens the ticket with the bot exchange as its first comment; on a ticket already there it is a note.
+  const opening = transcripts.length > 0 && !batch.refs.zendeskTicketId ? transcripts.join('\n\n') : undefined;
+  if (!opening) notes.unshift(...transcripts);
+  const body = [opening, userMessages.length > 0 ? commentBody(userMessages) : undefined].filter(
+    (part): part is string => part !== undefined,
+  );
   return {
-    body: userMessages.length > 0 ? commentBody(userMessages) : undefined,
+    body: body.length > 0 ? body.join('\n\n') : undefined,
     note: notes.length > 0 ? notes.join('\n\n') : undefined,
     // A comment of a retry made since a minute before the batch began counts as this batch's.
     since: Math.min(...batch.items.map((i) => i.enqueuedAt)) - 60_000,

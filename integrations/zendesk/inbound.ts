@@ -13,9 +13,10 @@ import { stripSignatures } from './strip';
 
 /** The body of connect.ts's `PAYLOAD`: every placeholder renders as a string. */
 export const zendeskWebhookSchema = z.object({
-  ticket_id: z.string(),
-  external_id: z.string(),
-  comment_id: z.string().min(1),
+  // Zendesk's ids are numbers rendered as strings: anything longer is not one (and would bloat the dedupe list).
+  ticket_id: z.string().max(64),
+  external_id: z.string().max(1000),
+  comment_id: z.string().min(1).max(64),
   comment: z.string(),
   public: z.string(),
   author_id: z.string(),

@@ -109,3 +109,14 @@ export async function waitForOutbox(
     { timeoutMs, what: `the ${key} outbox ${status}` },
   );
 }
+
+/**
+ * `apps[].limits` high enough never to answer 429: for tests that post faster than a client is allowed (thousands of
+ * messages to one user to reach continue-as-new) and measure something else than the rate limits.
+ */
+export const NO_RATE_LIMITS = {
+  messagesPerSecond: 1_000_000,
+  burst: 1_000_000,
+  newConversationsPerMinute: 1_000_000,
+  perUser: { messagesPerSecond: 1_000_000, burst: 1_000_000 },
+} as const;

@@ -16,7 +16,10 @@ export interface Delivery {
     conversationId: string;
     userId: string;
     appId: string;
-    data: { message?: { id: string; role: string; text: string; source?: string; agent?: { name: string } } };
+    data: {
+      message?: { id: string; role: string; text: string; source?: string; agent?: { name: string } };
+      control?: { to: string; from: string; source: string; reason?: string; by?: string };
+    };
   };
 }
 
@@ -26,6 +29,8 @@ export interface WebhookReceiver {
   /** Unique events in first-arrival order. */
   events(): Delivery[];
   failNext(status: number, times?: number, headers?: Record<string, string>): void;
+  /** What the app answers a valid delivery with (JSON), e.g. `{ delivered: false }` for an offline user. */
+  answerWith(answer: ((body: Delivery['body']) => unknown) | undefined): void;
   /** Stops listening (connection refused) until `up()`. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -35,6 +40,7 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(secret: string, port = 0): Promise<WebhookReceiver> {
   const deliveries: Delivery[] = [];
   const failures: { status: number; headers: Record<string, string> }[] = [];
+  let answer: ((body: Delivery['body']) => unknown) | undefined;
   const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -53,6 +59,12 @@ export async function startWebhookReceiver(secret: string, port = 0): Promise<We
       }).ok;
       const body = JSON.parse(raw.toString()) as Delivery['body'];
       deliveries.push({ eventId: String(req.headers['x-parley-event-id']), signatureValid, body });
+      const reply = signatureValid ? answer?.(body) : undefined;
+      if (reply !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(reply));
+        return;
+      }
       res.writeHead(signatureValid ? 200 : 401);
       res.end();
     });
@@ -75,6 +87,9 @@ export async function startWebhookReceiver(secret: string, port = 0): Promise<We
     },
     failNext(status, times = 1, headers = {}) {
       for (let i = 0; i < times; i++) failures.push({ status, headers });
+    },
+    answerWith(fn) {
+      answer = fn;
     },
     down: stop,
     async up() {

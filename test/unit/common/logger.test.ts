@@ -229,7 +229,11 @@ describe('log redaction', () => {
         'from helpscout host id imap installerUserId mailbox max maxRecheckMs name periodMs policy port publicUrl ' +
         'recheckMs replyAddress secure server sink slack smtp teamAddresses test updatesPerTenMinutes url user ' +
         'watchSessionMs webhooks zendesk admin agents authServId privateChannels requireAuthenticatedSender ' +
-        'trustUserEmail oauthUrl'
+        'trustUserEmail control default emailAfter emailsVerified linkUrl offline ' +
+        // Limits (issue 15).
+        'apiReplicas burst limits maxMailBytes messagesPerSecond newConversationsPerMinute perUser ' +
+        // The Slack OAuth install (issue 17).
+        'oauthUrl'
       ).split(' '),
     );
     const names = configKeyNames();

@@ -5,7 +5,14 @@
  */
 import type { InboxCursor } from '../../../../common/conversation';
 import type { InboundContext } from '../../../../integrations/email/inbound';
-import { fallbackMessageId, pastCursor, readMail, startCursor } from '../../../../integrations/email/inbox-session';
+import {
+  decideMail,
+  fallbackMessageId,
+  pastCursor,
+  readMail,
+  startCursor,
+  type InboxImap,
+} from '../../../../integrations/email/inbox-session';
 import { emailThreadId, replyAddressWithToken, replyToken } from '../../../../integrations/email/token';
 
 const cursor = (patch: Partial<InboxCursor> = {}): InboxCursor => ({ lastUid: 0, relayed: 2, ignored: 3, ...patch });
@@ -95,5 +102,79 @@ describe('readMail', () => {
         'Content-Type: text/plain; charset="x-unknown"\r\nContent-Transfer-Encoding: base64\r\n\r\n\u0000\u00ff!!@@##\r\n',
     );
     expect(await readMail(broken, inbound)).toMatchObject({ kind: 'ignored', reason: 'malformed' });
+  });
+});
+
+describe('decideMail: poison mail never blocks the inbox', () => {
+  const secret = 'a-token-secret-of-some-length';
+  const inbound: InboundContext = {
+    appId: 'acme',
+    replyAddress: 'support@example.com',
+    allowedSenders: ['@acme.com'],
+    tokenSecrets: [secret],
+  };
+  const to = replyAddressWithToken('support@example.com', replyToken(secret, 'acme', 'conv:acme:jane'));
+  const source = Buffer.from(
+    [`From: Ana <ana@acme.com>`, `To: ${to}`, 'Message-ID: <r1@acme.com>', '', 'It ships tomorrow.', ''].join('\r\n'),
+  );
+  /** An IMAP stand-in for fetchOne only: what a mail's size and source are, and which fetches were asked. */
+  function imap(size: number) {
+    const asked: string[] = [];
+    const fetchOne = (_uid: string, query: { size?: boolean; source?: boolean }) => {
+      asked.push(query.source ? 'source' : 'size');
+      return Promise.resolve(query.source ? { source } : { size, envelope: { messageId: '<big@acme.com>' } });
+    };
+    return { asked, imap: { fetchOne } as unknown as InboxImap };
+  }
+  const grpc = (code: number) =>
+    Object.assign(new Error('Failed to signal Workflow'), {
+      cause: Object.assign(new Error('Blob data size exceeds limit.'), {
+        code,
+        details: 'Blob data size exceeds limit.',
+      }),
+    });
+
+  it('ignores a mail over maxMailBytes as oversized without downloading it', async () => {
+    const { asked, imap: fake } = imap(2_600_000);
+    const relay = jest.fn();
+    const decision = await decideMail({ imap: fake, inbound }, { relay }, 7);
+    expect(decision).toMatchObject({ kind: 'ignored', reason: 'oversized' });
+    expect((decision as { detail: string }).detail).toMatch(
+      /2600000 bytes, over email.maxMailBytes \(2097152\).*<big@acme.com>/,
+    );
+    expect(asked).toEqual(['size']);
+    expect(relay).not.toHaveBeenCalled();
+  });
+
+  it('ignores a reply Temporal refuses as invalid (INVALID_ARGUMENT) as refused', async () => {
+    const decision = await decideMail(
+      { imap: imap(source.length).imap, inbound },
+      { relay: () => Promise.reject(grpc(3)) },
+      7,
+    );
+    expect(decision).toMatchObject({
+      kind: 'ignored',
+      reason: 'refused',
+      detail: expect.stringMatching(/^Temporal refused/),
+    });
+  });
+
+  it('fails the session (the cursor stays) when Temporal is only unavailable', async () => {
+    await expect(
+      decideMail({ imap: imap(source.length).imap, inbound }, { relay: () => Promise.reject(grpc(14)) }, 7),
+    ).rejects.toThrow('Failed to signal Workflow');
+  });
+
+  it('cuts a reply over 32,000 bytes of text at the marker, and relays it', async () => {
+    const long = Buffer.from(
+      [`From: Ana <ana@acme.com>`, `To: ${to}`, 'Message-ID: <r2@acme.com>', '', 'word '.repeat(20_000), ''].join(
+        '\r\n',
+      ),
+    );
+    const decision = await readMail(long, inbound);
+    expect(decision).toMatchObject({ kind: 'reply', cutFromBytes: expect.any(Number) });
+    const text = (decision as { text: string }).text;
+    expect(text.endsWith("… [cut: the full reply is in the team's mailbox]")).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(text))).toBeLessThanOrEqual(32_002);
   });
 });
