@@ -246,7 +246,8 @@ export async function checkSlackConnection(client: WebClient, dispatchChannel: s
   try {
     const auth = await client.auth.test();
     const granted = (auth.response_metadata?.scopes ?? []).slice().sort();
-    const missing = SLACK_BOT_SCOPES.filter((s) => !granted.includes(s));
+    // Slack names the token's scopes on every answer; without the header nothing can be said to be missing.
+    const missing = granted.length === 0 ? [] : SLACK_BOT_SCOPES.filter((s) => !granted.includes(s));
     const bare = dispatchChannel.replace(/^#/, '');
     let channel: ChannelInfo | undefined;
     if (/^[CG][A-Z0-9]{6,}$/.test(bare)) {
