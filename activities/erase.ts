@@ -12,6 +12,8 @@ import type { HelpScoutCache } from '../integrations/helpscout/cache';
 import { createHelpScoutEraser } from '../integrations/helpscout/erase';
 import { eraseSinkConversation } from '../integrations/sink/erase';
 import { createSlackClient } from '../integrations/slack/client';
+import type { SlackCredentialSource } from '../integrations/slack/installation';
+import { slackConfigWith, withSlackCredentials } from './slack';
 import { createSlackEraser, erasedChannelName } from '../integrations/slack/erase';
 import type { WebhookErrorCode } from '../integrations/webhooks/errors';
 import { deliverUserErased, type UserErasedEvent } from '../integrations/webhooks/erase';
@@ -73,23 +75,27 @@ export function createErasureActivities(deps: {
   fetch?: typeof fetch;
   /** The worker's Help Scout tokens and mailbox ids, shared with its sends. */
   helpscoutCache: HelpScoutCache;
+  /** Slack's current token per app (static or OAuth-installed). */
+  slackCredentials: SlackCredentialSource;
 }) {
   const withFetch = deps.fetch ? { fetch: deps.fetch } : {};
   return {
     /** Anonymises the user's dispatch notices, renames and archives their `sk-` channels. */
     async eraseSlackConversation(input: EraseVendorInput): Promise<VendorErasure> {
       const app = appFor(deps.config, input.appId, 'slack');
-      const eraser = createSlackEraser(createSlackClient(app.slack), app.slack);
       return mapped(() =>
-        eraser.erase(
-          {
-            conversationId: input.conversationId,
-            appName: app.name ?? app.id,
-            refs: input.refs,
-            anonymousName: erasedChannelName(input.seed),
-          },
-          { heartbeat: pulse() },
-        ),
+        withSlackCredentials(deps.slackCredentials, app, (credentials) => {
+          const config = slackConfigWith(app, credentials);
+          return createSlackEraser(createSlackClient(config), config).erase(
+            {
+              conversationId: input.conversationId,
+              appName: app.name ?? app.id,
+              refs: input.refs,
+              anonymousName: erasedChannelName(input.seed),
+            },
+            { heartbeat: pulse() },
+          );
+        }),
       );
     },
 

@@ -13,6 +13,13 @@ import { createSlackActivities } from './slack';
 import { createSlackChannelCache } from '../integrations/slack/cache';
 import { createSinkActivities } from './sink';
 import { createWebhookActivities } from './webhooks';
+import { installationSealKeys, lazySealer, type Sealer } from '../common/seal';
+import { createSlackCredentialSource } from '../integrations/slack/installation';
+import {
+  createSlackInstallationActivities,
+  type RefreshSlackTokenInput,
+  type SlackInstallationNoticeInput,
+} from './slack-installation';
 import { createErasureActivities, type EraseVendorInput, type UserErasedWebhookInput } from './erase';
 import { createOfflineActivities, type EmailRepliesInput } from './offline';
 
@@ -24,6 +31,29 @@ export interface ActivityDeps {
   temporal?: Client;
   /** Where users' and agents' files are (default: the store `config.storage` names). */
   files?: FileStore;
+  /** Seals and opens Slack installation secrets (common/seal.ts); default: the local key in `.parley/`. */
+  sealer?: Sealer;
+}
+
+/** Slack's credentials (static tokens, or OAuth installations read through a cache) and the installation's activities. */
+function slackInstallationParts(deps: ActivityDeps) {
+  const sealer = deps.sealer ?? lazySealer(() => installationSealKeys([]));
+  const temporal = deps.temporal;
+  const slackCredentials = createSlackCredentialSource({
+    temporal: temporal ?? {
+      workflow: {
+        list: () => {
+          throw new Error('Slack OAuth installations need the worker’s Temporal client');
+        },
+        getHandle: () => {
+          throw new Error('Slack OAuth installations need the worker’s Temporal client');
+        },
+      },
+    },
+    sealer,
+  });
+  const installation = createSlackInstallationActivities({ ...deps, sealer, slackCredentials });
+  return { slackCredentials, installation };
 }
 
 /** Counts what a send activity did: items out, relay latency, batch size, rate limits and failures. */
@@ -65,13 +95,14 @@ export function createActivities(deps: ActivityDeps) {
   const sink = createSinkActivities(deps);
   // One channel cache per worker (an LRU of at most 10,000 ids), shared by every Slack batch it sends.
   const files = deps.files ?? createFileStore(deps.config.storage);
-  const slack = createSlackActivities({ ...deps, files, slackChannels: createSlackChannelCache() });
+  const { slackCredentials, installation: slackInstallation } = slackInstallationParts(deps);
+  const slack = createSlackActivities({ ...deps, files, slackChannels: createSlackChannelCache(), slackCredentials });
   const helpscoutCache = createHelpScoutCache();
   const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache });
   const zendesk = createZendeskActivities(deps);
   const email = createEmailActivities({ ...deps, files });
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
-  const erasure = createErasureActivities({ ...deps, helpscoutCache });
+  const erasure = createErasureActivities({ ...deps, helpscoutCache, slackCredentials });
   const offline = createOfflineActivities(deps);
   return {
     deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
@@ -94,6 +125,11 @@ export function createActivities(deps: ActivityDeps) {
     eraseHelpScoutCustomer: (input: EraseVendorInput) => erasure.eraseHelpScoutCustomer(input),
     eraseSinkConversation: (input: EraseVendorInput) => erasure.eraseSinkConversation(input),
     deliverUserErasedWebhook: (input: UserErasedWebhookInput) => erasure.deliverUserErasedWebhook(input),
+    // Slack installations (workflows/slack-installation.ts)
+    refreshSlackToken: (input: RefreshSlackTokenInput) => slackInstallation.refreshSlackToken(input),
+    resumeSlackOutboxes: (input: { appId: string }) => slackInstallation.resumeSlackOutboxes(input),
+    postSlackInstallationNotice: (input: SlackInstallationNoticeInput) =>
+      slackInstallation.postSlackInstallationNotice(input),
     // Offline users (workflows/receipts.ts): the agents' replies a user has not seen, by mail.
     emailRepliesToUser: (input: EmailRepliesInput) => offline.emailRepliesToUser(input),
   };

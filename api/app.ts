@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import type { ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { createKeyring, requireAppKey } from './auth';
@@ -8,6 +8,9 @@ import { errorHandler, HttpError, notFound } from './errors';
 import { createHealthRouter, type ReadinessCheck } from './health';
 import { createOpenApiDocument } from './openapi';
 import { createSlackRouter } from './slack';
+import { createSlackInstallLinkRouter, createSlackInstallRouter } from './slack-install';
+import { installationSealKeys, lazySealer, type Sealer } from '../common/seal';
+import { createSlackCredentialSource, type SlackCredentialSource } from '../integrations/slack/installation';
 import { createHelpScoutRouter } from './helpscout';
 import { createZendeskRouter, type ZendeskSecrets } from './zendesk';
 import { createCodecRouter, type CodecDeps } from './codec';
@@ -44,6 +47,16 @@ export interface AppDeps {
   temporalUiUrl?: string;
   /** Receives the admin console once built (its `isAdminSession` serves `/slack/install`; `stop` ends its sampler). */
   onAdminConsole?: (console: AdminConsole) => void;
+  /** Seals Slack installation secrets (common/seal.ts); default: the local key in `.parley/`. */
+  sealer?: Sealer;
+  /** The admin console's session check: an admin signed in there may open `/slack/install`. */
+  isAdminSession?: (req: Request) => boolean;
+}
+
+/** Slack's current token per app, static or OAuth-installed, shared by every Slack route of this API. */
+function slackCredentialsFor(deps: AppDeps): { sealer: Sealer; credentials: SlackCredentialSource } {
+  const sealer = deps.sealer ?? lazySealer(() => installationSealKeys([]));
+  return { sealer, credentials: createSlackCredentialSource({ temporal: deps.temporal, sealer }) };
 }
 
 /** The HTTP API (no `listen`): the client API, health and the OpenAPI document. */
@@ -80,7 +93,9 @@ export function createApp(deps: AppDeps): Express {
   const helpscoutCache = createHelpScoutCache();
   // The admin console (api/admin/): HTML pages on an admin key's session; it shares the integration checks.
   const integrationChecks = new Map<string, IntegrationCheck>();
+  const slack = slackCredentialsFor(deps);
   const adminConsole = createAdminConsole({
+    slackCredentials: slack.credentials,
     config: deps.config,
     temporal: deps.temporal,
     keyring,
@@ -106,7 +121,29 @@ export function createApp(deps: AppDeps): Express {
       cache: helpscoutCache,
     }),
   );
-  app.use('/slack', createSlackRouter({ config: deps.config, temporal: deps.temporal, log: deps.log, metrics }));
+  app.use(
+    '/slack',
+    createSlackInstallRouter({
+      config: deps.config,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      log: deps.log,
+      keyring,
+      sealer: slack.sealer,
+      credentials: slack.credentials,
+      isAdminSession: deps.isAdminSession ?? ((req) => adminConsole.isAdminSession(req)),
+    }),
+  );
+  app.use(
+    '/slack',
+    createSlackRouter({
+      config: deps.config,
+      temporal: deps.temporal,
+      log: deps.log,
+      metrics,
+      credentials: slack.credentials,
+    }),
+  );
   // The unsubscribe link of the fallback mails to app users (no key: the signed token is the proof).
   app.use('/offline', createOfflineRouter({ config: deps.config, temporal: deps.temporal, log: deps.log }));
 
@@ -137,7 +174,8 @@ export function createApp(deps: AppDeps): Express {
     bodyDepthGuard(),
     requireAppKey(deps.config, keyring),
     createClientApi({ ...deps, metrics, files, apiReplicas: deps.config.server.apiReplicas }),
-    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache, integrationChecks),
+    createSlackInstallLinkRouter({ config: deps.config }),
+    createIntegrationsRouter(deps.config, zendeskSecrets, helpscoutCache, slack.credentials, integrationChecks),
   );
   app.use(notFound);
   app.use(errorHandler(deps.log));

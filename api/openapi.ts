@@ -35,6 +35,7 @@ import {
   messageIdParam,
   resumeBody,
   resumed,
+  slackInstallLink,
   userErased,
   userErasing,
   uploadedFile,
@@ -144,7 +145,7 @@ interface Route {
   /** The path parameters, by name. */
   params: z.ZodObject;
   body?: { schema: z.ZodType; required: boolean };
-  ok: { status: 200 | 202; description: string; schema: z.ZodType };
+  ok: { status: 200 | 201 | 202; description: string; schema: z.ZodType };
   errors?: ErrorCode[];
   /** Which key the route takes (default `clientKey`, the document's default). */
   scope?: Scope;
@@ -394,6 +395,18 @@ export function createOpenApiDocument(publicUrl?: string): oas31.OpenAPIObject {
           params: appPath,
           ok: { status: 200, description: 'Connected', schema: helpScoutConnection },
           errors: [...BODY_ERRORS, ...vendorErrors('helpscout')],
+        }),
+      },
+      [`${integrations}/slack/install-link`]: {
+        post: v1({
+          operationId: 'createSlackInstallLink',
+          scope: 'adminKey',
+          summary:
+            'A signed, single-use link that lets its visitor install the app in Slack ("Add to Slack") within an hour',
+          tags: INTEGRATIONS,
+          params: appPath,
+          ok: { status: 201, description: 'The link', schema: slackInstallLink },
+          errors: [...BODY_ERRORS, 'integration_not_configured'],
         }),
       },
       [`${integrations}/helpscout`]: {

@@ -404,8 +404,18 @@ export const receiptAccepted = z
   .meta({ id: 'ReceiptAccepted' });
 
 const integrationState = mirrors<IntegrationState>()(
-  z.enum(['ok', 'rate_limited', 'auth_failed', 'unreachable', 'error', 'not_supported']),
+  z.enum([
+    'ok',
+    'rate_limited',
+    'auth_failed',
+    'needs_reinstall',
+    'not_installed',
+    'unreachable',
+    'error',
+    'not_supported',
+  ]),
 );
+const checkError = z.object({ code: z.string(), message: z.string(), at: isoTime });
 export const integrationCheck = mirrors<IntegrationCheck>()(
   z
     .object({
@@ -414,9 +424,49 @@ export const integrationCheck = mirrors<IntegrationCheck>()(
       message: z.string(),
       checkedAt: isoTime,
       rateLimitedUntil: isoTime.optional(),
+      account: z
+        .object({ id: z.string().optional(), name: z.string().optional(), url: z.string().optional() })
+        .optional()
+        .describe('Where it is connected: the Slack workspace, …'),
+      identity: z
+        .object({ id: z.string().optional(), name: z.string().optional() })
+        .optional()
+        .describe('Who Parley acts as: the Slack bot user, …'),
+      scopes: z
+        .object({ granted: z.array(z.string()), missing: z.array(z.string()) })
+        .optional()
+        .describe('Permissions granted, and those Parley needs but lacks.'),
+      credentials: z
+        .object({
+          kind: z.enum(['static', 'oauth']),
+          status: z.string().optional(),
+          reason: z.string().optional(),
+          expiresAt: isoTime.optional(),
+          refreshes: z.int().optional(),
+          installedAt: isoTime.optional(),
+        })
+        .optional(),
+      destination: z
+        .object({
+          name: z.string(),
+          id: z.string().optional(),
+          exists: z.boolean(),
+          canPost: z.boolean(),
+          problem: z.string().optional(),
+        })
+        .optional()
+        .describe("Where Parley posts by default (Slack's dispatch channel), and whether it can."),
+      lastError: checkError.optional(),
     })
     .meta({ id: 'IntegrationCheck' }),
 );
+/** `POST …/integrations/slack/install-link`: where to send the admin who installs, and until when it works. */
+export const slackInstallLink = z
+  .object({
+    url: z.string().describe('/slack/install?app=…&link=…: open it in the browser that will click Allow'),
+    expiresAt: isoTime,
+  })
+  .meta({ id: 'SlackInstallLink' });
 export const integrationList = z.object({ integrations: z.array(integrationCheck) }).meta({ id: 'IntegrationList' });
 
 /** What connecting Zendesk shows: the connection without its signing secret. */

@@ -4,6 +4,7 @@
  * signing secret, then workspace), then turned into a query or a signal, answered within Slack's 3 seconds.
  * With `slack.agents` set, only agents may `/sk`, Join and archive: anyone else is told so, and nothing happens.
  */
+import type { WebClient } from '@slack/web-api';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
@@ -45,7 +46,16 @@ import {
   type SlashCommand,
 } from '../integrations/slack/inbound';
 import { verifySlackSignature } from '../integrations/slack/verify';
-import { agentReplySignal, archiveSignal, conversationQuery, handoffSignal } from '../workflows/definitions';
+import type { SlackCredentialSource } from '../integrations/slack/installation';
+import { installationEventOf, type InstallationEvent } from '../integrations/slack/oauth';
+import { installationWorkflowId } from '../common/slack-installation';
+import {
+  agentReplySignal,
+  archiveSignal,
+  conversationQuery,
+  handoffSignal,
+  slackInstallationEventSignal,
+} from '../workflows/definitions';
 import { BUDGETS } from '../common/limits';
 import { temporalFault } from '../common/temporal-errors';
 import { HttpError, parseOr400 } from './errors';
@@ -61,6 +71,8 @@ export interface SlackRouterDeps {
   temporal: Client;
   log: Logger;
   metrics?: Metrics;
+  /** Each app's current token: static, or its OAuth installation's (integrations/slack/installation.ts). */
+  credentials: SlackCredentialSource;
 }
 
 /** The apps whose signing secret signed this body (several apps may share one Slack app); why not, when none did. */
@@ -79,28 +91,48 @@ function verifyAmong(apps: SlackApp[], body: Buffer, req: Request): Verification
  * The workspace each app's token belongs to (`auth.test`), asked once and kept for this router's life; a failed
  * answer is forgotten, so the next request asks again.
  */
-function createTeamLookup(log: Logger): (app: SlackApp) => Promise<string | undefined> {
+function createTeamLookup(
+  log: Logger,
+  clientFor: (app: SlackApp) => Promise<WebClient>,
+): (app: SlackApp) => Promise<string | undefined> {
   const teamIds = new Map<string, Promise<string | undefined>>();
   return (app) => {
     let team = teamIds.get(app.id);
     if (!team) {
-      team = slackTeamId(createSlackClient(app.slack)).catch((err: unknown) => {
-        teamIds.delete(app.id);
-        log.warn({ app: app.id, code: slackErrorCode(err), err: String(err) }, 'slack auth.test failed');
-        return undefined;
-      });
+      team = clientFor(app)
+        .then(slackTeamId)
+        .catch((err: unknown) => {
+          teamIds.delete(app.id);
+          log.warn({ app: app.id, code: slackErrorCode(err), err: String(err) }, 'slack auth.test failed');
+          return undefined;
+        });
       teamIds.set(app.id, team);
     }
     return team;
   };
 }
 
-/** Among the apps sharing a signing secret, the one installed in this workspace. */
+/**
+ * Among the apps sharing a signing secret, the one installed in this workspace: an OAuth install names its app in
+ * the workspace's installation workflow (by team, else by the enterprise of an org-wide install); a static token's
+ * workspace is the one `auth.test` names.
+ */
 async function pickApp(
   candidates: SlackApp[],
   teamId: string,
   teamOf: (app: SlackApp) => Promise<string | undefined>,
+  installed: (key: string) => Promise<string | undefined>,
+  enterpriseId?: string,
 ): Promise<SlackApp | undefined> {
+  if (candidates.some((a) => a.slack.clientId)) {
+    for (const key of [teamId, enterpriseId]) {
+      if (!key || !/^[A-Z0-9]{2,32}$/.test(key)) continue;
+      const appId = await installed(key);
+      const app = appId === undefined ? undefined : candidates.find((a) => a.id === appId);
+      if (app) return app;
+    }
+    candidates = candidates.filter((a) => a.slack.botToken);
+  }
   const [only, ...others] = candidates;
   if (only && others.length === 0) {
     // One app only: a workspace it cannot confirm (auth.test failing) still gets through; its token fails later.
@@ -143,9 +175,16 @@ async function answerInTime(
 export function createSlackRouter(deps: SlackRouterDeps): Router {
   const router = Router();
   const apps = deps.config.apps.filter((a): a is SlackApp => a.slack !== undefined);
-  const teamOf = createTeamLookup(deps.log);
+  const clientFor = async (app: SlackApp): Promise<WebClient> =>
+    createSlackClient({ botToken: (await deps.credentials.get(app)).token, apiUrl: app.slack.apiUrl });
+  const teamOf = createTeamLookup(deps.log, clientFor);
+  const installed = async (key: string): Promise<string | undefined> => {
+    const installation = await deps.credentials.byKey(key);
+    return installation?.status === 'pending' ? undefined : installation?.appId;
+  };
   const directory = createSlackAgentDirectory();
-  const pick = (candidates: SlackApp[], teamId: string) => pickApp(candidates, teamId, teamOf);
+  const pick = (candidates: SlackApp[], teamId: string, enterpriseId?: string) =>
+    pickApp(candidates, teamId, teamOf, installed, enterpriseId);
   const verified = verifiedBody<SlackApp[]>({
     limit: '1mb',
     code: 'slack_signature_invalid' satisfies SlackErrorCode,
@@ -161,7 +200,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
 
   async function agentOf(app: SlackApp, userId: string): Promise<AgentInfo> {
     try {
-      return agentFromSlackUser((await createSlackClient(app.slack).users.info({ user: userId })).user, userId);
+      return agentFromSlackUser((await (await clientFor(app)).users.info({ user: userId })).user, userId);
     } catch (err) {
       deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack users.info failed; replying under the user id');
       return { name: userId };
@@ -175,7 +214,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   async function agentStatus(app: SlackApp, userId: string): Promise<'agent' | 'not_agent' | 'unknown'> {
     try {
       const yes = await directory.isAgent({
-        client: createSlackClient(app.slack),
+        client: await clientFor(app),
         workspace: app.id,
         agents: app.slack.agents,
         userId,
@@ -214,7 +253,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   /** The Join button: whoever clicked is invited; one already in the channel is fine, other refusals are logged. */
   async function invite(app: SlackApp, channel: string, users: string): Promise<void> {
     try {
-      await createSlackClient(app.slack).conversations.invite({ channel, users });
+      await (await clientFor(app)).conversations.invite({ channel, users });
     } catch (err) {
       if (slackErrorCode(err) !== 'already_in_channel')
         deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack join failed');
@@ -269,6 +308,27 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
   }
 
+  /** Tells the workspace's installation what Slack said; an event about another bot's tokens changes nothing. */
+  async function signalInstallation(candidates: SlackApp[], event: InstallationEvent): Promise<void> {
+    for (const key of [event.teamId, event.enterpriseId]) {
+      if (!key) continue;
+      const installation = await deps.credentials.byKey(key);
+      if (!installation?.appId || !candidates.some((a) => a.id === installation.appId)) continue;
+      if (
+        event.kind === 'tokens_revoked' &&
+        installation.botUserId &&
+        !event.botUserIds.includes(installation.botUserId)
+      )
+        return;
+      await deps.temporal.workflow
+        .getHandle(installationWorkflowId(key))
+        .signal(slackInstallationEventSignal, { kind: event.kind, at: new Date().toISOString() });
+      deps.credentials.invalidate(installation.appId, key);
+      deps.log.warn({ app: installation.appId, team: key, event: event.kind }, 'slack installation needs a reinstall');
+      return;
+    }
+  }
+
   /** Hand back to bot (the button on a handoff notice): for agents only, like `/sk !bot`. */
   async function handBack(app: SlackApp, channelId: string, userId: string, responseUrl?: string): Promise<void> {
     const refused = await refusal(app, userId);
@@ -302,7 +362,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   router.post('/commands', ...verified, async (_req, res) => {
     const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
     const cmd = parseOr400(slashCommandSchema, Object.fromEntries(formOf(raw)));
-    const app = await pick(candidates, cmd.team_id);
+    const app = await pick(candidates, cmd.team_id, formOf(raw).get('enterprise_id') ?? undefined);
     if (!app) {
       res.json(ephemeral(noPowerText(cmd.command)));
       return;
@@ -314,13 +374,22 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
 
   router.post('/events', ...verified, async (_req, res) => {
     const { raw, match: candidates } = verifiedRequest<SlackApp[]>(res);
-    const decision = decideEvent(parseOr400(eventEnvelopeSchema, jsonOf(raw)));
+    const json = jsonOf(raw);
+    // An uninstall or revoked tokens: the installation needs a reinstall (integrations/slack/oauth.ts).
+    const lifecycle = installationEventOf(json);
+    if (lifecycle) {
+      await signalInstallation(candidates, lifecycle);
+      res.status(200).end();
+      return;
+    }
+    const decision = decideEvent(parseOr400(eventEnvelopeSchema, json));
     if (decision.kind === 'challenge') {
       res.json({ challenge: decision.challenge });
       return;
     }
     if (decision.kind === 'archive') {
-      const app = await pick(candidates, decision.teamId);
+      const enterprise = (json as { enterprise_id?: unknown }).enterprise_id;
+      const app = await pick(candidates, decision.teamId, typeof enterprise === 'string' ? enterprise : undefined);
       // With `agents` set, an archive by anyone else (or by nobody Slack names) leaves the conversation open: the
       // user's next message goes on in a fresh channel, as after any archive Parley did not hear of.
       const allowed = app && (!app.slack.agents || (decision.userId && !(await refusal(app, decision.userId))));

@@ -26,10 +26,20 @@ const slackAgentId = z
   .string()
   .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user id (U…, W…) or user group id (S…), e.g. U024BE7LH or S0614TZR7');
 
-const slackSchema = z.strictObject({
-  botToken: nonEmpty,
+const slackFields = z.strictObject({
+  /** A token pasted by hand (the app installed in Slack's UI); without it, the app is installed by OAuth. */
+  botToken: nonEmpty.optional(),
   signingSecret: nonEmpty,
-  dispatchChannel: nonEmpty.default('general'),
+  // ── OAuth install ("Add to Slack", docs/integrations/slack-install.md) ──
+  clientId: nonEmpty.optional(),
+  clientSecret: nonEmpty.optional(),
+  /** Slack's authorize page; tests point it at the emulator. */
+  oauthUrl: url.default('https://slack.com/oauth/v2/authorize'),
+  /**
+   * Where notices of new conversations go. Unset: the channel picked on Slack's Allow screen (OAuth installs),
+   * else `general`.
+   */
+  dispatchChannel: nonEmpty.optional(),
   installerUserId: nonEmpty.optional(),
   apiUrl: url.default('https://slack.com/api/'),
   /** Create the users' `sk-` channels private: only those invited (the installer, agents who press Join) see them. */
@@ -43,6 +53,23 @@ const slackSchema = z.strictObject({
     .min(1, 'list at least one agent, or leave `agents` out to let every member in')
     .optional(),
 });
+
+/** `slack:` — a static `botToken`, or `clientId` and `clientSecret` for the OAuth install (both may be set). */
+const slackSchema = slackFields.superRefine((slack, ctx) => {
+  if (!slack.botToken && !(slack.clientId && slack.clientSecret))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['clientId'],
+      message: 'set clientId and clientSecret (to install by "Add to Slack"), or a botToken',
+    });
+  if (Boolean(slack.clientId) !== Boolean(slack.clientSecret))
+    ctx.addIssue({
+      code: 'custom',
+      path: [slack.clientId ? 'clientSecret' : 'clientId'],
+      message: 'clientId and clientSecret go together',
+    });
+});
+export type SlackAppConfig = z.infer<typeof slackSchema>;
 
 const zendeskSchema = z.strictObject({
   url,

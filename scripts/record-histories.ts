@@ -28,8 +28,16 @@ import { createLogger } from '../common/logger';
 import { startDevServer } from '../workers/dev-server';
 import { findOrInstallTemporalCli } from '../workers/temporal-cli';
 import { emailThreadId } from '../integrations/email/token';
-import { conversationQuery, eraseUserUpdate, inboxQuery, type ConversationState } from '../workflows/definitions';
+import {
+  conversationQuery,
+  eraseUserUpdate,
+  inboxQuery,
+  slackInstallationQuery,
+  type ConversationState,
+} from '../workflows/definitions';
 import { agentReply } from '../test/helpers/agent';
+import { installSlack } from '../test/helpers/slack-install';
+import { installationWorkflowId } from '../common/slack-installation';
 import {
   EMAIL_TEST_USERS,
   gmailReply,
@@ -598,7 +606,64 @@ async function handoff(keep: Keep): Promise<void> {
   }
 }
 
+/**
+ * A Slack workspace's installation (workflows/slack-installation.ts): an install by OAuth through the emulator's
+ * authorize page, a few refreshes of 4-second tokens, a conversation's Slack outbox resumed by the install, the
+ * refresh token revoked (needs_reinstall and the notice), and a reinstall that resumes the outboxes again.
+ */
+async function slackInstallationScenario(keep: Keep): Promise<void> {
+  const clientId = `${Date.now()}.1`;
+  const clientSecret = randomBytes(16).toString('hex');
+  const slack = await startSlackEmulator({ oauth: { clientId, clientSecret, tokenLifetimeSeconds: 4 } });
+  const key = testKey('replay');
+  const parley = await startTestParley({
+    config: testConfig({
+      apps: [
+        {
+          id: 'replay',
+          name: 'Replay',
+          apiKeys: [key],
+          slack: {
+            clientId,
+            clientSecret,
+            signingSecret: slack.signingSecret,
+            apiUrl: slack.apiUrl,
+            oauthUrl: `${slack.url}/oauth/v2/authorize`,
+          },
+        },
+      ],
+    }),
+  });
+  try {
+    const api = apiClient(parley.apiUrl, key);
+    const workflowId = installationWorkflowId(slack.teamId);
+    const state = () => parley.client.workflow.getHandle(workflowId).query(slackInstallationQuery);
+    await installSlack(parley.apiUrl, 'replay', { bearer: testAdminKey });
+    const sent = await api('POST', '/v1/apps/replay/users/jane/messages', { text: 'hello' });
+    if (sent.status !== 202) throw new Error(`message answered ${sent.status}`);
+    await waitFor(async () => (await state()).refreshes >= 2, { timeoutMs: 30_000, what: 'two refreshes' });
+    slack.oauth?.revokeRefreshTokens();
+    await waitFor(async () => (await state()).status === 'needs_reinstall', { what: 'needs_reinstall' });
+    await installSlack(parley.apiUrl, 'replay', { bearer: testAdminKey });
+    await waitFor(async () => (await state()).refreshes >= 3, { timeoutMs: 30_000, what: 'a refresh after reinstall' });
+    const { runId } = await parley.client.workflow.getHandle(workflowId).describe();
+    await waitQuiet(parley.client, workflowId, runId);
+    await keep({
+      name: 'slack-installation',
+      scenario:
+        'A Slack installation: installed by OAuth, 4-second tokens refreshed, outboxes resumed, refresh token revoked ' +
+        '(needs_reinstall, notice), reinstalled, refreshed again.',
+      workflowId,
+      runId,
+    });
+  } finally {
+    await parley.stop();
+    await slack.close();
+  }
+}
+
 const SCENARIOS: Record<string, Scenario> = {
+  'slack-installation': { names: ['slack-installation'], run: slackInstallationScenario },
   'every-signal': { names: ['conversation-every-signal'], run: everySignal },
   continued: { names: ['conversation-continued', 'conversation-continued.run2'], run: continued },
   inbox: { names: ['inbox', 'conversation-email'], run: inbox },

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { installationSealKeys, lazySealer } from '../common/seal';
 import { createMetricsApp } from '../api/metrics';
 import { createEncryptionCodec, dataConverterFor, type EncryptionSettings } from '../common/codec';
 import { createMetrics } from '../common/metrics';
@@ -104,6 +105,8 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
   const home = options.home ?? parleyHome();
   const keys = options.encryption?.keys ?? [];
   const dataConverter = dataConverterFor(keys);
+  // The API seals Slack installation secrets and the worker opens them: the same keys in both (common/seal.ts).
+  const sealer = lazySealer(() => installationSealKeys(keys, home));
   const metrics = createMetrics();
   const cleanups: (() => Promise<void>)[] = [];
   const temporalUiUrl = options.temporalUiUrl ?? process.env.PARLEY_TEMPORAL_UI_URL;
@@ -170,6 +173,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         metrics,
         log,
         files,
+        sealer,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       });
@@ -199,6 +203,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         onAdminConsole: (adminConsole) => {
           cleanups.push(() => Promise.resolve(adminConsole.stop()));
         },
+        sealer,
         ...(options.temporalMetricsPort
           ? { temporalMetricsUrl: `http://127.0.0.1:${options.temporalMetricsPort}/metrics` }
           : {}),

@@ -6,6 +6,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
 import type { FileStore } from '../integrations/files/store';
+import { installationSealKeys, lazySealer, type Sealer } from '../common/seal';
 import { type ParleyConfig, loadConfig } from '../common/config';
 import { createMetrics, type Metrics } from '../common/metrics';
 import { createLogger, type Logger } from '../common/logger';
@@ -27,6 +28,8 @@ export interface ParleyWorkerOptions {
   log?: Logger;
   /** The process's file store (one per process, shared with the API in `npm start`). */
   files?: FileStore;
+  /** Seals Slack installation secrets; the same keys as the API's (common/seal.ts). */
+  sealer?: Sealer;
 }
 
 /**
@@ -83,6 +86,7 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.files ? { files: options.files } : {}),
+    ...(options.sealer ? { sealer: options.sealer } : {}),
   };
   const worker = await Worker.create({
     connection: options.connection,
@@ -140,7 +144,8 @@ async function main(log: Logger): Promise<() => Promise<void>> {
   const connection = await NativeConnection.connect(connectionOptions(settings, settings.address));
   // A bundle built ahead of time (container image, tests) skips bundling at start.
   const bundle = process.env.PARLEY_WORKFLOW_BUNDLE;
-  const dataConverter = dataConverterFor(encryptionSettings().keys);
+  const keys = encryptionSettings().keys;
+  const dataConverter = dataConverterFor(keys);
   const worker = await createParleyWorker({
     connection,
     namespace: settings.namespace,
@@ -148,6 +153,7 @@ async function main(log: Logger): Promise<() => Promise<void>> {
     config,
     metrics,
     log,
+    sealer: lazySealer(() => installationSealKeys(keys)),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
     ...(dataConverter ? { dataConverter } : {}),
   });

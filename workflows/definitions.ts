@@ -19,6 +19,7 @@ import type {
 } from '../common/conversation';
 import type { BacklogLimits, BacklogState } from '../common/backlog';
 import type { ErasureReport } from '../common/erasure';
+import type { SlackInstallationRecord, SlackInstallationState } from '../common/slack-installation';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversation';
 export const INBOX_WORKFLOW_TYPE = 'inbox';
@@ -291,3 +292,22 @@ export const eraseUserUpdate = defineUpdate<ErasureReport, [EraseUserRequest]>('
 
 export const WINDOW_SIZE = 100;
 export const SEEN_IDS = 1000;
+
+// ── Slack installations (workflows/slack-installation.ts; types in common/slack-installation.ts) ───────
+export interface SlackInstallationInput {
+  key: string;
+  /** Carried over by continue-as-new. */
+  state?: SlackInstallationState;
+}
+
+/** What Slack told Parley about the installation (Events API), or that another workspace replaced it. */
+export interface SlackInstallationEventSignal {
+  kind: 'app_uninstalled' | 'tokens_revoked' | 'replaced';
+  at: string;
+}
+
+/** The installation (secrets sealed): for the API's routing and check, and the activities' token cache. */
+export const slackInstallationQuery = defineQuery<SlackInstallationState>('slackInstallation');
+/** An OAuth install or reinstall: the new tokens (sealed); refused when the workspace belongs to another app. */
+export const installSlackUpdate = defineUpdate<SlackInstallationState, [SlackInstallationRecord]>('installSlack');
+export const slackInstallationEventSignal = defineSignal<[SlackInstallationEventSignal]>('slackInstallationEvent');

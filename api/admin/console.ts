@@ -35,6 +35,7 @@ import type { Keyring } from '../auth';
 import { archiveConversation, queryConversation, resumeOutboxes } from '../client-api';
 import { HttpError } from '../errors';
 import { cachedReadiness, type ReadinessCheck } from '../health';
+import type { SlackCredentialSource } from '../../integrations/slack/installation';
 import { checkIntegration, fromError, type IntegrationCheck } from '../integrations';
 import { checkUserIdBytes } from '../budgets';
 import { userIdParam } from '../schemas';
@@ -68,6 +69,8 @@ export interface AdminConsoleDeps {
   readiness: () => Promise<ReadinessCheck>;
   metrics: Metrics;
   helpscoutCache: HelpScoutCache;
+  /** Slack's current token per app (static or its OAuth installation), for Test connection. */
+  slackCredentials: SlackCredentialSource;
   zendeskSecrets: Map<string, string>;
   /** The integration routes' last checks, shared: a check run here shows in `GET …/integrations` and back. */
   checks: Map<string, IntegrationCheck>;
@@ -313,7 +316,8 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   // ── Apps and integrations ──────────────────────────────────────────────────────────────────────────
   async function knownCheck(app: AppConfig, name: IntegrationName): Promise<IntegrationCheck> {
     const key = `${app.id}:${name}`;
-    const known = deps.checks.get(key) ?? (await checkIntegration(app, name, deps.helpscoutCache));
+    const known =
+      deps.checks.get(key) ?? (await checkIntegration(app, name, deps.helpscoutCache, deps.slackCredentials));
     deps.checks.set(key, known);
     return known;
   }
@@ -455,7 +459,7 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
     const name = String(req.params.name) as IntegrationName;
     if (!enabledIntegrations(app).includes(name))
       throw new HttpError(404, 'integration_not_configured', `app "${app.id}" has no ${name} integration`);
-    const result = await checkIntegration(app, name, deps.helpscoutCache);
+    const result = await checkIntegration(app, name, deps.helpscoutCache, deps.slackCredentials);
     deps.checks.set(`${app.id}:${name}`, result);
     sessions.flash(s, {
       kind: result.state === 'ok' ? 'ok' : 'error',

@@ -23,6 +23,13 @@ const PARLEY_CODES = [
   'slack_not_configured',
   /** The 401 of `/slack/commands`, `/slack/events` and `/slack/interactions`. */
   'slack_signature_invalid',
+  // The OAuth install (integrations/slack/oauth.ts, installation.ts)
+  /** The installation's tokens were refused for good (revoked, uninstalled): someone must install again. */
+  'slack_needs_reinstall',
+  /** An OAuth app (clientId, no botToken) not installed in any workspace yet. */
+  'slack_not_installed',
+  /** The installation's secrets were sealed with a key this process lacks. */
+  'slack_installation_unreadable',
 ] as const;
 
 /**
@@ -76,6 +83,19 @@ const PASSED_ON_CODES = [
   'slack_user_not_visible',
   // usergroups.users.list (the agents' user groups)
   'slack_no_such_subteam',
+  // oauth.v2.access (docs.slack.dev/reference/methods/oauth.v2.access, …/authentication/using-token-rotation)
+  'slack_invalid_refresh_token',
+  'slack_invalid_client_id',
+  'slack_bad_client_secret',
+  'slack_invalid_code',
+  'slack_code_already_used',
+  'slack_bad_redirect_uri',
+  'slack_invalid_grant_type',
+  'slack_token_expired',
+  'slack_token_revoked',
+  'slack_invalid_auth',
+  'slack_account_inactive',
+  'slack_app_uninstalled',
   // Slack's own trouble (documented for every method)
   'slack_internal_error',
   'slack_fatal_error',

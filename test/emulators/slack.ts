@@ -17,6 +17,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSlackFiles, fileJson, type EmulatedFile } from './slack-files';
 import { checkWebApiCall, specStatus, type SpecStatus } from './slack-spec';
+import { createSlackOAuth, type SlackOAuth, type SlackOAuthOptions } from './slack-oauth';
 
 export type { EmulatedFile } from './slack-files';
 
@@ -76,6 +77,8 @@ export interface SlackEmulatorOptions {
    * archive, a message) reach Parley only when subscribed; `sendEvent` still sends whatever a test asks.
    */
   botEvents?: readonly string[];
+  /** OAuth v2 (the authorize page, `oauth.v2.access`, token rotation): test/emulators/slack-oauth.ts. */
+  oauth?: SlackOAuthOptions;
 }
 
 export interface EmulatedUser {
@@ -156,6 +159,8 @@ export interface RecordedCall {
   status: number;
   /** Slack `error` answered, if any. */
   error?: string;
+  /** The token the call came with (OAuth tests check which token each call used). */
+  token?: string;
 }
 
 export interface FaultAnswer {
@@ -303,6 +308,12 @@ export interface SlackEmulator {
   files(): EmulatedFile[];
   /** A file a person uploaded (an agent's screenshot), its bytes behind `url_private`; sharing it is the test's. */
   addUserFile(user: string, name: string, bytes: Buffer, mimetype?: string): EmulatedFile;
+  // --- OAuth (test/emulators/slack-oauth.ts), with `options.oauth` ---
+  /** The OAuth side: tokens issued, refreshes, revoking refresh tokens. */
+  oauth?: SlackOAuth;
+  /** The app is uninstalled: every token revoked, then Slack's `tokens_revoked` and `app_uninstalled` events. */
+  uninstall(): Promise<EventResult[]>;
+
   close(): Promise<void>;
 }
 
@@ -1221,13 +1232,22 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return answer(200, { ok: false, error: fault.error ?? 'internal_error' });
     }
 
+    // OAuth's token exchange authenticates the app (client id and secret), not a token.
+    if (method === 'oauth.v2.access' && oauth) return answer(200, oauth.access(args, req.headers.authorization));
+
     // Auth: header first; Slack also accepts `token` in a form body.
     const authHeader = req.headers.authorization ?? '';
     const token = /^Bearer\s+(.+)$/i.exec(authHeader)?.[1]?.trim() ?? str(args.token);
     if (!token) return answer(200, { ok: false, error: 'not_authed' });
-    const tokenState = tokens.get(token);
+    call.token = token;
+    const issuedState = oauth?.tokenState(token);
+    if (issuedState === 'expired') return answer(200, { ok: false, error: 'token_expired' });
+    const tokenState = issuedState ?? tokens.get(token);
     if (tokenState === undefined) return answer(200, { ok: false, error: 'invalid_auth' });
     if (tokenState === 'revoked') return answer(200, { ok: false, error: 'token_revoked' });
+    // Slack names the calling token's scopes in every answer.
+    const tokenScopes = oauth?.scopesOf(token) ?? options.scopes;
+    const scopeHeader: Record<string, string> = tokenScopes ? { 'x-oauth-scopes': tokenScopes.join(',') } : {};
 
     const handler = handlers[method];
     if (!handler) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
@@ -1239,7 +1259,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
     try {
       const result = handler(args);
-      return answer(200, { ok: true, ...result });
+      return answer(200, { ok: true, ...result }, scopeHeader);
     } catch (err) {
       if (err instanceof SlackError) return answer(200, { ok: false, error: err.code, ...err.extra });
       throw err;
@@ -1264,6 +1284,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
         const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(pathname);
         if (api?.[1]) return handleWebApi(api[1], req, raw, reply);
+        if (pathname === '/oauth/v2/authorize' && oauth) return oauth.handleAuthorize(req, res);
         const response = /^\/response\/([A-Za-z0-9]+)$/.exec(pathname);
         if (response && req.method === 'POST') return handleResponseUrl(`${baseUrl}${pathname}`, raw, reply);
         return reply(404, { ok: false, error: 'not_found' });
@@ -1274,6 +1295,17 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const oauth: SlackOAuth | undefined = options.oauth
+    ? createSlackOAuth(options.oauth, {
+        baseUrl: () => baseUrl,
+        teamId,
+        teamName,
+        apiAppId,
+        botUserId,
+        channelIdByName: (name) => [...channelsById.values()].find((c) => c.name === name)?.id,
+        defaultInstaller: () => owner.id,
+      })
+    : undefined;
 
   // --- response_url: Parley's delayed answers to commands and actions ---------------------------------------
   const issuedResponseUrls = new Map<string, string>(); // url → channel id
@@ -1635,6 +1667,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
 
     sign,
+    ...(oauth ? { oauth } : {}),
+    async uninstall() {
+      // Slack sends both when an app is uninstalled: the bot's tokens are revoked, then the app is gone.
+      oauth?.revokeAll();
+      for (const [t, state] of tokens) if (state === 'active') tokens.set(t, 'revoked');
+      const revoked = await sendEvent({ type: 'tokens_revoked', tokens: { oauth: [], bot: [botUserId] } });
+      const uninstalled = await sendEvent({ type: 'app_uninstalled' });
+      return [revoked, uninstalled];
+    },
 
     async close() {
       // Let background event deliveries finish, but never hang on a Parley that does not answer.

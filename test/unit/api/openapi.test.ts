@@ -200,6 +200,7 @@ describe('the OpenAPI document', () => {
       'DELETE /v1/apps/{appId}/integrations/zendesk',
       'GET /v1/apps/{appId}/integrations',
       'POST /v1/apps/{appId}/integrations/helpscout/connect',
+      'POST /v1/apps/{appId}/integrations/slack/install-link',
       'POST /v1/apps/{appId}/integrations/zendesk/connect',
       'POST /v1/apps/{appId}/integrations/{name}/check',
       'POST /v1/apps/{appId}/users/{userId}/outboxes/resume',
@@ -227,7 +228,7 @@ describe('the OpenAPI document', () => {
     expect(routes.filter(inDocument).sort()).toEqual(documented().sort());
     expect(routes).toContain('POST /v1/apps/{appId}/users/{userId}/messages');
     expect(routes).toContain('DELETE /v1/apps/{appId}/users/{userId}');
-    expect(documented()).toHaveLength(20);
+    expect(documented()).toHaveLength(21);
   });
 
   it('enforces the key each route documents: the other scope gets 403 forbidden_scope before anything runs', async () => {

@@ -32,7 +32,8 @@ describe('configuration', () => {
     const app = config.apps[0]!;
     expect(app.apiKeys).toEqual([env.ACME_API_KEY]);
     expect(app.webhooks[0]?.secret).toBe(env.ACME_WEBHOOK_SECRET);
-    expect(app.slack?.dispatchChannel).toBe('general');
+    // Unset: the channel picked on Slack's Allow screen, else `general` (integrations/slack/installation.ts).
+    expect(app.slack?.dispatchChannel).toBeUndefined();
     expect(app.slack?.apiUrl).toBe('https://slack.com/api/');
     expect(enabledIntegrations(app)).toEqual(['slack']);
   });

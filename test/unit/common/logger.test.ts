@@ -235,7 +235,9 @@ describe('log redaction', () => {
         'apiReplicas burst limits maxMailBytes messagesPerSecond newConversationsPerMinute perUser conversationBacklog ' +
         'messages bytes ' +
         'storage kind path bucket endpoint region accessKeyId forcePathStyle prefix urlTtlSeconds ' +
-        'retentionDays maxFileBytes maxFilesPerMessage maxBytesPerMessage allowedTypes'
+        'retentionDays maxFileBytes maxFilesPerMessage maxBytesPerMessage allowedTypes ' +
+        // The Slack OAuth install (issue 17).
+        'oauthUrl'
       ).split(' '),
     );
     const names = configKeyNames();
