@@ -195,6 +195,8 @@ export interface OutboxState {
   rateLimits: number;
   /** The conversation was reopened since this outbox last sent (a fresh Slack channel needs the history). */
   reopened?: boolean;
+  /** The fault an operator resumed this outbox from, until its next send (Zendesk opens a new ticket for a deleted one). */
+  resumedFrom?: string;
   /** Epoch ms the send in flight began (a send retried for long counts as blocked for the backlog). */
   sendingSince?: number;
 }
@@ -210,6 +212,8 @@ export interface OutboxBatch {
   profile: UserProfile;
   refs: Record<string, string>;
   items: OutboxItem[];
+  /** The fault an operator resumed the outbox from (`zendesk_ticket_deleted`: go on in a new ticket). */
+  resumedFrom?: string;
 }
 
 /** What a client app said of an agent reply in its answer to the webhook (`{"delivered": false}`). */

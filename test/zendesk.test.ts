@@ -237,6 +237,17 @@ describe('Zendesk: limits and faults', () => {
     const box = await waitForOutbox(api, 'zd', 'del', 'zendesk', 'faulted');
     expect(box.fault.type).toBe('zendesk_ticket_deleted');
     expect(box.pending).toBe(1);
+    // An operator's resume: the conversation goes on in a new ticket, with the message that waited.
+    await admin('POST', user('del', '/outboxes/resume'), { outbox: 'zendesk' });
+    const reopened = await waitFor(
+      async () => {
+        const id = Number((await conversationState(parley.client, 'zd', 'del')).refs.zendeskTicketId);
+        return id !== ticket ? id : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(publicComments(reopened).map((c) => c.body)).toEqual(['d2']);
+    expect(zd.ticket(reopened)?.external_id).toBe(conversationWorkflowId('zd', 'del'));
 
     zd.failNext('/api/v2/users/create_or_update', { status: 401, body: { error: "Couldn't authenticate you" } });
     await api('POST', user('tok', '/messages'), { text: 't1' });

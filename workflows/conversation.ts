@@ -321,6 +321,8 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   setHandler(resumeOutboxSignal, ({ outbox }) => {
     for (const box of Object.values(state.outboxes)) {
       if (outbox !== undefined && box.key !== outbox) continue;
+      // Data for the next send only (no command changes): what the operator resumed from.
+      if (box.fault) box.resumedFrom = box.fault.type;
       box.fault = undefined;
       box.holdUntil = undefined;
     }

@@ -156,6 +156,7 @@ export function createOutboxRunner(
   async function send(box: OutboxState, items: OutboxItem[]): Promise<OutboxSendResult | void> {
     // Queue items refer to their message; the activity gets the messages themselves.
     const batch: OutboxBatch = { ...batchFrame(box), items: items.map((item) => resolveItem(state, item)) };
+    if (box.resumedFrom !== undefined) batch.resumedFrom = box.resumedFrom;
     const kind = outboxKind(box.key) as OutboxKind;
     const name = SENDER_ACTIVITIES[kind];
     // The app's fairness key here too, for conversations started before the API set it (common/fairness.ts).
@@ -245,6 +246,7 @@ export function createOutboxRunner(
       } finally {
         inFlight -= 1;
         box.sendingSince = undefined;
+        box.resumedFrom = undefined;
       }
       releaseHeld(state);
       hooks.afterSend?.();

@@ -19,7 +19,8 @@ import { resultOf, type ZendeskClient } from './client';
 import { toZendeskError, zendeskTicketDeleted } from './errors';
 import { zendeskEndUser } from './identity';
 
-export type ZendeskBatch = Pick<OutboxBatch, 'appId' | 'userId' | 'conversationId' | 'profile' | 'refs' | 'items'>;
+export type ZendeskBatch = Pick<OutboxBatch, 'appId' | 'userId' | 'conversationId' | 'profile' | 'refs' | 'items'> &
+  Pick<Partial<OutboxBatch>, 'resumedFrom'>;
 
 // node-zendesk hands back the named object of an answer (`ticket`, `user`) or the list (`tickets`, `comments`).
 const user = z.object({ id: z.number() });
@@ -172,10 +173,25 @@ export function createZendeskAdapter(client: ZendeskClient, options: { trustUser
     }
   }
 
+  /**
+   * An operator resumed the outbox after its ticket was deleted: if the ticket is still gone, the conversation goes
+   * on in a new one (its messages are all still queued). Only on a resume, never on Parley's own re-checks.
+   */
+  async function forgetDeletedTicket(batch: ZendeskBatch, refs: Record<string, string>): Promise<void> {
+    if (batch.resumedFrom !== 'zendesk_ticket_deleted' || !refs.zendeskTicketId) return;
+    try {
+      await api.tickets.show(Number(refs.zendeskTicketId));
+    } catch (err) {
+      if (!isIntegrationError(toZendeskError(err), 'zendesk_not_found')) throw err;
+      delete refs.zendeskTicketId;
+    }
+  }
+
   return {
     async send(batch: ZendeskBatch): Promise<{ refs: Record<string, string> }> {
       const refs = { ...batch.refs };
       try {
+        await forgetDeletedTicket(batch, refs);
         const parts = batchParts(batch);
         // A conversation keeps the end user it has, also one an older Parley matched by email: only new end users
         // are made the way identity.ts says (a conversation does not change requester halfway).
