@@ -4,12 +4,17 @@
  * start a conversation also from the app's new-conversation bucket. Over a limit: `429 rate_limited` with
  * `Retry-After`; every answer carries `X-RateLimit-Limit`, `-Remaining` and `-Reset` of the tightest bucket.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { Response } from 'express';
 import type { AppConfig } from '../common/config';
 import type { Metrics } from '../common/metrics';
 import { HttpError } from './errors';
 import { createRateLimiter, createRecentSet, type BucketCheck, type RateDecision } from './rate-limit';
+
+const { WORKFLOW_EXECUTION_STATUS_RUNNING: RUNNING } = temporal.api.enums.v1.WorkflowExecutionStatus;
+/** gRPC's NOT_FOUND: no such workflow. */
+const GRPC_NOT_FOUND = 5;
 
 export interface ClientLimitsDeps {
   temporal: Client;
@@ -81,16 +86,25 @@ export function createClientLimits(deps: ClientLimitsDeps): ClientLimits {
     });
   }
 
-  /** Is the conversation running? Asked once per conversation and process; a closed or missing one is new. */
+  /**
+   * Is the conversation running? Asked once per conversation and process; a closed or missing one is new. The raw
+   * describe: only the status is needed, so no memo is decoded (a memo sealed with keys this process lacks, or a
+   * large one, costs nothing here).
+   */
   async function isRunning(workflowId: string): Promise<boolean> {
     if (running.has(workflowId)) return true;
     try {
-      const description = await deps.temporal.workflow.getHandle(workflowId).describe();
-      const yes = description.status.name === 'RUNNING';
+      const { workflowExecutionInfo } = await deps.temporal.workflowService.describeWorkflowExecution({
+        namespace: deps.temporal.options.namespace,
+        execution: { workflowId },
+      });
+      const yes = workflowExecutionInfo?.status === RUNNING;
       if (yes) running.add(workflowId);
       return yes;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
+      // grpc-js types the code with its own enum (not a dependency of Parley's); NOT_FOUND is 5 there.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-comparison
+      if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) return false;
       throw err;
     }
   }

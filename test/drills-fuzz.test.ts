@@ -21,7 +21,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 15);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
 const CONCURRENCY = 16;
 
-const goodKey = testKey('good');
+const goodKey = testKey('fuzzgood');
 const fuzzKey = testKey('fuzz');
 const codecToken = testKey('codec');
 let sink: TestSink;
@@ -40,7 +40,7 @@ beforeAll(async () => {
       // Zendesk is connected at start only with a public URL (its webhook's target); nothing calls it here.
       server: { publicUrl: 'http://127.0.0.1:9' },
       apps: [
-        { id: 'good', apiKeys: [goodKey], sink: { url: sink.url } },
+        { id: 'fuzzgood', apiKeys: [goodKey], sink: { url: sink.url } },
         // The hostile client as an operator would hold one: tight limits, so most of its valid-looking writes are
         // 429s and its conversations stay few and short (the machine running the drill is the one Temporal runs on).
         {
@@ -447,7 +447,7 @@ it(`answers ${REQUESTS} fuzzed requests (seed ${SEED}) without a 5xx while good 
     for (;;) {
       let outcome: string;
       try {
-        const res = await fetch(`${parley.apiUrl}/v1/apps/good/users/${user}/messages`, {
+        const res = await fetch(`${parley.apiUrl}/v1/apps/fuzzgood/users/${user}/messages`, {
           method: 'POST',
           headers: { authorization: `Bearer ${goodKey}`, 'content-type': 'application/json' },
           body: JSON.stringify({ text, id }),
@@ -480,13 +480,13 @@ it(`answers ${REQUESTS} fuzzed requests (seed ${SEED}) without a 5xx while good 
   await Promise.all([fuzz(), good()]);
 
   for (const u of users)
-    await waitFor(() => sink.items(conversationWorkflowId('good', u)).length >= (sent[u]?.length ?? 0), {
+    await waitFor(() => sink.items(conversationWorkflowId('fuzzgood', u)).length >= (sent[u]?.length ?? 0), {
       timeoutMs: 60_000,
       what: `all of ${u}'s messages at the sink`,
     });
   expect((await fetch(`${parley.apiUrl}/readyz`)).status).toBe(200);
   const received = Object.fromEntries(
-    users.map((u) => [u, sink.items(conversationWorkflowId('good', u)).map((i) => i.text ?? '')]),
+    users.map((u) => [u, sink.items(conversationWorkflowId('fuzzgood', u)).map((i) => i.text ?? '')]),
   );
   const tally = tallyDrill('fuzz', sent, received, sink.duplicates());
   const byStatus = new Map<string, number>();

@@ -103,7 +103,7 @@ describeS3('the API with the S3 store', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-s3-api-'));
     const { kind: _kind, ...rest } = storage('api/');
     parley = await startTestParley({
-      config: testConfig({ storage: { kind: 's3', ...rest }, apps: [{ id: 'acme', apiKeys: [key] }] }),
+      config: testConfig({ storage: { kind: 's3', ...rest }, apps: [{ id: 'acmes3', apiKeys: [key] }] }),
     });
   });
   afterAll(async () => {
@@ -114,7 +114,7 @@ describeS3('the API with the S3 store', () => {
   it('uploads into the bucket, serves the signed URL from it, and erases the user there', async () => {
     const form = new FormData();
     form.append('file', new Blob([png(6, 6)], { type: 'image/png' }), 'shot.png');
-    const up = await fetch(`${parley.apiUrl}/v1/apps/acme/files`, {
+    const up = await fetch(`${parley.apiUrl}/v1/apps/acmes3/files`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },
       body: form,
@@ -128,9 +128,9 @@ describeS3('the API with the S3 store', () => {
     expect(Buffer.from(await got.arrayBuffer()).equals(png(6, 6))).toBe(true);
     const api = apiClient(parley.apiUrl, key);
     expect(
-      (await api('POST', '/v1/apps/acme/users/jane/messages', { attachments: [{ fileId: file.id }] })).status,
+      (await api('POST', '/v1/apps/acmes3/users/jane/messages', { attachments: [{ fileId: file.id }] })).status,
     ).toBe(202);
-    const erased = await api('DELETE', '/v1/apps/acme/users/jane');
+    const erased = await api('DELETE', '/v1/apps/acmes3/users/jane');
     expect(erased.status).toBe(200);
     expect(erased.body.erased).toContainEqual(expect.objectContaining({ kind: 'file', id: file.id }));
     const keys = await s3.client.send(

@@ -16,7 +16,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-re
 import { agentReplySignal } from '../workflows/definitions';
 import { conversationWorkflowId } from '../common/ids';
 
-const acmeKey = testKey('acme');
+const acmeKey = testKey('acmefiles');
 const globexKey = testKey('globex');
 const hookSecret = testKey('hook');
 let parley: TestParley;
@@ -36,7 +36,7 @@ beforeAll(async () => {
       server: { publicUrl: `http://127.0.0.1:${port}` },
       storage: { kind: 'fs', path: root },
       apps: [
-        { id: 'acme', apiKeys: [acmeKey], webhooks: [{ url: hook.url, secret: hookSecret }] },
+        { id: 'acmefiles', apiKeys: [acmeKey], webhooks: [{ url: hook.url, secret: hookSecret }] },
         { id: 'globex', apiKeys: [globexKey] },
       ],
     }),
@@ -63,7 +63,7 @@ async function upload(
   name: string,
   type = 'application/octet-stream',
   key = acmeKey,
-  app = 'acme',
+  app = 'acmefiles',
 ): Promise<Uploaded> {
   const form = new FormData();
   form.append('file', new Blob([bytes], { type }), name);
@@ -123,7 +123,7 @@ describe('uploading files', () => {
     const ok = await upload(big, 'big.png', 'image/png');
     expect(ok.status).toBe(201);
     expect(ok.body.file?.size).toBe(MB25);
-    const blobs = () => fs.readdirSync(path.join(root, 'acme', 'blobs')).length;
+    const blobs = () => fs.readdirSync(path.join(root, 'acmefiles', 'blobs')).length;
     const before = blobs();
     const tooBig = await upload(Buffer.concat([big, Buffer.from([0])]), 'big.png', 'image/png');
     expect(tooBig).toEqual({
@@ -150,18 +150,18 @@ describe('uploading files', () => {
   });
 
   it('answers 4xx to what is not one multipart file, and 401/403 to the wrong keys', async () => {
-    const json = await acme('POST', '/v1/apps/acme/files', { file: 'x' });
+    const json = await acme('POST', '/v1/apps/acmefiles/files', { file: 'x' });
     expect(json.status).toBe(415);
     const form = new FormData();
     form.append('other', new Blob([png()]), 'a.png');
-    const wrongField = await fetch(`${parley.apiUrl}/v1/apps/acme/files`, {
+    const wrongField = await fetch(`${parley.apiUrl}/v1/apps/acmefiles/files`, {
       method: 'POST',
       headers: { authorization: `Bearer ${acmeKey}` },
       body: form,
     });
     expect(wrongField.status).toBe(400);
     expect((await upload(png(), 'a.png', 'image/png', 'nope')).status).toBe(401);
-    expect((await upload(png(), 'a.png', 'image/png', globexKey, 'acme')).status).toBe(403);
+    expect((await upload(png(), 'a.png', 'image/png', globexKey, 'acmefiles')).status).toBe(403);
   });
 });
 
@@ -173,9 +173,9 @@ describe('signed download URLs', () => {
     // Signed with acme's own key, an hour ago: a link that was valid and expired.
     const expired = signFileUrl({
       baseUrl: parley.apiUrl,
-      appId: 'acme',
+      appId: 'acmefiles',
       fileId: id,
-      key: fileUrlKeys('acme', [acmeKey])[0]!,
+      key: fileUrlKeys('acmefiles', [acmeKey])[0]!,
       expiresAt: Date.now() - 3600_000,
     });
     const late = await download(expired);
@@ -196,7 +196,7 @@ describe('signed download URLs', () => {
     const shot = await upload(png(), 'a.png', 'image/png');
     const id = shot.body.file!.id;
     expect((await globex('GET', `/v1/apps/globex/files/${id}`)).status).toBe(404);
-    expect((await globex('GET', `/v1/apps/acme/files/${id}`)).status).toBe(403);
+    expect((await globex('GET', `/v1/apps/acmefiles/files/${id}`)).status).toBe(403);
     const refused = await globex('POST', '/v1/apps/globex/users/g1/messages', { attachments: [{ fileId: id }] });
     expect(refused).toEqual({
       status: 400,
@@ -205,13 +205,13 @@ describe('signed download URLs', () => {
     // A URL signed with globex's keys for acme's file does not verify.
     const forged = signFileUrl({
       baseUrl: parley.apiUrl,
-      appId: 'acme',
+      appId: 'acmefiles',
       fileId: id,
-      key: fileUrlKeys('acme', [globexKey])[0]!,
+      key: fileUrlKeys('acmefiles', [globexKey])[0]!,
       expiresAt: Date.now() + 60_000,
     });
     expect((await download(forged)).status).toBe(403);
-    const fresh = await acme('GET', `/v1/apps/acme/files/${id}`);
+    const fresh = await acme('GET', `/v1/apps/acmefiles/files/${id}`);
     expect(fresh.body.file).toMatchObject({ id, mediaType: 'image/png' });
     expect((await download(fresh.body.file.url as string)).status).toBe(200);
   });
@@ -221,7 +221,7 @@ describe('messages with attachments', () => {
   it('carries files on a user message, with or without text, and shows them with fresh URLs', async () => {
     const shot = await upload(png(), 'screen.png', 'image/png');
     const invoice = await upload(pdf(), 'invoice.pdf', 'application/pdf');
-    const withText = await acme('POST', '/v1/apps/acme/users/jane/messages', {
+    const withText = await acme('POST', '/v1/apps/acmefiles/users/jane/messages', {
       text: 'Here is the screen',
       attachments: [{ fileId: shot.body.file!.id }],
     });
@@ -235,7 +235,7 @@ describe('messages with attachments', () => {
         url: expect.any(String),
       },
     ]);
-    const alone = await acme('POST', '/v1/apps/acme/users/jane/messages', {
+    const alone = await acme('POST', '/v1/apps/acmefiles/users/jane/messages', {
       attachments: [{ fileId: invoice.body.file!.id }],
     });
     expect(alone.status).toBe(202);
@@ -243,7 +243,7 @@ describe('messages with attachments', () => {
 
     const list = await waitFor(
       async () => {
-        const r = await acme('GET', '/v1/apps/acme/users/jane/messages');
+        const r = await acme('GET', '/v1/apps/acmefiles/users/jane/messages');
         return r.status === 200 && r.body.messages.length === 2 ? r : undefined;
       },
       { what: 'both messages' },
@@ -253,31 +253,31 @@ describe('messages with attachments', () => {
     expect(second.attachments[0]).toMatchObject({ name: 'invoice.pdf', mediaType: 'application/pdf' });
     expect((await download(second.attachments[0].url as string)).bytes.equals(pdf())).toBe(true);
     // The workflow holds what describes the file, never its bytes nor a URL.
-    const state = await conversationState(parley.client, 'acme', 'jane');
+    const state = await conversationState(parley.client, 'acmefiles', 'jane');
     expect(state.messages[0]?.attachments).toEqual([
       { id: shot.body.file!.id, name: 'screen.png', mediaType: 'image/png', size: shot.body.file!.size },
     ]);
   });
 
   it('refuses attachments it does not have, too many of them, and an empty message', async () => {
-    const missing = await acme('POST', '/v1/apps/acme/users/jane/messages', {
+    const missing = await acme('POST', '/v1/apps/acmefiles/users/jane/messages', {
       attachments: [{ fileId: 'file_AAAAAAAAAAAAAAAAAAAAAA' }],
     });
     expect(missing.body.error.code).toBe('attachment_not_found');
     expect(
-      (await acme('POST', '/v1/apps/acme/users/jane/messages', { attachments: [{ fileId: '../x' }] })).status,
+      (await acme('POST', '/v1/apps/acmefiles/users/jane/messages', { attachments: [{ fileId: '../x' }] })).status,
     ).toBe(400);
     const shot = await upload(png(), 'a.png', 'image/png');
     const eleven = Array.from({ length: 11 }, () => ({ fileId: shot.body.file!.id }));
-    expect((await acme('POST', '/v1/apps/acme/users/jane/messages', { attachments: eleven })).body.error.code).toBe(
-      'too_many_attachments',
-    );
-    expect((await acme('POST', '/v1/apps/acme/users/jane/messages', {})).status).toBe(400);
+    expect(
+      (await acme('POST', '/v1/apps/acmefiles/users/jane/messages', { attachments: eleven })).body.error.code,
+    ).toBe('too_many_attachments');
+    expect((await acme('POST', '/v1/apps/acmefiles/users/jane/messages', {})).status).toBe(400);
   });
 
   it("delivers an agent's files by webhook with signed URLs; a text-only reply's event is unchanged", async () => {
-    expect((await acme('POST', '/v1/apps/acme/users/joe/messages', { text: 'hello' })).status).toBe(202);
-    await agentReply(parley.client, 'acme', 'joe', 'slack:plain-1', 'Plain answer');
+    expect((await acme('POST', '/v1/apps/acmefiles/users/joe/messages', { text: 'hello' })).status).toBe(202);
+    await agentReply(parley.client, 'acmefiles', 'joe', 'slack:plain-1', 'Plain answer');
     const plain = await waitFor(() => hook.events().find((d) => d.body.data.message?.id === 'slack:plain-1'), {
       what: 'the text-only reply',
     });
@@ -285,7 +285,7 @@ describe('messages with attachments', () => {
 
     const shot = await upload(png(8, 8), 'answer.png', 'image/png');
     const f = shot.body.file!;
-    await parley.client.workflow.getHandle(conversationWorkflowId('acme', 'joe')).signal(agentReplySignal, {
+    await parley.client.workflow.getHandle(conversationWorkflowId('acmefiles', 'joe')).signal(agentReplySignal, {
       id: 'slack:file-1',
       source: 'slack',
       agent: { name: 'Ana' },
@@ -308,11 +308,11 @@ describe('messages with attachments', () => {
   });
 
   it('keeps a text-only client working exactly as before', async () => {
-    const res = await acme('POST', '/v1/apps/acme/users/texty/messages', { text: 'just text' });
+    const res = await acme('POST', '/v1/apps/acmefiles/users/texty/messages', { text: 'just text' });
     expect(res.status).toBe(202);
     expect(Object.keys(res.body.message).sort()).toEqual(['at', 'id', 'role', 'text']);
     const list = await waitFor(async () => {
-      const r = await acme('GET', '/v1/apps/acme/users/texty/messages');
+      const r = await acme('GET', '/v1/apps/acmefiles/users/texty/messages');
       return r.status === 200 && r.body.messages.length === 1 ? r : undefined;
     });
     expect(Object.keys(list.body.messages[0]).sort()).toEqual(['at', 'id', 'role', 'text']);
@@ -323,9 +323,9 @@ describe('erasing a user', () => {
   it("deletes the files the user's messages carried, and no one else's", async () => {
     const mine = await upload(png(), 'mine.png', 'image/png');
     const theirs = await upload(png(), 'theirs.png', 'image/png');
-    await acme('POST', '/v1/apps/acme/users/eraseme/messages', { attachments: [{ fileId: mine.body.file!.id }] });
-    await acme('POST', '/v1/apps/acme/users/keepme/messages', { attachments: [{ fileId: theirs.body.file!.id }] });
-    const erased = await acme('DELETE', '/v1/apps/acme/users/eraseme');
+    await acme('POST', '/v1/apps/acmefiles/users/eraseme/messages', { attachments: [{ fileId: mine.body.file!.id }] });
+    await acme('POST', '/v1/apps/acmefiles/users/keepme/messages', { attachments: [{ fileId: theirs.body.file!.id }] });
+    const erased = await acme('DELETE', '/v1/apps/acmefiles/users/eraseme');
     expect(erased.status).toBe(200);
     expect(erased.body.erased).toContainEqual({
       system: 'parley',
@@ -334,7 +334,7 @@ describe('erasing a user', () => {
       detail: expect.any(String),
     });
     expect((await download(mine.body.file!.url)).status).toBe(404);
-    expect((await acme('GET', `/v1/apps/acme/files/${mine.body.file!.id}`)).status).toBe(404);
+    expect((await acme('GET', `/v1/apps/acmefiles/files/${mine.body.file!.id}`)).status).toBe(404);
     expect((await download(theirs.body.file!.url)).status).toBe(200);
   });
 });

@@ -5,6 +5,7 @@
  * Zendesk emulators. Between `skip`s the server's clock runs at real speed, and every wait checked here is a minute or
  * more, so a skip decides what has happened and an assertion right after it sees a settled state.
  */
+import { resolveItem } from '../workflows/bounds';
 import { conversationWorkflowId } from '../common/ids';
 import type { OutboxState } from '../common/conversation';
 import { conversationState } from './helpers/agent';
@@ -65,9 +66,12 @@ function as(appId: string) {
     },
     resume: (user: string, outbox: string) =>
       admin('POST', `/v1/apps/${appId}/users/${user}/outboxes/resume`, { outbox }),
-    /** The outbox as the `conversation` query shows it. */
-    box: async (user: string, outbox = 'sink'): Promise<OutboxState | undefined> =>
-      (await conversationState(ts.client, appId, user)).outboxes[outbox],
+    /** The outbox as the `conversation` query shows it, its queue items with their messages (stored once, by seq). */
+    box: async (user: string, outbox = 'sink'): Promise<OutboxState | undefined> => {
+      const state = await conversationState(ts.client, appId, user);
+      const box = state.outboxes[outbox];
+      return box && { ...box, queue: box.queue.map((item) => resolveItem(state, item)) };
+    },
   };
 }
 

@@ -17,7 +17,7 @@ import { startSlackEmulator, type SlackEmulator } from './emulators/slack';
 const manifest = YAML.parse(fs.readFileSync(path.resolve(__dirname, '../slack-app-manifest.yaml'), 'utf8')) as {
   oauth_config: { scopes: { bot: string[] } };
 };
-const key = testKey('acme');
+const key = testKey('acmeslack');
 const AGENT = 'U0AGENTANA';
 let slack: SlackEmulator;
 let parley: TestParley;
@@ -33,7 +33,7 @@ beforeAll(async () => {
       storage: { kind: 'fs', path: root },
       apps: [
         {
-          id: 'acme',
+          id: 'acmeslack',
           name: 'Acme',
           apiKeys: [key],
           slack: { botToken: slack.botToken, signingSecret: slack.signingSecret, apiUrl: slack.apiUrl },
@@ -57,7 +57,7 @@ afterEach(() => {
 async function upload(bytes: Buffer, name: string, type: string): Promise<string> {
   const form = new FormData();
   form.append('file', new Blob([bytes], { type }), name);
-  const res = await fetch(`${parley.apiUrl}/v1/apps/acme/files`, {
+  const res = await fetch(`${parley.apiUrl}/v1/apps/acmeslack/files`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}` },
     body: form,
@@ -67,7 +67,7 @@ async function upload(bytes: Buffer, name: string, type: string): Promise<string
 }
 
 async function channelOf(user: string): Promise<string> {
-  return waitFor(async () => (await conversationState(parley.client, 'acme', user)).refs.slackChannelId, {
+  return waitFor(async () => (await conversationState(parley.client, 'acmeslack', user)).refs.slackChannelId, {
     what: `${user}'s channel`,
   });
 }
@@ -77,8 +77,8 @@ describe('files from users into Slack', () => {
     const image = png(16, 16);
     const doc = pdf('Invoice 7');
     const ids = [await upload(image, 'screen.png', 'image/png'), await upload(doc, 'invoice.pdf', 'application/pdf')];
-    await api('PUT', '/v1/apps/acme/users/jane', { givenName: 'Jane', surname: 'Doe' });
-    const res = await api('POST', '/v1/apps/acme/users/jane/messages', {
+    await api('PUT', '/v1/apps/acmeslack/users/jane', { givenName: 'Jane', surname: 'Doe' });
+    const res = await api('POST', '/v1/apps/acmeslack/users/jane/messages', {
       text: 'It breaks here',
       attachments: ids.map((fileId) => ({ fileId })),
     });
@@ -106,7 +106,7 @@ describe('files from users into Slack', () => {
     const big = Buffer.alloc(25 * 1024 * 1024);
     png().copy(big);
     const id = await upload(big, 'big.png', 'image/png');
-    await api('POST', '/v1/apps/acme/users/joe/messages', { attachments: [{ fileId: id }] });
+    await api('POST', '/v1/apps/acmeslack/users/joe/messages', { attachments: [{ fileId: id }] });
     const channel = await channelOf('joe');
     const note = await waitFor(() => slack.messages(channel).find((m) => m.text === '📎 big.png'), {
       what: 'the text of a files-only message',
@@ -118,9 +118,11 @@ describe('files from users into Slack', () => {
   }, 90_000);
 
   it('shows a tap as "<user> tapped *Yes*", with the label escaped, and text-only messages as before', async () => {
-    await api('PUT', '/v1/apps/acme/users/tap', { givenName: 'Tina' });
-    await api('POST', '/v1/apps/acme/users/tap/messages', { text: 'plain words' });
-    await api('POST', '/v1/apps/acme/users/tap/messages', { postback: { payload: 'YES', text: 'Yes <@U0OWNER>' } });
+    await api('PUT', '/v1/apps/acmeslack/users/tap', { givenName: 'Tina' });
+    await api('POST', '/v1/apps/acmeslack/users/tap/messages', { text: 'plain words' });
+    await api('POST', '/v1/apps/acmeslack/users/tap/messages', {
+      postback: { payload: 'YES', text: 'Yes <@U0OWNER>' },
+    });
     const channel = await channelOf('tap');
     await waitFor(() => slack.messages(channel).find((m) => m.text.startsWith('Tina (user) tapped')), {
       what: 'the tap',
@@ -132,8 +134,8 @@ describe('files from users into Slack', () => {
   });
 
   it('turns /sk shorthand into buttons and an image on the agent message; the tap comes back to the channel', async () => {
-    await api('PUT', '/v1/apps/acme/users/sam', { givenName: 'Sam' });
-    await api('POST', '/v1/apps/acme/users/sam/messages', { text: 'Can you help?' });
+    await api('PUT', '/v1/apps/acmeslack/users/sam', { givenName: 'Sam' });
+    await api('POST', '/v1/apps/acmeslack/users/sam/messages', { text: 'Can you help?' });
     const channel = await channelOf('sam');
     const res = await slack.sendSlashCommand({
       userId: AGENT,
@@ -143,7 +145,7 @@ describe('files from users into Slack', () => {
     expect(res.status).toBe(200);
     const reply = await waitFor(
       async () => {
-        const r = await api('GET', '/v1/apps/acme/users/sam/messages');
+        const r = await api('GET', '/v1/apps/acmeslack/users/sam/messages');
         return r.body.messages?.find((m: { role: string }) => m.role === 'agent');
       },
       { what: "the agent's message" },
@@ -159,7 +161,7 @@ describe('files from users into Slack', () => {
       { id: 'image:1', name: 'fix.png', mediaType: 'image/png', size: 0, url: 'https://cdn.acme.example/fix.png' },
     ]);
     // The user taps Yes: the agent sees it in the channel.
-    await api('POST', '/v1/apps/acme/users/sam/messages', { postback: { payload: 'FIXED', text: 'Yes' } });
+    await api('POST', '/v1/apps/acmeslack/users/sam/messages', { postback: { payload: 'FIXED', text: 'Yes' } });
     await waitFor(() => slack.messages(channel).find((m) => m.text === 'Sam (user) tapped *Yes*'), { what: 'the tap' });
   });
 });
