@@ -21,6 +21,8 @@ export interface DevServerOptions {
   ip?: string;
   port?: number;
   uiPort?: number;
+  /** The HTTP API's port (the CLI's default is the gRPC port + 1000, which a test run's random port may find taken). */
+  httpPort?: number;
   /** false: in memory (tests); default: a SQLite file under `home`. */
   persist?: boolean;
   /** Extra `--dynamic-config-value` pairs. */
@@ -98,6 +100,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--ui-port', String(uiPort)];
   args.push('--namespace', 'default', '--log-level', 'warn', '--ui-disable-news-fetch');
+  if (options.httpPort !== undefined) args.push('--http-port', String(options.httpPort));
   if (persist) args.push('--db-filename', databaseFile(home, cli));
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   for (const [key, value] of Object.entries({ ...DEV_DYNAMIC_CONFIG, ...options.dynamicConfig }))

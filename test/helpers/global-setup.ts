@@ -23,7 +23,15 @@ export default async function globalSetup(): Promise<void> {
   await findOrInstallTestServer(path.resolve('.parley'), log);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-test-'));
   const port = await freePort();
-  const server = await startDevServer({ cli, home: runDir, port, uiPort: await freePort(), persist: false, log });
+  const server = await startDevServer({
+    cli,
+    home: runDir,
+    port,
+    uiPort: await freePort(),
+    httpPort: await freePort(),
+    persist: false,
+    log,
+  });
   globalThis.__PARLEY_DEV_SERVER__ = server;
 
   const bundle = await bundleWorkflowCode({
