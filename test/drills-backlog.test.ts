@@ -72,10 +72,12 @@ it('answers 429 at the limit while the outbox is paused, then delivers everythin
   expect(refused).toMatchObject({ status: 429, code: 'conversation_backlogged' });
   expect(Number(refused?.retryAfter)).toBeGreaterThanOrEqual(1);
   // The queue behind the paused outbox (all but b-0): at the limit, give or take what the API let through while
-  // the workflow took in the messages before it (from 80% of the limit the API reads its memo at every post).
+  // the workflow took in the messages before it (from 80% of the limit the API reads its memo at every post). That
+  // lag is a workflow task or two: 0–3 messages on an idle machine, 7 once on a loaded CI machine. The hard bound
+  // is the limit plus the few seconds of posts a loaded worker can fall behind (a quarter of the limit here).
   const held = acceptedBeforeRefusal - 1;
   expect(held).toBeGreaterThanOrEqual(LIMIT);
-  expect(held).toBeLessThanOrEqual(LIMIT + 3);
+  expect(held).toBeLessThanOrEqual(LIMIT + LIMIT / 4);
 
   const shown = await conversation();
   expect(shown.backlog).toMatchObject({ full: true, messages: held, limits: { messages: LIMIT } });

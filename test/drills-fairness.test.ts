@@ -166,8 +166,10 @@ it("delivers both apps' messages once, in order, and reports the calm app's rela
       `${postP99(before)} ms before, ${postP99(during)} ms during`,
   );
   expectClean(tally);
-  // The flood really outran delivery: a backlog stood while the calm app was measured.
-  expect(backlogAtCalmEnd).toBeGreaterThan(floodTotal / 2);
+  // The flood really outran delivery: a backlog stood while the calm app was measured. Parley sends at most 2 batches
+  // a second here, but a batch carries every message its conversation queued meanwhile, so how much of the flood is
+  // left depends on the machine (72 of 160 in one CI run, where half was asserted and failed); a fifth is the floor asserted.
+  expect(backlogAtCalmEnd).toBeGreaterThan(floodTotal / 5);
   // The goal of issue 15 (at most twice) is reported, not asserted: on the 2-core machines measured so far the flood
   // saturates ingest first (the calm app's POSTs themselves slow down, before any task queue; see
   // docs/contributing/performance.md), which fairness keys cannot help and per-app rate limits do.
