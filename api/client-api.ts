@@ -9,6 +9,7 @@ import {
   CONTINUE_AS_NEW_AT_EVENTS,
   conversationQuery,
   handoffSignal,
+  routeSignal,
   ParleyApp,
   ParleyControl,
   ParleyIntegrations,
@@ -36,6 +37,7 @@ import type { Files } from './files';
 import { checkMessageBudgets, checkProfileBudgets, checkUserIdBytes } from './budgets';
 import { createClientLimits, type ClientLimits } from './client-limits';
 import {
+  departmentBody,
   handoffBody,
   messageIdParam,
   postMessageBody,
@@ -333,7 +335,25 @@ export function createClientApi(deps: ClientApiDeps): Router {
             },
           }
         : {}),
+      assignment: state.assignment ? { ...state.assignment, assignee: state.assignment.assignee ?? null } : null,
+      routing: {
+        ...(state.refs.slackRoute ? { route: state.refs.slackRoute } : {}),
+        ...(typeof state.routing?.metadata.department === 'string'
+          ? { department: state.routing.metadata.department }
+          : {}),
+      },
     });
+  });
+
+  // The app sets the conversation's department: Slack re-decides its route (`slack.routes`).
+  router.put('/users/:userId/conversation', async (req, res) => {
+    const app = authedApp(res);
+    const userId = userOf(req.params, app);
+    const body = parseOr400(departmentBody, req.body);
+    const conversationId = await signalExisting(app, userId, (id) =>
+      temporal.workflow.getHandle(id).signal(routeSignal, { department: body.department }),
+    );
+    res.status(202).json({ conversationId, department: body.department });
   });
 
   // Human takeover: the app passes control to the team, or takes it back for its bot.

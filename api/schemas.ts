@@ -366,6 +366,19 @@ export const backlogSummary = z
   })
   .meta({ id: 'Backlog' });
 
+/** `conversation:assigned`'s `data.assignment` and `GET …/conversation`'s `assignment`. */
+export const assignmentView = z
+  .object({
+    status: z.enum(['new', 'claimed', 'resolved', 'reopened']),
+    assignee: z
+      .object({ id: z.string(), name: z.string(), source: z.string() })
+      .nullable()
+      .describe('The agent handling it (`id` is the Slack user id for `source: slack`).'),
+    by: z.object({ id: z.string(), name: z.string() }).optional().describe('Who made the last change.'),
+    at: isoTime,
+  })
+  .meta({ id: 'Assignment' });
+
 export const conversationSummary = z
   .object({
     conversationId: z.string(),
@@ -393,8 +406,32 @@ export const conversationSummary = z
       })
       .optional()
       .describe('Fallback mail to the user (apps[].offline).'),
+    assignment: assignmentView
+      .nullable()
+      .describe('Who handles it, as the team set it in Slack (Claim, `/sk !assign`); null until someone did.'),
+    routing: z
+      .object({
+        route: z.string().optional().describe('The Slack route the conversation took (`slack.routes`).'),
+        department: z.string().optional(),
+      })
+      .describe('Where Slack routes it.'),
   })
   .meta({ id: 'Conversation' });
+
+export const departmentBody = z
+  .strictObject({
+    department: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .nullable()
+      .describe('Routes match it as `{ metadata: department, … }`; `null` clears it.'),
+  })
+  .meta({ id: 'ConversationUpdate' });
+export const departmentSet = z
+  .object({ conversationId: z.string(), department: z.string().nullable() })
+  .meta({ id: 'ConversationUpdated', description: 'Accepted: Slack re-decides the route; its notice follows.' });
 
 export const handedOff = z
   .object({ conversationId: z.string(), control: controlSchema })

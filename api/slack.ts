@@ -21,6 +21,10 @@ import {
   ACK_TEXT,
   AGENT_CHECK_FAILED_TEXT,
   ARCHIVED_CONFIRMATION,
+  assignedConfirmation,
+  CLAIMED_CONFIRMATION,
+  notOnRouteText,
+  RESOLVED_CONFIRMATION,
   HANDED_BACK_CONFIRMATION,
   noPowerText,
   notAgentText,
@@ -46,12 +50,14 @@ import {
   type SlashCommand,
 } from '../integrations/slack/inbound';
 import { verifySlackSignature } from '../integrations/slack/verify';
+import { routeNamed } from '../integrations/slack/routes';
 import type { SlackCredentialSource } from '../integrations/slack/installation';
 import { installationEventOf, type InstallationEvent } from '../integrations/slack/oauth';
 import { installationWorkflowId } from '../common/slack-installation';
 import {
   agentReplySignal,
   archiveSignal,
+  assignSignal,
   conversationQuery,
   handoffSignal,
   slackInstallationEventSignal,
@@ -211,14 +217,13 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
    * May this member act for the app (`slack.agents`)? `unknown` when a user group Slack would not list left it open:
    * the caller refuses, and says why.
    */
-  async function agentStatus(app: SlackApp, userId: string): Promise<'agent' | 'not_agent' | 'unknown'> {
+  async function agentStatus(
+    app: SlackApp,
+    userId: string,
+    agents: readonly string[] | undefined,
+  ): Promise<'agent' | 'not_agent' | 'unknown'> {
     try {
-      const yes = await directory.isAgent({
-        client: await clientFor(app),
-        workspace: app.id,
-        agents: app.slack.agents,
-        userId,
-      });
+      const yes = await directory.isAgent({ client: await clientFor(app), workspace: app.id, agents, userId });
       return yes ? 'agent' : 'not_agent';
     } catch (err) {
       deps.log.warn({ app: app.id, code: slackErrorCode(err), err: String(err) }, 'slack agent check failed');
@@ -228,10 +233,89 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
 
   /** What a member who may not act is told, or undefined for an agent. */
   async function refusal(app: SlackApp, userId: string): Promise<string | undefined> {
-    const status = await agentStatus(app, userId);
+    const status = await agentStatus(app, userId, allAgents(app));
     if (status === 'agent') return undefined;
     deps.log.info({ app: app.id, user: userId, status }, 'slack: refused a member who is not an agent');
     return status === 'unknown' ? AGENT_CHECK_FAILED_TEXT : notAgentText(app.name ?? app.id);
+  }
+
+  /**
+   * Every agent of the app: `slack.agents` and each route's. Undefined (everyone) when `agents` is unset: routes
+   * then only narrow who may claim on them.
+   */
+  function allAgents(app: SlackApp): readonly string[] | undefined {
+    if (!app.slack.agents) return undefined;
+    return [...new Set([...app.slack.agents, ...(app.slack.routes ?? []).flatMap((r) => r.agents ?? [])])];
+  }
+
+  /**
+   * Claim, assign, unassign or resolve the conversation of `channelId`, for `userId` (the command's or click's
+   * author); `assigneeId` for an assign. Only the agents of the conversation's route may claim, be assigned or resolve.
+   * What the member is told comes back.
+   */
+  async function changeAssignment(
+    app: SlackApp,
+    workflowId: string,
+    action: 'claim' | 'assign' | 'unassign' | 'resolve',
+    userId: string,
+    assigneeId?: string,
+  ): Promise<string> {
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    const state = await handle.query(conversationQuery);
+    const route = routeNamed(
+      { dispatchChannel: '', agents: app.slack.agents, routes: app.slack.routes },
+      state.refs.slackRoute,
+    );
+    for (const who of new Set([userId, ...(assigneeId ? [assigneeId] : [])])) {
+      const status = await agentStatus(app, who, route.agents);
+      if (status === 'unknown') return AGENT_CHECK_FAILED_TEXT;
+      if (status === 'not_agent') {
+        deps.log.info(
+          { app: app.id, user: who, route: route.name, action },
+          'slack: refused, not an agent of the route',
+        );
+        return notOnRouteText(route.name);
+      }
+    }
+    const by = await agentOf(app, userId);
+    const byRef = { id: userId, name: by.name };
+    const assignee =
+      action === 'claim'
+        ? { id: userId, name: by.name, source: 'slack' }
+        : assigneeId
+          ? { id: assigneeId, name: (await agentOf(app, assigneeId)).name, source: 'slack' }
+          : undefined;
+    await handle.signal(assignSignal, {
+      action,
+      ...(assignee ? { assignee } : {}),
+      by: byRef,
+      source: 'slack:command',
+    });
+    switch (action) {
+      case 'claim':
+        return CLAIMED_CONFIRMATION;
+      case 'assign':
+        return assignedConfirmation(assignee?.name ?? '');
+      case 'unassign':
+        return ':wave: Unassigned.';
+      case 'resolve':
+        return RESOLVED_CONFIRMATION;
+    }
+  }
+
+  /** Claim and Resolve on a dispatch notice: for the agents of the conversation's route. */
+  async function clicked(
+    app: SlackApp,
+    action: 'claim' | 'resolve',
+    channelId: string,
+    userId: string,
+    responseUrl?: string,
+  ): Promise<void> {
+    const refused = await refusal(app, userId);
+    if (refused) return tellClicker(app, responseUrl, refused);
+    const workflowId = await conversationFor(app, channelId);
+    if (!workflowId) return tellClicker(app, responseUrl, noPowerText(action === 'claim' ? 'Claim' : 'Resolve'));
+    await tellClicker(app, responseUrl, await changeAssignment(app, workflowId, action, userId));
   }
 
   /** An ephemeral answer to a button click, through its `response_url` (the message clicked stays as it is). */
@@ -303,6 +387,14 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
         await handle.signal(handoffSignal, { to: 'bot', source: 'slack', by: agent.name });
         return ephemeral(HANDED_BACK_CONFIRMATION);
       }
+      case 'claim':
+      case 'resolve':
+      case 'unassign':
+        return ephemeral(await changeAssignment(app, workflowId, intent.kind, cmd.user_id));
+      case 'assign':
+        return ephemeral(await changeAssignment(app, workflowId, 'assign', cmd.user_id, intent.userId));
+      case 'assign_usage':
+        return ephemeral(`Usage: \`${cmd.command} !assign @name\` (mention the agent).`);
       case 'reply':
         return relayReply(app, handle, cmd, intent.text);
     }
@@ -416,6 +508,10 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       const refused = app ? await refusal(app, decision.userId) : undefined;
       if (app && refused) await tellClicker(app, decision.responseUrl, refused);
       else if (app) await invite(app, decision.channelId, decision.userId);
+    }
+    if (decision.kind === 'claim' || decision.kind === 'resolve') {
+      const app = await pick(candidates, decision.teamId);
+      if (app) await clicked(app, decision.kind, decision.channelId, decision.userId, decision.responseUrl);
     }
     if (decision.kind === 'handback') {
       const app = await pick(candidates, decision.teamId);

@@ -26,6 +26,33 @@ const slackAgentId = z
   .string()
   .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user id (U…, W…) or user group id (S…), e.g. U024BE7LH or S0614TZR7');
 
+/** A value a route compares with: what a profile property or a message's metadata holds. */
+const routeValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/**
+ * When a route applies: one profile property (`profile.properties`) or one metadata key of the conversation (its first
+ * message's metadata, and `department` as `PUT …/conversation` sets it), equal to a value or one of several.
+ */
+const routeWhenSchema = z.union([
+  z.strictObject({ property: nonEmpty, equals: routeValue }),
+  z.strictObject({ property: nonEmpty, in: z.array(routeValue).min(1) }),
+  z.strictObject({ metadata: nonEmpty, equals: routeValue }),
+  z.strictObject({ metadata: nonEmpty, in: z.array(routeValue).min(1) }),
+]);
+export type SlackRouteWhen = z.infer<typeof routeWhenSchema>;
+
+/** One of `slack.routes`: where a matching conversation's notice goes, and which agents handle it. */
+const slackRouteSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lowercase letters, digits, "-" or "_"'),
+  /** Unset: every conversation matches (a catch-all, put it last). */
+  when: routeWhenSchema.optional(),
+  /** The route's dispatch channel, by name or id. */
+  channel: nonEmpty,
+  /** Who handles the route: user ids and user group ids. Unset: the app's `agents` (or everyone). */
+  agents: z.array(slackAgentId).min(1).optional(),
+});
+export type SlackRouteConfig = z.infer<typeof slackRouteSchema>;
+
 const slackFields = z.strictObject({
   /** A token pasted by hand (the app installed in Slack's UI); without it, the app is installed by OAuth. */
   botToken: nonEmpty.optional(),
@@ -52,10 +79,28 @@ const slackFields = z.strictObject({
     .array(slackAgentId)
     .min(1, 'list at least one agent, or leave `agents` out to let every member in')
     .optional(),
+  /**
+   * The layout (docs/integrations/slack-teams.md): `channels`, a channel per user (the default), or `threads`, a
+   * thread per conversation in its route's channel.
+   */
+  mode: z.enum(['channels', 'threads']).default('channels'),
+  /** In threads mode, an agent's thread reply that starts with this stays an internal note. */
+  notePrefix: nonEmpty.max(16).default(';;'),
+  /**
+   * Routes, first match wins: each sends its conversations' notices to its channel and names its agents. A
+   * conversation no route matches goes to `dispatchChannel`, handled by `agents`.
+   */
+  routes: z.array(slackRouteSchema).max(50).optional(),
 });
 
 /** `slack:` — a static `botToken`, or `clientId` and `clientSecret` for the OAuth install (both may be set). */
 const slackSchema = slackFields.superRefine((slack, ctx) => {
+  const names = new Set<string>();
+  slack.routes?.forEach((route, i) => {
+    if (names.has(route.name))
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `two routes are named ${route.name}` });
+    names.add(route.name);
+  });
   if (!slack.botToken && !(slack.clientId && slack.clientSecret))
     ctx.addIssue({
       code: 'custom',

@@ -126,7 +126,33 @@ export type OutboxItemKind =
   /** Control passed between the app's bot and the team (`handoff` says how). */
   | 'conversation:handoff'
   /** How an agent's reply reached the user (emailed, read): a line for the team, never for the app. */
-  | 'delivery:status';
+  | 'delivery:status'
+  /** The conversation was claimed, assigned, resolved or reopened (`assignment` says how). */
+  | 'conversation:assigned'
+  /** The facts a route is decided on changed (the profile, `department`): Slack re-decides the route. */
+  | 'conversation:routed';
+
+/** Where a conversation stands with the team: New → Claimed → Resolved, Reopened by the user's next message. */
+export type AssignmentStatus = 'new' | 'claimed' | 'resolved' | 'reopened';
+
+/** Who handles a conversation, as the team set it (a Slack button, `/sk !claim`, `/sk !assign @ana`). */
+export interface Assignment {
+  status: AssignmentStatus;
+  /** The agent handling it: `id` is the system's (`U024BE7LH` for Slack), unique with `source`. */
+  assignee?: { id: string; name: string; source: string };
+  /** Who made the last change, when a person did. */
+  by?: { id: string; name: string };
+  /** ISO 8601 of the last change. */
+  at: string;
+}
+
+/**
+ * What routes are decided on besides the profile: the scalar metadata of the conversation's first user message, and
+ * `department` as the app set it (`PUT …/conversation`), kept small (workflows/assignment.ts bounds it).
+ */
+export interface RoutingFacts {
+  metadata: Record<string, string | number | boolean>;
+}
 
 /** Who is in control of a conversation: the app's bot, or the team in the integrations. */
 export type Control = 'bot' | 'team';
@@ -162,6 +188,8 @@ export interface OutboxItem {
   handoff?: HandoffInfo;
   /** For `delivery:status`: the line the team sees (`✉ Emailed to the user at 10:42 UTC`), plain text. */
   notice?: string;
+  /** For `conversation:assigned`: the assignment after the change. */
+  assignment?: Assignment;
   /** Workflow time (epoch ms) it was queued; the batch window counts from the oldest pending item. */
   enqueuedAt: number;
 }
@@ -214,6 +242,10 @@ export interface OutboxBatch {
   items: OutboxItem[];
   /** The fault an operator resumed the outbox from (`zendesk_ticket_deleted`: go on in a new ticket). */
   resumedFrom?: string;
+  /** What routes are decided on (Slack), when the conversation has any. */
+  routing?: RoutingFacts;
+  /** Who handles the conversation, once someone claimed it or it was resolved. */
+  assignment?: Assignment;
 }
 
 /** What a client app said of an agent reply in its answer to the webhook (`{"delivered": false}`). */

@@ -14,6 +14,7 @@ import {
 import {
   agentReplySignal,
   archiveSignal,
+  assignSignal,
   CARRIED_AFTER_ERASURE,
   conversationQuery,
   eraseUserUpdate,
@@ -26,6 +27,7 @@ import {
   profileUpdateSignal,
   receiptSignal,
   resumeOutboxSignal,
+  routeSignal,
   SEEN_IDS,
   userMailReplySignal,
   userMessageSignal,
@@ -63,6 +65,7 @@ import {
 } from './bounds';
 import { MAX_ACTIONS, parseShorthand } from '../common/shorthand';
 import { eraseConversation } from './erase';
+import { createAssignment } from './assignment';
 import { createControl } from './control';
 import { createOutboxRunner, newOutbox } from './outbox';
 import { createReceipts } from './receipts';
@@ -111,6 +114,8 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   // Control and receipts (workflows/control.ts, receipts.ts): the bot or the team, and replies mailed when unread.
   const control = createControl(state);
   const receipts = createReceipts(state, conversationId, control);
+  // Who handles it and where Slack routes it (workflows/assignment.ts).
+  const assignment = createAssignment(state);
   const outboxes = createOutboxRunner(state, conversationId, {
     answered: (answers) => receipts.webhookAnswered(answers),
     afterSend: checkBacklog,
@@ -221,6 +226,10 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     remember(message);
     state.totalMessages += 1;
     applyTargets(msg);
+    if (message.role === 'user') {
+      assignment.noteFirstMetadata(message.metadata);
+      if (control.teamListens()) assignment.userSpoke();
+    }
     // While the bot is in control the team hears nothing; the bot's own messages are the app's to show.
     if (message.role === 'user' && control.teamListens()) enqueue('message:user', message);
     if (message.role === 'bot' && msg.handoff)
@@ -260,7 +269,9 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     receipts.track(message);
   });
 
-  setHandler(archiveSignal, ({ source }) => {
+  setHandler(archiveSignal, ({ source }) => archive(source));
+
+  function archive(source: string | undefined): void {
     if (state.erasure) return;
     if (state.status === 'archived') return;
     setStatus('archived');
@@ -270,6 +281,18 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
       control.teamListens() || outboxKind(box.key) === 'webhook' || box.delivered > 0 || box.queue.length > 0;
     enqueue('conversation:archived', undefined, source, heard);
     control.archived();
+  }
+
+  // Claim, assign, resolve (a resolve archives, as `/sk !archive` does); the department re-routes.
+  setHandler(assignSignal, (signal) => {
+    if (state.erasure) return;
+    assignment.apply(signal);
+    if (signal.action === 'resolve') archive(signal.source);
+  });
+
+  setHandler(routeSignal, ({ department }) => {
+    if (state.erasure) return;
+    assignment.setDepartment(department);
   });
 
   setHandler(handoffSignal, (signal) => {
@@ -314,8 +337,11 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
 
   function acceptProfile(profile: UserProfile): void {
     const before = nameAsGiven(state.profile);
+    const properties = JSON.stringify(state.profile.properties ?? {});
     state.profile = { ...state.profile, ...profile };
     if (nameAsGiven(state.profile) !== before) upsertMemo({ displayName: displayName(state.profile) });
+    // A property may route the conversation elsewhere in Slack.
+    if (JSON.stringify(state.profile.properties ?? {}) !== properties) assignment.profileChanged();
   }
 
   setHandler(resumeOutboxSignal, ({ outbox }) => {

@@ -7,6 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AgentReply,
+  Assignment,
   Attachment,
   Control,
   ConversationMessage,
@@ -15,6 +16,7 @@ import type {
   JsonValue,
   OutboxState,
   Postback,
+  RoutingFacts,
   UserProfile,
 } from '../common/conversation';
 import type { BacklogLimits, BacklogState } from '../common/backlog';
@@ -29,6 +31,8 @@ export const ParleyApp = defineSearchAttributeKey('ParleyApp', SearchAttributeTy
 export const ParleyUser = defineSearchAttributeKey('ParleyUser', SearchAttributeType.KEYWORD);
 export const ParleyStatus = defineSearchAttributeKey('ParleyStatus', SearchAttributeType.KEYWORD);
 export const SlackChannel = defineSearchAttributeKey('SlackChannel', SearchAttributeType.KEYWORD);
+/** Threads mode: the conversation's thread as `<channel id>:<parent ts>` (how a thread reply finds it). */
+export const SlackThread = defineSearchAttributeKey('SlackThread', SearchAttributeType.KEYWORD);
 export const ZendeskTicket = defineSearchAttributeKey('ZendeskTicket', SearchAttributeType.KEYWORD);
 export const HelpScoutConversation = defineSearchAttributeKey('HelpScoutConversation', SearchAttributeType.KEYWORD);
 /** The conversation's mail thread id (in its reply tokens and Message-IDs): how the inbox finds it. */
@@ -45,6 +49,7 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList'> = {
   ParleyUser: 'Keyword',
   ParleyStatus: 'Keyword',
   SlackChannel: 'Keyword',
+  SlackThread: 'Keyword',
   ZendeskTicket: 'Keyword',
   HelpScoutConversation: 'Keyword',
   EmailThread: 'Keyword',
@@ -163,6 +168,23 @@ export interface ProfileUpdateSignal {
   profile: UserProfile;
 }
 
+/**
+ * Claim, assign, unassign or resolve, from the team (a Slack button, `/sk !claim`, `/sk !assign @ana`, `/sk
+ * !resolve`). `assignee` is who handles it after a claim or an assign; `by` who did it.
+ */
+export interface AssignSignal {
+  action: 'claim' | 'assign' | 'unassign' | 'resolve';
+  assignee?: { id: string; name: string; source: string };
+  by?: { id: string; name: string };
+  /** Where it came from (`slack`), so an archive that follows a resolve is not mirrored back there. */
+  source: string;
+}
+
+/** The app set the conversation's department (`PUT …/conversation`); `null` clears it. */
+export interface RouteSignal {
+  department: string | null;
+}
+
 export interface ResumeOutboxSignal {
   /** One outbox (`slack`, `webhook:https://…`), or every paused one when absent. */
   outbox?: string;
@@ -211,6 +233,10 @@ export interface ConversationState {
   control?: ControlState;
   /** Delivery receipts and fallback mail (workflows/receipts.ts); absent until the app has `offline`. */
   receipts?: ReceiptsState;
+  /** Who handles it (workflows/assignment.ts); absent until someone claims, assigns or resolves. */
+  assignment?: Assignment;
+  /** What Slack routes are decided on (workflows/assignment.ts); absent until a user message carries metadata. */
+  routing?: RoutingFacts;
 }
 
 // ── Erasing a user ────────────────────────────────────────────────────────────────────────────────────
@@ -283,6 +309,8 @@ export const handoffSignal = defineSignal<[HandoffSignal]>('handoff');
 export const receiptSignal = defineSignal<[ReceiptSignal]>('receipt');
 export const userMailReplySignal = defineSignal<[UserMailReplySignal]>('userMailReply');
 export const mailStopSignal = defineSignal<[MailStopSignal]>('mailStop');
+export const assignSignal = defineSignal<[AssignSignal]>('assign');
+export const routeSignal = defineSignal<[RouteSignal]>('route');
 export const inboxQuery = defineQuery<InboxState>('inbox');
 /**
  * Erases the user's data (workflows/erase.ts) and answers what was erased and what remains; the run then completes

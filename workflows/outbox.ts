@@ -34,7 +34,14 @@ import {
 import { jsonBytes } from '../common/budgets';
 import { BATCH_BYTES_PATCH, batchCount, recentMessages, releaseHeld, resolveItem } from './bounds';
 import { sendWithFastPath } from './send-fast-path';
-import { EmailThread, HelpScoutConversation, SlackChannel, ZendeskTicket, type ConversationState } from './definitions';
+import {
+  EmailThread,
+  HelpScoutConversation,
+  SlackChannel,
+  SlackThread,
+  ZendeskTicket,
+  type ConversationState,
+} from './definitions';
 
 /**
  * The activity that sends for each kind of outbox (the part of its key before `:`). `test` is the sink's old name:
@@ -66,6 +73,7 @@ const senders: ActivityInterfaceFor<Activities> = proxyActivities<Activities>(SE
 /** References that are also search attributes, so a developer finds a conversation by its Slack channel. */
 const SEARCHABLE_REFS = {
   slackChannelId: SlackChannel,
+  slackThread: SlackThread,
   zendeskTicketId: ZendeskTicket,
   helpscoutConversationId: HelpScoutConversation,
   emailThread: EmailThread,
@@ -150,6 +158,11 @@ export function createOutboxRunner(
     };
     // Bounded in bytes as well as in count (workflows/bounds.ts).
     if (box.reopened) frame.recent = recentMessages(state, RECENT_ON_REOPEN);
+    // Slack routes and shows the status (workflows/assignment.ts); nobody else needs them.
+    if (outboxKind(box.key) === 'slack') {
+      if (state.routing) frame.routing = state.routing;
+      if (state.assignment) frame.assignment = state.assignment;
+    }
     return frame;
   }
 

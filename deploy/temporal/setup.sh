@@ -15,6 +15,7 @@ ParleyApp:Keyword
 ParleyUser:Keyword
 ParleyStatus:Keyword
 SlackChannel:Keyword
+SlackThread:Keyword
 ZendeskTicket:Keyword
 HelpScoutConversation:Keyword
 EmailThread:Keyword

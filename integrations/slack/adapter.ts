@@ -5,24 +5,35 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { OutboxBatchError, integrationError, isIntegrationError } from '../../common/errors';
-import { tappedText, type ConversationMessage, type OutboxBatch, type OutboxItem } from '../../common/conversation';
+import {
+  tappedText,
+  type Assignment,
+  type ConversationMessage,
+  type OutboxBatch,
+  type OutboxItem,
+} from '../../common/conversation';
 import { gravatarUrl } from '../../common/text';
 import type { SlackChannelCache } from './cache';
 import type { SlackConfig } from './client';
 import { slackErrorCode, toSlackIntegrationError, type SlackErrorCode, type SlackPlatformCode } from './errors';
 import {
+  assignmentNotice,
   botHistory,
   channelHeader,
   deliveryNotice,
   dispatchText,
   handoffNotice,
   mirroredReply,
+  movedFromLine,
+  movedNotice,
   recentHistory,
+  statusLine,
   userMessageText,
   userPostName,
 } from './format';
 import { attachmentsLine, shareFiles, type ReadFile } from './files';
-import { HANDBACK_ACTION, JOIN_ACTION } from './inbound';
+import { CLAIM_ACTION, HANDBACK_ACTION, JOIN_ACTION, RESOLVE_ACTION } from './inbound';
+import { decideRoute, DEFAULT_ROUTE, routeNamed, type SlackRoute } from './routes';
 import { channelName, randomWords } from './names';
 
 export const METADATA_MESSAGE = 'parley_message';
@@ -30,7 +41,10 @@ export const METADATA_CHANNEL = 'parley_channel';
 export const METADATA_DISPATCH = 'parley_dispatch';
 
 /** An outbox batch as Slack needs it; `recent` is set when the conversation was reopened since the last send. */
-export type SlackBatch = Pick<OutboxBatch, 'userId' | 'conversationId' | 'profile' | 'refs' | 'items' | 'recent'> & {
+export type SlackBatch = Pick<
+  OutboxBatch,
+  'userId' | 'conversationId' | 'profile' | 'refs' | 'items' | 'recent' | 'routing' | 'assignment'
+> & {
   appName: string;
 };
 
@@ -84,15 +98,25 @@ async function ignoring<T>(codes: SlackPlatformCode[], fn: () => Promise<T>): Pr
   }
 }
 
-/** Ids in `parley_*` metadata of a channel's recent messages, of one event type. */
-async function postedIds(client: WebClient, channel: string, eventType: string, key: string): Promise<Set<string>> {
+/** Ids in `parley_*` metadata of a channel's recent messages, of one event type, with each message's ts. */
+async function postedTs(
+  client: WebClient,
+  channel: string,
+  eventType: string,
+  key: string,
+): Promise<Map<string, string>> {
   const res = await call(() => client.conversations.history({ channel, limit: 200, include_all_metadata: true }));
-  const ids = new Set<string>();
+  const ids = new Map<string, string>();
   for (const m of (res.messages ?? []) as SlackMessage[]) {
     const value = m.metadata?.event_type === eventType ? m.metadata.event_payload?.[key] : undefined;
-    if (typeof value === 'string') ids.add(value);
+    if (typeof value === 'string' && !ids.has(value)) ids.set(value, m.ts ?? '');
   }
   return ids;
+}
+
+/** Ids in `parley_*` metadata of a channel's recent messages, of one event type. */
+async function postedIds(client: WebClient, channel: string, eventType: string, key: string): Promise<Set<string>> {
+  return new Set((await postedTs(client, channel, eventType, key)).keys());
 }
 
 /** The first channel `conversations.list` pages to that `matches`. */
@@ -139,24 +163,40 @@ function userSlackText(batch: SlackBatch, message: ConversationMessage): string 
   return attachmentsLine(message.attachments);
 }
 
-/** The dispatch notice's blocks: the (escaped) text as mrkdwn and a Join button whose value is the user's channel. */
-function dispatchBlocks(text: string, channelId: string): unknown[] {
+function button(actionId: string, label: string, value: string, style?: 'primary' | 'danger'): unknown {
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text: label },
+    value,
+    ...(style ? { style } : {}),
+  };
+}
+
+/**
+ * The dispatch notice's blocks: the (escaped) text as mrkdwn, the status line (updated in place with `chat.update`),
+ * and the buttons, whose value is the user's channel: Join, then Claim (while nobody has it) and Resolve (until it is
+ * resolved).
+ */
+function dispatchBlocks(text: string, channelId: string, assignment: Assignment | undefined): unknown[] {
+  const status = assignment?.status ?? 'new';
+  const buttons = [button(JOIN_ACTION, 'Join', channelId, 'primary')];
+  if (!assignment?.assignee || status === 'new') buttons.push(button(CLAIM_ACTION, 'Claim', channelId));
+  if (status !== 'resolved') buttons.push(button(RESOLVE_ACTION, 'Resolve', channelId));
   return [
     { type: 'section', text: { type: 'mrkdwn', text } },
-    {
-      type: 'actions',
-      elements: [
-        {
-          type: 'button',
-          action_id: JOIN_ACTION,
-          text: { type: 'plain_text', text: 'Join' },
-          value: channelId,
-          style: 'primary',
-        },
-      ],
-    },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(assignment) }] },
+    { type: 'actions', elements: buttons },
   ];
 }
+
+/** A Slack user id Parley may name in a call (an assignee from a signed command or click). */
+function isSlackUserId(id: string | undefined): id is string {
+  return id !== undefined && /^[UW][A-Z0-9]{2,20}$/.test(id);
+}
+
+/** How many of a route's agents are invited into a user's channel at most (the rest press Join). */
+const MAX_INVITED_AGENTS = 20;
 
 export function createSlackAdapter({ client, config, hooks, channels, readFile, fetch }: SlackAdapterDeps) {
   const interval = hooks.postIntervalMs ?? 1000;
@@ -200,23 +240,160 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     return found?.id;
   }
 
-  async function notifyDispatch(batch: SlackBatch, channelId: string, reopened: boolean): Promise<void> {
-    const dispatch = await channelIdByName(config.dispatchChannel);
+  /** The route's dispatch channel id, joined (the bot posts there); a channel that is not there is a fault. */
+  async function dispatchChannelOf(route: SlackRoute): Promise<string> {
+    const dispatch = await channelIdByName(route.channel);
     if (!dispatch)
-      throw integrationError<SlackErrorCode>(
-        'slack_dispatch_channel_not_found',
-        `no channel #${config.dispatchChannel}`,
-        { retryable: false },
-      );
+      throw integrationError<SlackErrorCode>('slack_dispatch_channel_not_found', `no channel #${route.channel}`, {
+        retryable: false,
+      });
     await ignoring(['already_in_channel', 'method_not_supported_for_channel_type'], () =>
       client.conversations.join({ channel: dispatch }),
     );
-    const text = dispatchText(batch.profile, batch.userId, channelId, batch.appName, reopened);
-    const payload = { conversation_id: batch.conversationId, channel_id: channelId };
-    await postOnce(dispatch, METADATA_DISPATCH, payload, 'channel_id', {
-      text,
-      blocks: dispatchBlocks(text, channelId),
+    return dispatch;
+  }
+
+  /** The route this batch's conversation takes now (its profile and routing facts). */
+  function routeOf(batch: SlackBatch): SlackRoute {
+    return decideRoute(config, batch.profile, batch.routing);
+  }
+
+  /**
+   * Posts the dispatch notice in the route's channel, once (a retry finds it by its metadata), and remembers where
+   * it is (`slackDispatchChannel`, `slackDispatchTs`) so status changes update it in place.
+   */
+  async function notifyDispatch(
+    batch: SlackBatch,
+    refs: Record<string, string>,
+    channelId: string,
+    reopened: boolean,
+    route: SlackRoute,
+    movedFrom?: string,
+  ): Promise<void> {
+    const dispatch = await dispatchChannelOf(route);
+    const text =
+      dispatchText(batch.profile, batch.userId, channelId, batch.appName, reopened) + movedFromLine(movedFrom);
+    const posted = await postedTs(client, dispatch, METADATA_DISPATCH, 'channel_id');
+    let ts = posted.get(channelId);
+    if (!ts) {
+      await paced(dispatch);
+      const res = await call(() =>
+        client.chat.postMessage({
+          channel: dispatch,
+          text,
+          blocks: dispatchBlocks(text, channelId, batch.assignment),
+          metadata: {
+            event_type: METADATA_DISPATCH,
+            event_payload: { conversation_id: batch.conversationId, channel_id: channelId },
+          },
+        } as Parameters<WebClient['chat']['postMessage']>[0]),
+      );
+      lastPost.set(dispatch, Date.now());
+      ts = res.ts ?? '';
+    }
+    refs.slackRoute = route.name;
+    refs.slackDispatchChannel = dispatch;
+    if (ts) refs.slackDispatchTs = ts;
+    refs.slackNoticeKind = reopened ? 'reopened' : 'new';
+  }
+
+  /** The notice updated in place: its status line and buttons, or, for a conversation that moved, where to. */
+  async function updateNotice(batch: SlackBatch, refs: Record<string, string>, assignment?: Assignment): Promise<void> {
+    const channel = refs.slackDispatchChannel;
+    const ts = refs.slackDispatchTs;
+    const userChannel = refs.slackChannelId;
+    if (!channel || !ts || !userChannel) return;
+    const text = dispatchText(
+      batch.profile,
+      batch.userId,
+      userChannel,
+      batch.appName,
+      refs.slackNoticeKind === 'reopened',
+    );
+    await ignoring(['message_not_found', 'cant_update_message', 'channel_not_found'], () =>
+      client.chat.update({ channel, ts, text, blocks: dispatchBlocks(text, userChannel, assignment) } as Parameters<
+        WebClient['chat']['update']
+      >[0]),
+    );
+  }
+
+  /**
+   * Agent linking: a configured route's agents are invited into the user's channel (users, and members of user
+   * groups, at most MAX_INVITED_AGENTS); a conversation assigned to one agent invites only that agent.
+   */
+  async function inviteAgents(channelId: string, route: SlackRoute, assignment: Assignment | undefined): Promise<void> {
+    const assignee = assignment?.assignee?.source === 'slack' ? assignment.assignee.id : undefined;
+    const users = new Set<string>();
+    if (isSlackUserId(assignee)) users.add(assignee);
+    // The app's own `agents` (no route matched) come in by Join, as before routes existed.
+    else if (route.name !== DEFAULT_ROUTE)
+      for (const id of route.agents ?? []) {
+        if (users.size >= MAX_INVITED_AGENTS) break;
+        if (id.startsWith('S')) {
+          const members = await ignoring(['no_such_subteam', 'missing_scope', 'not_allowed_token_type'], () =>
+            client.usergroups.users.list({ usergroup: id }),
+          );
+          for (const member of members?.users ?? []) if (users.size < MAX_INVITED_AGENTS) users.add(member);
+        } else users.add(id);
+      }
+    for (const user of users) {
+      if (!isSlackUserId(user)) continue;
+      await ignoring(
+        [
+          'already_in_channel',
+          'user_not_found',
+          'cant_invite_self',
+          'user_is_restricted',
+          'cant_invite',
+          'not_in_channel',
+        ],
+        () => client.conversations.invite({ channel: channelId, users: user }),
+      );
+    }
+  }
+
+  /**
+   * A status change: the notice updated in place, a line in the user's channel (once, by the item's id), and the
+   * assignee invited into the channel.
+   */
+  async function sendAssigned(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
+    const assignment = item.assignment;
+    if (!assignment) return;
+    await updateNotice(batch, refs, assignment);
+    if (assignment.status === 'claimed')
+      await inviteAgents(target.channel, routeNamed(config, refs.slackRoute), assignment);
+    if (target.seen.has(item.eventId)) return;
+    await post(target.channel, {
+      text: assignmentNotice(assignment),
+      metadata: {
+        event_type: METADATA_MESSAGE,
+        event_payload: { message_id: item.eventId, conversation_id: batch.conversationId },
+      },
     });
+  }
+
+  /**
+   * The profile or the department changed: when the route changes, the new route's channel gets a notice (saying
+   * where the conversation came from), the old one says where it went, and the new route's agents are invited.
+   */
+  async function sendRouted(batch: SlackBatch, refs: Record<string, string>, target: Target): Promise<void> {
+    const route = routeOf(batch);
+    if (route.name === (refs.slackRoute ?? routeNamed(config, undefined).name)) return;
+    const oldChannel = refs.slackDispatchChannel;
+    const oldTs = refs.slackDispatchTs;
+    await notifyDispatch(batch, refs, target.channel, false, route, oldChannel);
+    if (oldChannel && oldTs && oldChannel !== refs.slackDispatchChannel) {
+      const text = movedNotice(refs.slackDispatchChannel ?? route.channel, route.name);
+      await ignoring(['message_not_found', 'cant_update_message', 'channel_not_found'], () =>
+        client.chat.update({
+          channel: oldChannel,
+          ts: oldTs,
+          text,
+          blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+        }),
+      );
+    }
+    await inviteAgents(target.channel, route, batch.assignment);
   }
 
   /** Is this existing channel the one Parley made for this conversation (a retry after a crash)? */
@@ -283,12 +460,15 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
         client.conversations.invite({ channel: created.id, users: installer }),
       );
     }
+    // Decided at the first message, kept after (a re-route is its own item); a reopened conversation stays where it was.
+    const route = refs.slackRoute !== undefined ? routeNamed(config, refs.slackRoute) : routeOf(batch);
+    await inviteAgents(created.id, route, batch.assignment);
     if (reopened && batch.recent && batch.recent.length > 0) {
       await postOnce(created.id, METADATA_MESSAGE, { message_id: `history:${created.id}` }, 'message_id', {
         text: recentHistory(batch.recent, batch.profile, batch.userId),
       });
     }
-    await notifyDispatch(batch, created.id, reopened);
+    await notifyDispatch(batch, refs, created.id, reopened, route);
     return created.id;
   }
 
@@ -348,6 +528,8 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
 
   async function sendItem(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
     if (item.kind === 'conversation:handoff') return sendHandoff(batch, target, item);
+    if (item.kind === 'conversation:assigned') return sendAssigned(batch, refs, target, item);
+    if (item.kind === 'conversation:routed') return sendRouted(batch, refs, target);
     if (item.kind === 'delivery:status') {
       if (target.seen.has(item.eventId) || !item.notice) return;
       return post(target.channel, {

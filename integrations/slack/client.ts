@@ -1,4 +1,5 @@
 import { LogLevel, WebClient } from '@slack/web-api';
+import type { SlackRouteConfig } from '../../common/config';
 
 export interface SlackConfig {
   botToken: string;
@@ -10,6 +11,12 @@ export interface SlackConfig {
   privateChannels?: boolean | undefined;
   /** Who may `/sk`, Join and archive: Slack user ids (`U…`, `W…`) and user group ids (`S…`); everyone when unset. */
   agents?: readonly string[] | undefined;
+  /** `channels` (a channel per user, the default) or `threads` (a thread per conversation in its route's channel). */
+  mode?: 'channels' | 'threads' | undefined;
+  /** Threads mode: an agent's thread reply starting with this is an internal note. */
+  notePrefix?: string | undefined;
+  /** Where conversations go, first match wins (integrations/slack/routes.ts). */
+  routes?: readonly SlackRouteConfig[] | undefined;
 }
 
 /** A WebClient for one app, retries off (Temporal owns them) and rate limits surfaced as errors. */

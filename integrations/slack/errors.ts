@@ -83,6 +83,14 @@ const PASSED_ON_CODES = [
   'slack_user_not_visible',
   // usergroups.users.list (the agents' user groups)
   'slack_no_such_subteam',
+  // chat.update (the dispatch notice's status), conversations.replies, reactions.add, views.publish
+  'slack_message_not_found',
+  'slack_cant_update_message',
+  'slack_edit_window_closed',
+  'slack_thread_not_found',
+  'slack_already_reacted',
+  'slack_no_reaction',
+  'slack_invalid_arguments',
   // oauth.v2.access (docs.slack.dev/reference/methods/oauth.v2.access, …/authentication/using-token-rotation)
   'slack_invalid_refresh_token',
   'slack_invalid_client_id',

@@ -17,6 +17,7 @@ import {
   propertyRows,
   userLabel,
   userRows,
+  type Assignment,
   type ConversationMessage,
   type HandoffInfo,
   type UserProfile,
@@ -107,6 +108,72 @@ export function dispatchText(
     : `:new: New conversation with *${label}* (${app}): ${link}`;
 }
 
+/** Who an assignment names, for mrkdwn: their cleaned, escaped name (a mention would ping them at every update). */
+function agentLabel(agent: { name: string } | undefined): string {
+  return agent ? `*${userText(cleanName(agent.name) || 'an agent')}*` : 'an agent';
+}
+
+/**
+ * The status line of a dispatch notice (updated in place at each change): New, Claimed by Ana, Resolved by Ana,
+ * Reopened (claimed by Ana).
+ */
+export function statusLine(assignment: Assignment | undefined): string {
+  switch (assignment?.status) {
+    case undefined:
+    case 'new':
+      return ':large_blue_circle: *Status:* New, unclaimed';
+    case 'claimed':
+      return `:raising_hand: *Status:* Claimed by ${agentLabel(assignment.assignee)}`;
+    case 'resolved':
+      return `:white_check_mark: *Status:* Resolved by ${agentLabel(assignment.by ?? assignment.assignee)}`;
+    case 'reopened':
+      return assignment.assignee
+        ? `:arrows_counterclockwise: *Status:* Reopened, claimed by ${agentLabel(assignment.assignee)}`
+        : ':arrows_counterclockwise: *Status:* Reopened, unclaimed';
+  }
+}
+
+/** The line the user's channel shows when the status changes. */
+export function assignmentNotice(assignment: Assignment): string {
+  switch (assignment.status) {
+    case 'new':
+      return `:wave: ${agentLabel(assignment.by)} unassigned this conversation.`;
+    case 'claimed':
+      return assignment.by && assignment.by.id !== assignment.assignee?.id
+        ? `:raising_hand: ${agentLabel(assignment.by)} assigned this conversation to ${agentLabel(assignment.assignee)}.`
+        : `:raising_hand: ${agentLabel(assignment.assignee)} claimed this conversation.`;
+    case 'resolved':
+      return `:white_check_mark: ${agentLabel(assignment.by ?? assignment.assignee)} resolved this conversation.`;
+    case 'reopened':
+      return ':arrows_counterclockwise: The user wrote again: the conversation is reopened.';
+  }
+}
+
+/** The old notice of a conversation that moved to another route's channel. */
+export function movedNotice(channelId: string, route: string): string {
+  const link = isSlackChannelId(channelId) ? `<#${channelId}>` : userText(channelId);
+  return `:twisted_rightwards_arrows: Moved to ${link} (route ${userText(route)}).`;
+}
+
+/** The new route's notice says where the conversation came from. */
+export function movedFromLine(fromChannelId: string | undefined): string {
+  if (!fromChannelId || !isSlackChannelId(fromChannelId)) return '';
+  return `\n:twisted_rightwards_arrows: Moved here from <#${fromChannelId}>.`;
+}
+
+export const CLAIMED_CONFIRMATION = ':raising_hand: Claimed: the conversation is yours.';
+export const RESOLVED_CONFIRMATION =
+  ':white_check_mark: Resolved: the conversation is archived until the user writes again.';
+
+export function assignedConfirmation(name: string): string {
+  return `:raising_hand: Assigned to ${agentLabel({ name })}.`;
+}
+
+/** Told to a member who may not claim, or be assigned, on this conversation's route. */
+export function notOnRouteText(route: string): string {
+  return `:no_entry: Only the agents of the route ${userText(route)} can handle this conversation.`;
+}
+
 /** A user's message as posted in their channel. */
 export function userMessageText(message: Pick<ConversationMessage, 'text'>): string {
   return userText(message.text);
@@ -185,7 +252,10 @@ export const AGENT_CHECK_FAILED_TEXT =
   'group), so nothing was sent. Try again in a minute; if it keeps happening, ask whoever runs Parley.';
 
 export function usageText(command: string): string {
-  return `Usage: \`${command} your reply\`, \`${command} !profile\`, \`${command} !archive\`, \`${command} !bot\``;
+  return (
+    `Usage: \`${command} your reply\`, \`${command} !profile\`, \`${command} !claim\`, ` +
+    `\`${command} !assign @name\`, \`${command} !resolve\`, \`${command} !archive\`, \`${command} !bot\``
+  );
 }
 
 export const ARCHIVED_CONFIRMATION = ':file_cabinet: Conversation archived. The next message from the user reopens it.';

@@ -30,7 +30,21 @@ export type SlashCommand = z.infer<typeof slashCommandSchema>;
 
 /** What `/sk <text>` asks for. */
 export type SlashCommandIntent =
-  { kind: 'usage' } | { kind: 'profile' } | { kind: 'archive' } | { kind: 'bot' } | { kind: 'reply'; text: string };
+  | { kind: 'usage' }
+  | { kind: 'profile' }
+  | { kind: 'archive' }
+  | { kind: 'bot' }
+  | { kind: 'claim' }
+  | { kind: 'resolve' }
+  | { kind: 'unassign' }
+  /** `!assign @name`: Slack escapes the mention as `<@U024BE7LH|ana>` (the command's "escape" option, manifest). */
+  | { kind: 'assign'; userId: string }
+  /** `!assign` with something that is no mention: said back with how to write it. */
+  | { kind: 'assign_usage' }
+  | { kind: 'reply'; text: string };
+
+/** An escaped user mention as Slack puts it in a command's text: `<@U024BE7LH>` or `<@U024BE7LH|ana>`. */
+const MENTION = /^<@([UW][A-Z0-9]{2,20})(?:\|[^<>]{0,100})?>$/;
 
 /**
  * The `/sk` grammar: nothing → usage; exactly `!profile` or `!archive` (case-sensitive, surrounding whitespace
@@ -42,6 +56,13 @@ export function parseCommandText(text: string): SlashCommandIntent {
   if (trimmed === '!profile') return { kind: 'profile' };
   if (trimmed === '!archive') return { kind: 'archive' };
   if (trimmed === '!bot') return { kind: 'bot' };
+  if (trimmed === '!claim') return { kind: 'claim' };
+  if (trimmed === '!resolve') return { kind: 'resolve' };
+  if (trimmed === '!unassign') return { kind: 'unassign' };
+  if (trimmed === '!assign' || trimmed.startsWith('!assign ')) {
+    const mention = MENTION.exec(trimmed.slice('!assign'.length).trim());
+    return mention?.[1] ? { kind: 'assign', userId: mention[1] } : { kind: 'assign_usage' };
+  }
   return { kind: 'reply', text: trimmed };
 }
 
@@ -124,6 +145,9 @@ export type Interaction = z.infer<typeof interactionSchema>;
 export const JOIN_ACTION = 'parley_join';
 /** The action id of the Hand back to bot button on a handoff notice (its value is the user's channel). */
 export const HANDBACK_ACTION = 'parley_handback';
+/** The Claim and Resolve buttons of a dispatch notice (their value is the user's channel). */
+export const CLAIM_ACTION = 'parley_claim';
+export const RESOLVE_ACTION = 'parley_resolve';
 
 /** The JSON in an interaction form's `payload` field; undefined when it is missing or not JSON. */
 export function interactionJson(form: URLSearchParams): unknown {
@@ -139,6 +163,8 @@ export type InteractionDecision =
   | { kind: 'invite'; teamId: string; channelId: string; userId: string; responseUrl?: string }
   /** Hand back to bot: control of the channel's conversation returns to the app's bot. */
   | { kind: 'handback'; teamId: string; channelId: string; userId: string; responseUrl?: string }
+  /** Claim or Resolve on a dispatch notice: the clicker claims, or resolves, the channel's conversation. */
+  | { kind: 'claim' | 'resolve'; teamId: string; channelId: string; userId: string; responseUrl?: string }
   | { kind: 'ignored'; reason: string };
 
 export function decideInteraction(payload: Interaction): InteractionDecision {
@@ -153,6 +179,20 @@ export function decideInteraction(payload: Interaction): InteractionDecision {
       userId: payload.user.id,
       ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
     };
+  for (const [actionId, kind] of [
+    [CLAIM_ACTION, 'claim'],
+    [RESOLVE_ACTION, 'resolve'],
+  ] as const) {
+    const action = payload.actions?.find((a) => a.action_id === actionId);
+    if (action?.value && isSlackChannelId(action.value))
+      return {
+        kind,
+        teamId: payload.team.id,
+        channelId: action.value,
+        userId: payload.user.id,
+        ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+      };
+  }
   const join = payload.actions?.find((a) => a.action_id === JOIN_ACTION);
   if (!join?.value) return { kind: 'ignored', reason: 'no Join button' };
   return {

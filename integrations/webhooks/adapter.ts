@@ -11,6 +11,7 @@ function eventType(item: OutboxItem): WebhookEventType {
   switch (item.kind) {
     case 'conversation:archived':
     case 'conversation:handoff':
+    case 'conversation:assigned':
     case 'message:user':
       return item.kind;
     default:
@@ -33,6 +34,10 @@ export function webhookEvent(batch: OutboxBatch, item: OutboxItem, urls?: FileUr
       message.attachments = urls ? urls.attachments(batch.appId, attachments) : attachments;
     if (actions && actions.length > 0) message.actions = actions;
     data.message = message;
+  }
+  if (item.assignment) {
+    const { status, assignee, by, at } = item.assignment;
+    data.assignment = { status, assignee: assignee ?? null, ...(by ? { by } : {}), at };
   }
   if (item.handoff) {
     const { to, from, reason, source, by } = item.handoff;

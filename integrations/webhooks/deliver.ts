@@ -4,7 +4,12 @@ import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhookBody } from './verify';
 
 /** `user:erased` is sent by the erasure (integrations/webhooks/erase.ts), not by an outbox item. */
 export type WebhookEventType =
-  'message:agent' | 'message:user' | 'conversation:archived' | 'conversation:handoff' | 'user:erased';
+  | 'message:agent'
+  | 'message:user'
+  | 'conversation:archived'
+  | 'conversation:handoff'
+  | 'conversation:assigned'
+  | 'user:erased';
 
 /** What the app said in its answer: `{"delivered": false}` (the user is offline) or `true`; absent: nothing. */
 export interface DeliveryAnswer {

@@ -228,7 +228,7 @@ describe('the OpenAPI document', () => {
     expect(routes.filter(inDocument).sort()).toEqual(documented().sort());
     expect(routes).toContain('POST /v1/apps/{appId}/users/{userId}/messages');
     expect(routes).toContain('DELETE /v1/apps/{appId}/users/{userId}');
-    expect(documented()).toHaveLength(21);
+    expect(documented()).toHaveLength(22);
   });
 
   it('enforces the key each route documents: the other scope gets 403 forbidden_scope before anything runs', async () => {

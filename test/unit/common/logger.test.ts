@@ -237,7 +237,9 @@ describe('log redaction', () => {
         'storage kind path bucket endpoint region accessKeyId forcePathStyle prefix urlTtlSeconds ' +
         'retentionDays maxFileBytes maxFilesPerMessage maxBytesPerMessage allowedTypes ' +
         // The Slack OAuth install (issue 17).
-        'oauthUrl'
+        'oauthUrl ' +
+        // Slack for teams (issue 18).
+        'mode notePrefix routes when property metadata equals in channel'
       ).split(' '),
     );
     const names = configKeyNames();

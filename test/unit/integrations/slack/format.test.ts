@@ -32,7 +32,10 @@ describe('answers to /sk', () => {
     expect(noPowerText('/sk')).toBe(
       "/sk has no power here: this channel is not linked to a user. Use it in a user's `sk-` channel.",
     );
-    expect(usageText('/sk')).toBe('Usage: `/sk your reply`, `/sk !profile`, `/sk !archive`, `/sk !bot`');
+    expect(usageText('/sk')).toBe(
+      'Usage: `/sk your reply`, `/sk !profile`, `/sk !claim`, `/sk !assign @name`, `/sk !resolve`, `/sk !archive`, ' +
+        '`/sk !bot`',
+    );
     expect(ARCHIVED_CONFIRMATION).toBe(
       ':file_cabinet: Conversation archived. The next message from the user reopens it.',
     );
