@@ -865,6 +865,9 @@ describe('Slack emulator: Slack for teams (threads, edits, reactions, App Home, 
       tab: 'home',
       view: { id: published.view?.id, type: 'home', blocks: published.view?.blocks },
     });
+    await emulator.openAppHome(ana.id, { tab: 'messages' });
+    expect(events().at(-1)).toMatchObject({ type: 'app_home_opened', tab: 'messages', channel: firstOpen?.channel });
+    expect(events().at(-1)?.view).toBeUndefined();
 
     // WebClient logs the answer's response_metadata.messages at error level: a quiet client for the refusals.
     const silent = {
@@ -1022,6 +1025,29 @@ describe('Slack emulator: Slack for teams (threads, edits, reactions, App Home, 
       container: { message_ts: inThread.ts, thread_ts: older.ts },
       message: { ts: inThread.ts, thread_ts: older.ts },
     });
+  });
+
+  it('delivers reactions and App Home only to an app subscribed to them (and with reactions:read)', async () => {
+    const narrow = await startSlackEmulator({
+      parleyUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      botEvents: ['message.channels'],
+      scopes: ['channels:manage', 'channels:history', 'chat:write', 'reactions:write'],
+    });
+    try {
+      const c = clientFor(narrow);
+      narrow.addUser({ id: 'U0ANA', name: 'ana', realName: 'Ana Lima', email: 'ana@acme.example' });
+      const { channel } = await c.conversations.create({ name: 'narrow' });
+      const posted = await c.chat.postMessage({ channel: channel?.id ?? '', text: 'x' });
+      expect(await narrow.userReacts(channel?.id ?? '', posted.ts ?? '', 'U0ANA', 'eyes')).toBeUndefined();
+      expect(await narrow.openAppHome('U0ANA')).toBeUndefined();
+      // The reaction is stored all the same.
+      expect(narrow.message(channel?.id ?? '', posted.ts ?? '')?.reactions).toEqual([
+        { name: 'eyes', users: ['U0ANA'], count: 1 },
+      ]);
+      expect(narrow.specViolations).toEqual([]);
+    } finally {
+      await narrow.close();
+    }
   });
 
   it('rate-limits the new methods by their tiers', async () => {

@@ -330,8 +330,11 @@ export interface SlackEmulator {
   /** A person adds an emoji reaction (name without colons); `reaction_added` when the bot is a member. */
   userReacts(channelId: string, ts: string, userId: string, name: string): Promise<EventResult | undefined>;
   userRemovesReaction(channelId: string, ts: string, userId: string, name: string): Promise<EventResult | undefined>;
-  /** A person opens the app's Home tab: `app_home_opened`, with the published view if there is one. */
-  openAppHome(userId: string): Promise<EventResult | undefined>;
+  /**
+   * A person opens the app's App Home, on its Home tab unless `tab: 'messages'`: `app_home_opened`, with the
+   * published view when the Home tab was opened and one was published.
+   */
+  openAppHome(userId: string, opts?: { tab?: 'home' | 'messages' }): Promise<EventResult | undefined>;
   /** A human archives a channel; delivers a signed `channel_archive` event. */
   archiveChannelAsUser(channelId: string, userId: string): Promise<EventResult | undefined>;
   unarchiveChannelAsUser(channelId: string, userId: string): Promise<EventResult | undefined>;
@@ -2006,7 +2009,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return deliverReaction('reaction_removed', channel, message, userId, name);
     },
 
-    async openAppHome(userId) {
+    async openAppHome(userId, opts = {}) {
       requireUser(userId);
       let channel = appHomeChannels.get(userId);
       if (!channel) {
@@ -2014,13 +2017,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         appHomeChannels.set(userId, channel);
       }
       if (!parleyUrl || (subscribed && !subscribed.has('app_home_opened'))) return undefined;
-      const view = homeViews.get(userId);
-      // docs.slack.dev/reference/events/app_home_opened: `view` only once a Home tab was published.
+      const tab = opts.tab ?? 'home';
+      const view = tab === 'home' ? homeViews.get(userId) : undefined;
+      // docs.slack.dev/reference/events/app_home_opened: `view` only on the Home tab, once one was published.
       return sendEvent({
         type: 'app_home_opened',
         user: userId,
         channel,
-        tab: 'home',
+        tab,
         ...(view ? { view } : {}),
         event_ts: nextTs(),
       });
