@@ -576,3 +576,502 @@ describe('Slack emulator: signed requests to Parley', () => {
     expect(event).toMatchObject({ type: 'group_archive', channel: channel?.id, user: ana.id });
   });
 });
+
+describe('Slack emulator: Slack for teams (threads, edits, reactions, App Home, shortcuts)', () => {
+  let emulator: SlackEmulator;
+  let client: WebClient;
+  let server: http.Server;
+  const received: { path: string; body: string; valid: boolean }[] = [];
+
+  /** The events Parley received, in order (the signature checked as Parley must). */
+  const events = (): Record<string, unknown>[] =>
+    received
+      .filter((r) => r.path === '/slack/events')
+      .map((r) => (JSON.parse(r.body) as { event: Record<string, unknown> }).event);
+  const interactions = (): Record<string, unknown>[] =>
+    received
+      .filter((r) => r.path === '/slack/interactions')
+      .map((r) => JSON.parse(new URLSearchParams(r.body).get('payload') ?? '{}') as Record<string, unknown>);
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const timestamp = String(req.headers['x-slack-request-timestamp']);
+        const expected = `v0=${crypto.createHmac('sha256', emulator.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+        const given = String(req.headers['x-slack-signature']);
+        const valid =
+          given.length === expected.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+        received.push({ path: req.url ?? '', body, valid });
+        res.writeHead(valid ? 200 : 401, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  beforeEach(async () => {
+    received.length = 0;
+    emulator = await startSlackEmulator({
+      parleyUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    client = clientFor(emulator);
+  });
+  afterEach(async () => {
+    expect(emulator.specViolations).toEqual([]);
+    expect(received.every((r) => r.valid)).toBe(true);
+    await emulator.close();
+  });
+
+  /** A channel the bot made, with Ana in it. */
+  async function teamChannel(name: string): Promise<{ id: string; ana: string }> {
+    const ana = emulator.addUser({ id: 'U0ANA', name: 'ana', realName: 'Ana Lima', email: 'ana@acme.example' });
+    const { channel } = await client.conversations.create({ name });
+    const id = channel?.id ?? '';
+    await client.conversations.invite({ channel: id, users: ana.id });
+    return { id, ana: ana.id };
+  }
+
+  it('keeps threads: replies answer parent first, history shows parents with their summary and broadcasts', async () => {
+    const { id, ana } = await teamChannel('threads');
+    const parent = await client.chat.postMessage({ channel: id, text: 'conversation with Jane' });
+    const parentTs = parent.ts ?? '';
+    const r1 = await client.chat.postMessage({ channel: id, text: 'first', thread_ts: parentTs });
+    expect(r1.message).toMatchObject({ thread_ts: parentTs, parent_user_id: emulator.botUserId });
+    const human = await emulator.userPostsInChannel(id, ana, 'on it', { threadTs: parentTs });
+    const r3 = await client.chat.postMessage({
+      channel: id,
+      text: 'to all',
+      thread_ts: parentTs,
+      reply_broadcast: true,
+    });
+    expect(r3.message).toMatchObject({ subtype: 'thread_broadcast', thread_ts: parentTs });
+
+    // The human reply's event names its thread and the parent's author.
+    expect(events().at(-1)).toMatchObject({
+      type: 'message',
+      channel: id,
+      user: ana,
+      text: 'on it',
+      ts: human.ts,
+      thread_ts: parentTs,
+      parent_user_id: emulator.botUserId,
+    });
+
+    const replies = await client.conversations.replies({ channel: id, ts: parentTs });
+    expect(replies.messages?.map((m) => m.text)).toEqual(['conversation with Jane', 'first', 'on it', 'to all']);
+    expect(replies.messages?.[0]).toMatchObject({
+      ts: parentTs,
+      thread_ts: parentTs,
+      reply_count: 3,
+      reply_users_count: 2,
+      reply_users: [emulator.botUserId, ana],
+      latest_reply: r3.ts,
+    });
+    expect(replies.messages?.[2]).toMatchObject({ thread_ts: parentTs, parent_user_id: emulator.botUserId });
+    expect(replies).toMatchObject({ has_more: false, response_metadata: { next_cursor: '' } });
+    // A reply's ts names the same thread.
+    expect((await client.conversations.replies({ channel: id, ts: r1.ts ?? '' })).messages).toHaveLength(4);
+
+    // Pages: the parent heads the first; the cursor goes on with the replies.
+    const first = await client.conversations.replies({ channel: id, ts: parentTs, limit: 2 });
+    expect(first.messages?.map((m) => m.text)).toEqual(['conversation with Jane', 'first']);
+    expect(first.has_more).toBe(true);
+    const next = await client.conversations.replies({
+      channel: id,
+      ts: parentTs,
+      limit: 2,
+      cursor: first.response_metadata?.next_cursor ?? '',
+    });
+    expect(next.messages?.map((m) => m.text)).toEqual(['on it', 'to all']);
+    expect(next.has_more).toBe(false);
+
+    // History: the parent with its summary and the broadcast (with its root), never the plain replies.
+    const history = await client.conversations.history({ channel: id });
+    const texts = history.messages?.filter((m) => !m.subtype || m.subtype === 'thread_broadcast').map((m) => m.text);
+    expect(texts).toEqual(['to all', 'conversation with Jane']);
+    expect(history.messages?.find((m) => m.ts === parentTs)).toMatchObject({ reply_count: 3, thread_ts: parentTs });
+    expect(history.messages?.[0]).toMatchObject({ subtype: 'thread_broadcast', root: { ts: parentTs } });
+    expect(emulator.messages(id).map((m) => m.text)).toEqual(['conversation with Jane', 'to all']);
+    expect(emulator.messages(id, { includeThreadReplies: true })).toHaveLength(4);
+
+    expect((await slackError(client.conversations.replies({ channel: id, ts: '1.000001' }))).error).toBe(
+      'thread_not_found',
+    );
+    // A thread_ts naming no message is accepted (as Slack does) and shows nowhere; a malformed one is refused.
+    const orphan = await client.chat.postMessage({ channel: id, text: 'lost', thread_ts: '1.000001' });
+    expect(orphan.ok).toBe(true);
+    expect(emulator.messages(id).some((m) => m.text === 'lost')).toBe(false);
+    expect((await slackError(client.chat.postMessage({ channel: id, text: 'x', thread_ts: 'abc' }))).error).toBe(
+      'invalid_thread_ts',
+    );
+  });
+
+  it('updates a notice in place like Slack: the answer, kept metadata, versions, and refusals', async () => {
+    const { id, ana } = await teamChannel('dispatch');
+    const metadata = { event_type: 'parley_dispatch', event_payload: { conversation: 'c-1' } };
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'Jane is waiting' } }];
+    const posted = await client.chat.postMessage({ channel: id, text: 'waiting', blocks, metadata });
+    const ts = posted.ts ?? '';
+    const claimed = [{ type: 'section', text: { type: 'mrkdwn', text: 'Claimed by Ana' } }];
+    const updated = await client.chat.update({ channel: id, ts, text: 'claimed', blocks: claimed });
+    expect(updated).toMatchObject({
+      ok: true,
+      channel: id,
+      ts,
+      text: 'claimed',
+      message: { text: 'claimed', blocks: claimed },
+    });
+    // Metadata left out is kept; `{}` removes it.
+    let history = await client.conversations.history({ channel: id, include_all_metadata: true });
+    expect(history.messages?.find((m) => m.ts === ts)?.metadata).toEqual(metadata);
+    await client.chat.update({ channel: id, ts, text: 'resolved', metadata: {} as typeof metadata });
+    history = await client.conversations.history({ channel: id, include_all_metadata: true });
+    const current = history.messages?.find((m) => m.ts === ts);
+    expect(current?.metadata).toBeUndefined();
+    // Text without blocks removes the blocks.
+    expect(current?.blocks).toBeUndefined();
+    expect(emulator.message(id, ts)).toMatchObject({ text: 'resolved' });
+    expect(emulator.messageVersions(id, ts).map((v) => v.text)).toEqual(['waiting', 'claimed', 'resolved']);
+    expect(emulator.messageVersions(id, ts)[1]?.blocks).toEqual(claimed);
+    expect(emulator.callCount('chat.update')).toBe(2);
+
+    expect((await slackError(client.chat.update({ channel: id, ts: '1.000001', text: 'x' }))).error).toBe(
+      'message_not_found',
+    );
+    const hers = await emulator.userPostsInChannel(id, ana, 'mine');
+    expect((await slackError(client.chat.update({ channel: id, ts: hers.ts, text: 'x' }))).error).toBe(
+      'cant_update_message',
+    );
+  });
+
+  it('delivers a person editing and deleting messages, with thread_ts inside for replies', async () => {
+    const { id, ana } = await teamChannel('edits');
+    const parent = await client.chat.postMessage({ channel: id, text: 'notice' });
+    const reply = await emulator.userPostsInChannel(id, ana, 'typo', { threadTs: parent.ts });
+    const edited = await emulator.userEditsMessage(id, reply.ts, 'fixed');
+    expect(edited?.status).toBe(200);
+    expect(events().at(-1)).toMatchObject({
+      type: 'message',
+      subtype: 'message_changed',
+      hidden: true,
+      channel: id,
+      channel_type: 'channel',
+      message: { ts: reply.ts, text: 'fixed', user: ana, thread_ts: parent.ts, edited: { user: ana } },
+      previous_message: { ts: reply.ts, text: 'typo', thread_ts: parent.ts },
+    });
+    expect(emulator.message(id, reply.ts)?.text).toBe('fixed');
+    expect(emulator.messageVersions(id, reply.ts).map((v) => [v.text, v.by])).toEqual([
+      ['typo', ana],
+      ['fixed', ana],
+    ]);
+    await expect(emulator.userEditsMessage(id, parent.ts ?? '', 'no')).rejects.toThrow(/only its author/);
+
+    const deleted = await emulator.userDeletesMessage(id, reply.ts);
+    expect(deleted?.status).toBe(200);
+    expect(events().at(-1)).toMatchObject({
+      type: 'message',
+      subtype: 'message_deleted',
+      hidden: true,
+      channel: id,
+      deleted_ts: reply.ts,
+      previous_message: { ts: reply.ts, text: 'fixed', thread_ts: parent.ts },
+    });
+    expect(emulator.message(id, reply.ts)).toBeUndefined();
+
+    // A parent with replies stays as a tombstone, announced as a change.
+    await emulator.userPostsInChannel(id, ana, 'another', { threadTs: parent.ts });
+    await emulator.userDeletesMessage(id, parent.ts ?? '');
+    expect(events().at(-1)).toMatchObject({
+      subtype: 'message_changed',
+      message: { subtype: 'tombstone', hidden: true, ts: parent.ts, reply_count: 1 },
+      previous_message: { text: 'notice' },
+    });
+    expect((await client.conversations.replies({ channel: id, ts: parent.ts ?? '' })).messages?.length).toBe(2);
+  });
+
+  it('stores reactions from people (reaction_added) and from the bot (reactions.add/remove)', async () => {
+    const { id, ana } = await teamChannel('reactions');
+    const posted = await client.chat.postMessage({ channel: id, text: 'claim me' });
+    const ts = posted.ts ?? '';
+    const delivery = await emulator.userReacts(id, ts, ana, 'eyes');
+    expect(delivery?.status).toBe(200);
+    const event = events().at(-1);
+    expect(event).toMatchObject({
+      type: 'reaction_added',
+      user: ana,
+      reaction: 'eyes',
+      item_user: emulator.botUserId,
+      item: { type: 'message', channel: id, ts },
+    });
+    expect(typeof event?.event_ts).toBe('string');
+
+    await client.reactions.add({ channel: id, timestamp: ts, name: 'eyes' });
+    await client.reactions.add({ channel: id, timestamp: ts, name: 'white_check_mark' });
+    expect((await slackError(client.reactions.add({ channel: id, timestamp: ts, name: 'eyes' }))).error).toBe(
+      'already_reacted',
+    );
+    expect((await slackError(client.reactions.add({ channel: id, timestamp: '1.000001', name: 'eyes' }))).error).toBe(
+      'message_not_found',
+    );
+    expect((await slackError(client.reactions.add({ channel: id, timestamp: ts, name: ':eyes:' }))).error).toBe(
+      'invalid_name',
+    );
+    const history = await client.conversations.history({ channel: id });
+    expect(history.messages?.find((m) => m.ts === ts)?.reactions).toEqual([
+      { name: 'eyes', users: [ana, emulator.botUserId], count: 2 },
+      { name: 'white_check_mark', users: [emulator.botUserId], count: 1 },
+    ]);
+    await client.reactions.remove({ channel: id, timestamp: ts, name: 'white_check_mark' });
+    expect(
+      (await slackError(client.reactions.remove({ channel: id, timestamp: ts, name: 'white_check_mark' }))).error,
+    ).toBe('no_reaction');
+    expect(emulator.message(id, ts)?.reactions).toEqual([{ name: 'eyes', users: [ana, emulator.botUserId], count: 2 }]);
+
+    // Reactions on a thread reply show in conversations.replies.
+    const reply = await client.chat.postMessage({ channel: id, text: 'in thread', thread_ts: ts });
+    await emulator.userReacts(id, reply.ts ?? '', ana, 'thumbsup::skin-tone-3');
+    const replies = await client.conversations.replies({ channel: id, ts });
+    expect(replies.messages?.[1]?.reactions).toEqual([{ name: 'thumbsup::skin-tone-3', users: [ana], count: 1 }]);
+    await emulator.userRemovesReaction(id, reply.ts ?? '', ana, 'thumbsup::skin-tone-3');
+    expect(events().at(-1)).toMatchObject({ type: 'reaction_removed', user: ana, item: { ts: reply.ts } });
+  });
+
+  it('publishes a Home tab and delivers app_home_opened with it', async () => {
+    const ana = emulator.addUser({ id: 'U0ANA', name: 'ana', realName: 'Ana Lima', email: 'ana@acme.example' });
+    const before = await emulator.openAppHome(ana.id);
+    expect(before?.status).toBe(200);
+    const firstOpen = events().at(-1);
+    expect(firstOpen).toMatchObject({ type: 'app_home_opened', user: ana.id, tab: 'home' });
+    expect(String(firstOpen?.channel)).toMatch(/^D[A-Z0-9]+$/);
+    expect(firstOpen?.view).toBeUndefined();
+
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Your conversations*: 2 open' } }];
+    const published = await client.views.publish({ user_id: ana.id, view: { type: 'home', blocks } });
+    expect(published.view).toMatchObject({ type: 'home', team_id: emulator.teamId, app_id: emulator.apiAppId });
+    expect(published.view?.id).toMatch(/^V[A-Z0-9]+$/);
+    expect(published.view?.blocks?.[0]).toMatchObject({ type: 'section', block_id: expect.any(String) });
+    expect(emulator.homeView(ana.id)).toMatchObject({ id: published.view?.id, hash: published.view?.hash });
+
+    await emulator.openAppHome(ana.id);
+    expect(events().at(-1)).toMatchObject({
+      type: 'app_home_opened',
+      user: ana.id,
+      channel: firstOpen?.channel,
+      tab: 'home',
+      view: { id: published.view?.id, type: 'home', blocks: published.view?.blocks },
+    });
+    await emulator.openAppHome(ana.id, { tab: 'messages' });
+    expect(events().at(-1)).toMatchObject({ type: 'app_home_opened', tab: 'messages', channel: firstOpen?.channel });
+    expect(events().at(-1)?.view).toBeUndefined();
+
+    // WebClient logs the answer's response_metadata.messages at error level: a quiet client for the refusals.
+    const silent = {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      setLevel() {},
+      getLevel: () => LogLevel.ERROR,
+      setName() {},
+    };
+    const quiet = new WebClient(emulator.botToken, {
+      slackApiUrl: emulator.apiUrl,
+      retryConfig: { retries: 0 },
+      logger: silent,
+    });
+    const invalid = async (args: Parameters<WebClient['views']['publish']>[0]): Promise<unknown> => {
+      try {
+        await quiet.views.publish(args);
+      } catch (err) {
+        return (err as { data?: unknown }).data;
+      }
+      throw new Error('expected invalid_arguments');
+    };
+    expect(
+      await invalid({ user_id: ana.id, view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks } }),
+    ).toMatchObject({ error: 'invalid_arguments', response_metadata: { messages: [expect.stringContaining('home')] } });
+    const many = Array.from({ length: 101 }, () => ({ type: 'divider' as const }));
+    expect(await invalid({ user_id: ana.id, view: { type: 'home', blocks: many } })).toMatchObject({
+      error: 'invalid_arguments',
+    });
+    // Slack's documented answer for a user it cannot publish to: invalid_arguments, "invalid `user_id`".
+    expect(await invalid({ user_id: 'U0NOBODY', view: { type: 'home', blocks } })).toMatchObject({
+      error: 'invalid_arguments',
+      response_metadata: { messages: ['invalid `user_id`'] },
+    });
+    expect(
+      (await slackError(client.views.publish({ user_id: ana.id, view: { type: 'home', blocks }, hash: 'stale' })))
+        .error,
+    ).toBe('hash_conflict');
+  });
+
+  it('answers not_enabled when the Home tab is off', async () => {
+    const off = await startSlackEmulator({ homeTab: false });
+    try {
+      expect(
+        (await slackError(clientFor(off).views.publish({ user_id: 'U0OWNER', view: { type: 'home', blocks: [] } })))
+          .error,
+      ).toBe('not_enabled');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('sends a message shortcut with the whole message, and reads the answer on its response_url', async () => {
+    const { id, ana } = await teamChannel('shortcuts');
+    const parent = await client.chat.postMessage({ channel: id, text: 'notice' });
+    const reply = await emulator.userPostsInChannel(id, ana, 'please send this to Jane', { threadTs: parent.ts });
+    const result = await emulator.sendMessageShortcut({
+      userId: ana,
+      channelId: id,
+      messageTs: reply.ts,
+      callbackId: 'parley_send_to_user',
+    });
+    expect(result.status).toBe(200);
+    expect(interactions().at(-1)).toEqual(
+      expect.objectContaining({
+        type: 'message_action',
+        callback_id: 'parley_send_to_user',
+        trigger_id: result.triggerId,
+        response_url: result.responseUrl,
+        team: { id: emulator.teamId, domain: emulator.teamDomain },
+        user: expect.objectContaining({ id: ana, username: 'ana', name: 'ana' }),
+        channel: { id, name: 'shortcuts' },
+        message_ts: reply.ts,
+        message: expect.objectContaining({
+          type: 'message',
+          ts: reply.ts,
+          text: 'please send this to Jane',
+          user: ana,
+          thread_ts: parent.ts,
+        }),
+      }),
+    );
+    await fetch(result.responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text: 'Sent to Jane' }),
+    });
+    expect(emulator.responses(result.responseUrl).map((r) => r.body)).toEqual([
+      { response_type: 'ephemeral', text: 'Sent to Jane' },
+    ]);
+    // A bot post carries bot_id instead of user.
+    await emulator.sendMessageShortcut({ userId: ana, channelId: id, messageTs: parent.ts ?? '', callbackId: 'x' });
+    expect(interactions().at(-1)?.message).toMatchObject({ ts: parent.ts, bot_id: emulator.botId });
+  });
+
+  it('sends block actions naming the clicked message: container, message and channel', async () => {
+    const { id, ana } = await teamChannel('clicks');
+    const buttons = (conversation: string) => [
+      { type: 'section', block_id: 'head', text: { type: 'mrkdwn', text: `Conversation ${conversation}` } },
+      {
+        type: 'actions',
+        block_id: 'acts',
+        elements: [
+          {
+            type: 'button',
+            action_id: 'parley_claim',
+            value: conversation,
+            text: { type: 'plain_text', text: 'Claim' },
+          },
+        ],
+      },
+    ];
+    const older = await client.chat.postMessage({ channel: id, text: 'c-1', blocks: buttons('c-1') });
+    const newer = await client.chat.postMessage({ channel: id, text: 'c-2', blocks: buttons('c-2') });
+    await emulator.userPostsInChannel(id, ana, 'chatter after the notices');
+
+    // Without messageTs: the newest message holding that button.
+    await emulator.sendBlockAction({ userId: ana, channelId: id, actionId: 'parley_claim', value: 'c-2' });
+    expect(interactions().at(-1)).toMatchObject({
+      type: 'block_actions',
+      container: { type: 'message', message_ts: newer.ts, channel_id: id, is_ephemeral: false },
+      channel: { id, name: 'clicks' },
+      message: { ts: newer.ts, bot_id: emulator.botId, blocks: buttons('c-2') },
+      actions: [{ action_id: 'parley_claim', block_id: 'acts', value: 'c-2', type: 'button', text: { text: 'Claim' } }],
+    });
+    // Naming the message: that one, even an older notice.
+    await emulator.sendBlockAction({
+      userId: ana,
+      channelId: id,
+      actionId: 'parley_claim',
+      value: 'c-1',
+      messageTs: older.ts,
+    });
+    expect(interactions().at(-1)).toMatchObject({
+      container: { message_ts: older.ts, channel_id: id },
+      message: { ts: older.ts, text: 'c-1' },
+    });
+    // In a thread, the container names the thread too.
+    const inThread = await client.chat.postMessage({
+      channel: id,
+      text: 'c-3',
+      blocks: buttons('c-3'),
+      thread_ts: older.ts,
+    });
+    await emulator.sendBlockAction({
+      userId: ana,
+      channelId: id,
+      actionId: 'parley_claim',
+      value: 'c-3',
+      messageTs: inThread.ts,
+    });
+    expect(interactions().at(-1)).toMatchObject({
+      container: { message_ts: inThread.ts, thread_ts: older.ts },
+      message: { ts: inThread.ts, thread_ts: older.ts },
+    });
+  });
+
+  it('delivers reactions and App Home only to an app subscribed to them (and with reactions:read)', async () => {
+    const narrow = await startSlackEmulator({
+      parleyUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      botEvents: ['message.channels'],
+      scopes: ['channels:manage', 'channels:history', 'chat:write', 'reactions:write'],
+    });
+    try {
+      const c = clientFor(narrow);
+      narrow.addUser({ id: 'U0ANA', name: 'ana', realName: 'Ana Lima', email: 'ana@acme.example' });
+      const { channel } = await c.conversations.create({ name: 'narrow' });
+      const posted = await c.chat.postMessage({ channel: channel?.id ?? '', text: 'x' });
+      expect(await narrow.userReacts(channel?.id ?? '', posted.ts ?? '', 'U0ANA', 'eyes')).toBeUndefined();
+      expect(await narrow.openAppHome('U0ANA')).toBeUndefined();
+      // The reaction is stored all the same.
+      expect(narrow.message(channel?.id ?? '', posted.ts ?? '')?.reactions).toEqual([
+        { name: 'eyes', users: ['U0ANA'], count: 1 },
+      ]);
+      expect(narrow.specViolations).toEqual([]);
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it('rate-limits the new methods by their tiers', async () => {
+    // Scaled 1/50: Tier 3 allows 1 call in 1.2 s, Tier 4 2 calls.
+    const scaled = await startSlackEmulator({ rateLimitScale: 0.02 });
+    try {
+      const c = clientFor(scaled);
+      const { channel } = await c.conversations.create({ name: 'tiers' });
+      const id = channel?.id ?? '';
+      const posted = await c.chat.postMessage({ channel: id, text: 'x' });
+      const ts = posted.ts ?? '';
+      await c.reactions.add({ channel: id, timestamp: ts, name: 'eyes' });
+      expect((await slackError(c.reactions.add({ channel: id, timestamp: ts, name: 'tada' }))).code).toBe(
+        ErrorCode.RateLimitedError,
+      );
+      await c.conversations.replies({ channel: id, ts });
+      expect((await slackError(c.conversations.replies({ channel: id, ts }))).code).toBe(ErrorCode.RateLimitedError);
+      const view = { type: 'home' as const, blocks: [] };
+      await c.views.publish({ user_id: 'U0OWNER', view });
+      await c.views.publish({ user_id: 'U0OWNER', view });
+      expect((await slackError(c.views.publish({ user_id: 'U0OWNER', view }))).code).toBe(ErrorCode.RateLimitedError);
+      expect(scaled.specViolations).toEqual([]);
+    } finally {
+      await scaled.close();
+    }
+  });
+});

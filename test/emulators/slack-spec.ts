@@ -39,6 +39,8 @@ export const ARGUMENT_ALLOWLIST: Readonly<Record<string, readonly string[]>> = {
   'chat.postEphemeral': ['markdown_text'],
   // `include_all_metadata` returns message metadata in history (ConversationsHistoryArguments in web-api 8).
   'conversations.history': ['include_all_metadata'],
+  // The same for thread replies (ConversationsRepliesArguments extends IncludeAllMetadata in web-api 8).
+  'conversations.replies': ['include_all_metadata'],
   // `force` (2023): invite the valid users and skip invalid ids (ConversationsInviteArguments in web-api 8).
   'conversations.invite': ['force'],
   // Token rotation (2021, after the spec): docs.slack.dev/authentication/using-token-rotation.

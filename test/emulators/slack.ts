@@ -79,6 +79,8 @@ export interface SlackEmulatorOptions {
   botEvents?: readonly string[];
   /** OAuth v2 (the authorize page, `oauth.v2.access`, token rotation): test/emulators/slack-oauth.ts. */
   oauth?: SlackOAuthOptions;
+  /** Is the app's Home tab turned on (App Home settings)? Default true; off, `views.publish` answers `not_enabled`. */
+  homeTab?: boolean;
 }
 
 export interface EmulatedUser {
@@ -129,6 +131,40 @@ export interface EmulatedMessage {
   edited?: { user: string; ts: string };
   /** A file share: the files' ids (slack-files.ts). */
   fileIds?: string[];
+  /** Emoji reactions, in the order they were first added (Slack's `reactions` on a message). */
+  reactions?: EmulatedReaction[];
+  /** Slack clients send one with every message a person types; apps' posts have none. */
+  clientMsgId?: string;
+}
+
+export interface EmulatedReaction {
+  name: string;
+  users: string[];
+  count: number;
+}
+
+/** One state of a message: as posted, then after each `chat.update` or edit by its author (oldest first). */
+export interface MessageVersion {
+  text: string;
+  blocks?: unknown[];
+  metadata?: MessageMetadata;
+  /** Who made this version (the bot, or the person who edited). */
+  by: string;
+  /** The message's ts for the first version, the edit's ts for the others. */
+  ts: string;
+}
+
+/** A Home tab as `views.publish` stored it, in Slack's own shape (the view object of the answer). */
+export type HomeView = Record<string, unknown> & { id: string; type: 'home'; blocks: unknown[]; hash: string };
+
+export interface MessageShortcut {
+  userId: string;
+  channelId: string;
+  /** The message the person opened the shortcut menu on (a channel message or a thread reply). */
+  messageTs: string;
+  /** The shortcut's Callback ID, as set in the app's Interactivity & Shortcuts settings. */
+  callbackId: string;
+  teamId?: string;
 }
 
 export interface EmulatedChannel {
@@ -262,8 +298,17 @@ export interface SlackEmulator {
   channels(): EmulatedChannel[];
   channel(id: string): EmulatedChannel | undefined;
   channelByName(name: string): EmulatedChannel | undefined;
-  /** Oldest first; system messages (joins, archive notices) only with `includeSystem`. */
+  /**
+   * Oldest first, as the channel shows them: thread replies only with `includeThreadReplies` (a reply broadcast to
+   * the channel is always there), system messages (joins, archive notices, tombstones) only with `includeSystem`.
+   */
   messages(channelId: string, opts?: { includeSystem?: boolean; includeThreadReplies?: boolean }): EmulatedMessage[];
+  /** One message (a thread reply too) in its current version. */
+  message(channelId: string, ts: string): EmulatedMessage | undefined;
+  /** Every version of a message, oldest first: how a notice's status changed in place. Empty when unknown. */
+  messageVersions(channelId: string, ts: string): MessageVersion[];
+  /** The Home tab last published for a user (`views.publish`), or undefined. */
+  homeView(userId: string): HomeView | undefined;
   ephemerals(): EphemeralMessage[];
   responses(responseUrl?: string): DelayedResponse[];
   callCount(method: string): number;
@@ -273,8 +318,23 @@ export interface SlackEmulator {
     channelId: string,
     userId: string,
     text: string,
-    opts?: { threadTs?: string },
+    opts?: { threadTs?: string; broadcast?: boolean },
   ): Promise<{ ts: string; delivery?: EventResult }>;
+  /** The author edits a message: `message_changed` (hidden) when the bot is a member and Parley is set. */
+  userEditsMessage(channelId: string, ts: string, newText: string): Promise<EventResult | undefined>;
+  /**
+   * A person deletes a message: `message_deleted` (hidden). A parent with replies stays as a tombstone instead
+   * (Slack's "This message was deleted."), announced as `message_changed`.
+   */
+  userDeletesMessage(channelId: string, ts: string): Promise<EventResult | undefined>;
+  /** A person adds an emoji reaction (name without colons); `reaction_added` when the bot is a member. */
+  userReacts(channelId: string, ts: string, userId: string, name: string): Promise<EventResult | undefined>;
+  userRemovesReaction(channelId: string, ts: string, userId: string, name: string): Promise<EventResult | undefined>;
+  /**
+   * A person opens the app's App Home, on its Home tab unless `tab: 'messages'`: `app_home_opened`, with the
+   * published view when the Home tab was opened and one was published.
+   */
+  openAppHome(userId: string, opts?: { tab?: 'home' | 'messages' }): Promise<EventResult | undefined>;
   /** A human archives a channel; delivers a signed `channel_archive` event. */
   archiveChannelAsUser(channelId: string, userId: string): Promise<EventResult | undefined>;
   unarchiveChannelAsUser(channelId: string, userId: string): Promise<EventResult | undefined>;
@@ -301,6 +361,11 @@ export interface SlackEmulator {
     },
     opts?: SendOptions,
   ): Promise<InboundResult & { responseUrl: string }>;
+  /** A message shortcut (`message_action`) on a message; the answer's `responseUrl` reads with `responses(url)`. */
+  sendMessageShortcut(
+    shortcut: MessageShortcut,
+    opts?: SendOptions,
+  ): Promise<InboundResult & { responseUrl: string; triggerId: string }>;
   /** Signs `rawBody` like Slack (`v0=` + hex HMAC-SHA256 of `v0:<ts>:<body>`). */
   sign(rawBody: string, timestamp: number, secret?: string): string;
 
@@ -343,6 +408,10 @@ const DEFAULT_LIMITS: Record<string, RateLimit> = {
   'conversations.join': TIER_3,
   'conversations.info': TIER_3,
   'conversations.history': TIER_3,
+  'conversations.replies': TIER_3,
+  'reactions.add': TIER_3,
+  'reactions.remove': TIER_2,
+  'views.publish': TIER_4,
   'chat.update': TIER_3,
   'chat.postMessage': { max: 1, windowMs: 1000 },
   'chat.postEphemeral': TIER_4,
@@ -361,6 +430,12 @@ const PER_CHANNEL_LIMITS = new Set(['chat.postMessage']);
 const MAX_CHANNEL_NAME = 80;
 const MAX_TEXT = 40_000;
 const MAX_BLOCKS = 50;
+/** Modals and Home tabs take twice a message's blocks (docs.slack.dev/reference/block-kit/blocks). */
+const MAX_VIEW_BLOCKS = 100;
+/** `view_too_large` past 250 kB (docs.slack.dev/reference/methods/views.publish). */
+const MAX_VIEW_BYTES = 250_000;
+/** A reaction name: an emoji's short name without colons, maybe with a skin tone (`thumbsup::skin-tone-6`). */
+const REACTION_NAME = /^[a-z0-9_+'-]+(?:::skin-tone-[2-6])?$/;
 
 class SlackError extends Error {
   constructor(
@@ -701,6 +776,31 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     return channel;
   };
 
+  // --- threads, and what a channel's history shows ----------------------------------------------------------
+  /** A thread's replies, oldest first (broadcasts included: they are replies shown in the channel as well). */
+  const threadReplies = (channel: Channel, parentTs: string): EmulatedMessage[] =>
+    channel.messages.filter((r) => r.threadTs === parentTs && r.ts !== parentTs);
+  /** conversations.history holds parents and unthreaded messages, and replies broadcast to the channel. */
+  const inHistory = (m: EmulatedMessage): boolean =>
+    !m.threadTs || m.threadTs === m.ts || m.subtype === 'thread_broadcast';
+  const findMessage = (channel: Channel, ts: string): EmulatedMessage | undefined =>
+    channel.messages.find((m) => m.ts === ts);
+
+  /** Every version of each message, keyed `channel ts`: the first as posted, then each update or edit. */
+  const versions = new Map<string, MessageVersion[]>();
+  const recordVersion = (m: EmulatedMessage, by: string, ts: string): void => {
+    const key = `${m.channel} ${m.ts}`;
+    const list = versions.get(key) ?? [];
+    list.push({
+      text: m.text,
+      by,
+      ts,
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(m.metadata ? { metadata: m.metadata } : {}),
+    });
+    versions.set(key, list);
+  };
+
   // --- JSON shapes, as Slack returns them ----------------------------------------------------------------------
   const channelJson = (c: Channel, includeNumMembers = false): Record<string, unknown> => ({
     id: c.id,
@@ -734,7 +834,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     ...(includeNumMembers ? { num_members: c.members.length } : {}),
   });
 
-  const messageJson = (m: EmulatedMessage, includeMetadata: boolean): Record<string, unknown> => {
+  function messageJson(m: EmulatedMessage, includeMetadata: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = { type: 'message' };
     if (m.subtype) out.subtype = m.subtype;
     out.text = m.text;
@@ -749,10 +849,36 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     }
     out.ts = m.ts;
     out.team = teamId;
+    if (m.clientMsgId) out.client_msg_id = m.clientMsgId;
+    if (m.subtype === 'tombstone') out.hidden = true;
     if (m.blocks) out.blocks = m.blocks;
-    if (m.threadTs) out.thread_ts = m.threadTs;
+    const channel = channelsById.get(m.channel);
+    if (m.threadTs && m.threadTs !== m.ts) {
+      // A reply names its thread and the parent's author (docs.slack.dev/messaging#threading).
+      out.thread_ts = m.threadTs;
+      const parent = channel?.messages.find((p) => p.ts === m.threadTs);
+      const parentUser = parent?.user ?? (parent?.botId ? botUserId : undefined);
+      if (parentUser) out.parent_user_id = parentUser;
+      if (m.subtype === 'thread_broadcast' && parent) out.root = messageJson(parent, includeMetadata);
+    } else {
+      const replies = channel ? threadReplies(channel, m.ts) : [];
+      const last = replies[replies.length - 1];
+      if (last) {
+        // A parent, as history and replies show it: its own ts as thread_ts, and the thread's summary. A bot's
+        // reply posted under a custom name has no user: Slack falls back to the bot id in reply_users.
+        const replyUsers = [...new Set(replies.map((r) => r.user ?? r.botId ?? ''))].filter(Boolean);
+        out.thread_ts = m.ts;
+        out.reply_count = replies.length;
+        out.reply_users_count = replyUsers.length;
+        out.latest_reply = last.ts;
+        out.reply_users = replyUsers;
+        out.is_locked = false;
+      }
+    }
     if (m.edited) out.edited = m.edited;
     if (m.metadata && includeMetadata) out.metadata = m.metadata;
+    if (m.reactions?.length)
+      out.reactions = m.reactions.map((r) => ({ name: r.name, users: [...r.users], count: r.count }));
     if (m.fileIds) {
       out.files = m.fileIds.flatMap((id) => {
         const file = slackFiles.get(id);
@@ -761,7 +887,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       out.upload = true;
     }
     return out;
-  };
+  }
 
   const userJson = (u: EmulatedUser): Record<string, unknown> => ({
     id: u.id,
@@ -865,11 +991,52 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         ...(threadTs ? { threadTs } : {}),
       };
       channel.messages.push(message);
+      recordVersion(message, user, message.ts);
       return message.ts;
     },
     validToken: (token) => tokens.get(token) === 'active' && hasScope('files:read'),
     error: (code) => new SlackError(code),
   });
+
+  // --- reactions and the Home tab ----------------------------------------------------------------------------
+  /** The message a reactions.* call names (`channel` + `timestamp`; files are retired), and a valid emoji name. */
+  const reactionTarget = (
+    args: Record<string, unknown>,
+  ): { channel: Channel; message: EmulatedMessage; name: string } => {
+    const timestamp = str(args.timestamp) ?? '';
+    if (!str(args.channel) || timestamp === '') throw new SlackError('no_item_specified');
+    const channel = visibleChannel(args.channel);
+    if (Number.isNaN(tsToNumber(timestamp))) throw new SlackError('bad_timestamp');
+    const message = findMessage(channel, timestamp);
+    if (!message) throw new SlackError('message_not_found');
+    const name = str(args.name) ?? '';
+    if (!REACTION_NAME.test(name)) throw new SlackError('invalid_name');
+    return { channel, message, name };
+  };
+  /** False when this user already reacted with this emoji. */
+  const addReaction = (message: EmulatedMessage, user: string, name: string): boolean => {
+    const reactions = (message.reactions ??= []);
+    const reaction = reactions.find((r) => r.name === name);
+    if (reaction?.users.includes(user)) return false;
+    if (reaction) {
+      reaction.users.push(user);
+      reaction.count += 1;
+    } else reactions.push({ name, users: [user], count: 1 });
+    return true;
+  };
+  /** False when this user had no such reaction. */
+  const removeReaction = (message: EmulatedMessage, user: string, name: string): boolean => {
+    const reaction = message.reactions?.find((r) => r.name === name);
+    if (!reaction?.users.includes(user)) return false;
+    reaction.users = reaction.users.filter((u) => u !== user);
+    reaction.count -= 1;
+    if (reaction.count === 0) message.reactions = message.reactions?.filter((r) => r !== reaction);
+    if (message.reactions?.length === 0) delete message.reactions;
+    return true;
+  };
+  const homeViews = new Map<string, HomeView>();
+  /** Each person's App Home is their DM with the bot: a D… conversation, the `channel` of app_home_opened. */
+  const appHomeChannels = new Map<string, string>();
 
   // --- Web API methods ----------------------------------------------------------------------------------------
   type Handler = (args: Record<string, unknown>) => Record<string, unknown>;
@@ -1017,8 +1184,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         if (Number.isNaN(latest)) throw new SlackError('invalid_cursor');
       }
       const matching = channel.messages
-        // Thread replies are not in a channel's history (conversations.replies has them).
-        .filter((m) => !m.threadTs || m.threadTs === m.ts)
+        // Thread replies are not in a channel's history (conversations.replies has them), unless broadcast.
+        .filter(inHistory)
         .filter((m) => {
           const t = tsToNumber(m.ts);
           if (oldest !== undefined && (inclusive ? t < oldest : t <= oldest)) return false;
@@ -1041,6 +1208,52 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       };
     },
 
+    // docs.slack.dev/reference/methods/conversations.replies: `ts` may be the parent's or any reply's; the parent
+    // comes first, then the replies oldest first; an unknown ts (or a join/leave notice) is `thread_not_found`.
+    // The page says bot tokens "lack sufficient permissions" in channels, yet granular bot tokens with
+    // channels:history / groups:history read threads of channels they are in (and Slack names those scopes in
+    // its missing_scope answers to bots): the emulator allows it, like history. For commercially distributed
+    // non-Marketplace apps Slack limits it to 1 call a minute and 15 messages (2025): configure with `rateLimits`.
+    'conversations.replies': (args) => {
+      const channel = visibleChannel(args.channel);
+      requireScope(channelScope(channel.isPrivate, 'history'));
+      if (!channel.members.includes(botUserId)) throw new SlackError('not_in_channel');
+      const ts = str(args.ts) ?? '';
+      const target = findMessage(channel, ts);
+      if (!target || target.subtype === 'channel_join' || target.subtype === 'channel_leave')
+        throw new SlackError('thread_not_found');
+      const parentTs = target.threadTs && target.threadTs !== target.ts ? target.threadTs : target.ts;
+      const parent = findMessage(channel, parentTs);
+      const limit = Math.min(Math.max(intArg(args.limit, 1000), 1), 1000);
+      const oldest = str(args.oldest) ? tsToNumber(str(args.oldest) ?? '0') : undefined;
+      const latest = str(args.latest) ? tsToNumber(str(args.latest) ?? '0') : undefined;
+      if (oldest !== undefined && Number.isNaN(oldest)) throw new SlackError('invalid_ts_oldest');
+      if (latest !== undefined && Number.isNaN(latest)) throw new SlackError('invalid_ts_latest');
+      const inclusive = bool(args.inclusive);
+      const inRange = (m: EmulatedMessage): boolean => {
+        const t = tsToNumber(m.ts);
+        if (oldest !== undefined && (inclusive ? t < oldest : t <= oldest)) return false;
+        if (latest !== undefined && (inclusive ? t > latest : t >= latest)) return false;
+        return true;
+      };
+      // Our cursor is "the ts to continue after" (exclusive); continuation pages carry replies only, as clients
+      // that page through threads report: the parent heads the first page.
+      const after = args.cursor ? tsToNumber(decodeCursor('after', str(args.cursor) ?? '')) : undefined;
+      if (after !== undefined && Number.isNaN(after)) throw new SlackError('invalid_cursor');
+      const all = [...(parent && after === undefined ? [parent] : []), ...threadReplies(channel, parentTs)]
+        .filter((m) => after === undefined || tsToNumber(m.ts) > after)
+        .filter(inRange);
+      const page = all.slice(0, limit);
+      const hasMore = all.length > limit;
+      const last = page[page.length - 1];
+      const includeMetadata = bool(args.include_all_metadata);
+      return {
+        messages: page.map((m) => messageJson(m, includeMetadata)),
+        has_more: hasMore,
+        response_metadata: { next_cursor: hasMore && last ? encodeCursor('after', last.ts) : '' },
+      };
+    },
+
     'chat.postMessage': (args) => {
       requireScope('chat:write');
       if (args.username !== undefined || args.icon_url !== undefined || args.icon_emoji !== undefined)
@@ -1053,8 +1266,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const username = str(args.username) || undefined;
       const iconUrl = str(args.icon_url) || undefined;
       const iconEmoji = str(args.icon_emoji) || undefined;
-      const threadTs = str(args.thread_ts) || undefined;
-      if (threadTs && !channel.messages.some((m) => m.ts === threadTs)) throw new SlackError('thread_not_found');
+      const requestedThread = str(args.thread_ts) || undefined;
+      // A malformed ts is refused (`invalid_thread_ts`); a well-formed one that names no message is accepted: Slack
+      // answers ok and files the reply under a thread nobody sees (it is in no history; slackapi/python-slack-sdk#840).
+      if (requestedThread && Number.isNaN(tsToNumber(requestedThread))) throw new SlackError('invalid_thread_ts');
+      // A reply's ts threads under its parent (the docs say to use the parent's; Slack files it there anyway).
+      const target = requestedThread ? findMessage(channel, requestedThread) : undefined;
+      const threadTs = target?.threadTs ?? requestedThread;
+      const broadcast = threadTs !== undefined && bool(args.reply_broadcast);
       const customized = username !== undefined || iconUrl !== undefined || iconEmoji !== undefined;
       const message: EmulatedMessage = {
         ts: nextTs(),
@@ -1063,11 +1282,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         botId,
         // A bot post with a custom name/icon is a `bot_message` without `user`: identify own posts by bot_id.
         ...(customized ? { subtype: 'bot_message', username, iconUrl, iconEmoji } : { user: botUserId }),
+        // A reply also shown in the channel is a `thread_broadcast` (docs.slack.dev/reference/events/message/thread_broadcast).
+        ...(broadcast ? { subtype: 'thread_broadcast' } : {}),
         ...(blocks ? { blocks } : {}),
         ...(metadata ? { metadata } : {}),
         ...(threadTs ? { threadTs } : {}),
       };
       channel.messages.push(message);
+      recordVersion(message, botUserId, message.ts);
       if (options.deliverBotMessageEvents) deliverMessageEvent(channel, message);
       return { channel: channel.id, ts: message.ts, message: messageJson(message, true) };
     },
@@ -1103,14 +1325,91 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const text = str(args.text);
       const blocks = parseBlocks(args.blocks);
       checkText(text, blocks, args);
-      const metadata = parseMetadata(args.metadata);
+      // docs.slack.dev/reference/methods/chat.update: metadata left out keeps the previous one; `{}` removes it.
+      const rawMetadata = jsonArg(args.metadata);
+      const clearMetadata =
+        rawMetadata.ok && isRecord(rawMetadata.value) && Object.keys(rawMetadata.value).length === 0;
+      const metadata = clearMetadata ? undefined : parseMetadata(args.metadata);
+      const previous = messageJson(message, true);
       message.text = text ?? '';
-      // Slack: text without blocks removes the previous blocks.
+      // Slack: text without blocks removes the previous blocks; blocks left out with no text keep them.
       if (blocks) message.blocks = blocks;
       else if (text !== undefined) delete message.blocks;
       if (metadata) message.metadata = metadata;
-      message.edited = { user: botUserId, ts: nextTs() };
+      else if (clearMetadata) delete message.metadata;
+      const editTs = nextTs();
+      message.edited = { user: botUserId, ts: editTs };
+      recordVersion(message, botUserId, editTs);
+      if (options.deliverBotMessageEvents) deliverChange(channel, message, previous, editTs);
       return { channel: channel.id, ts, text: message.text, message: messageJson(message, true) };
+    },
+
+    // docs.slack.dev/reference/methods/reactions.add: the bot's own reaction, once per name.
+    'reactions.add': (args) => {
+      requireScope('reactions:write');
+      const { channel, message, name } = reactionTarget(args);
+      if (channel.archived) throw new SlackError('is_archived');
+      if (!addReaction(message, botUserId, name)) throw new SlackError('already_reacted');
+      return {};
+    },
+
+    'reactions.remove': (args) => {
+      requireScope('reactions:write');
+      const { message, name } = reactionTarget(args);
+      if (!removeReaction(message, botUserId, name)) throw new SlackError('no_reaction');
+      return {};
+    },
+
+    // docs.slack.dev/reference/methods/views.publish: no scope; validation failures are `invalid_arguments` with
+    // the reasons in response_metadata.messages (the page's example: "invalid `user_id`").
+    'views.publish': (args) => {
+      const invalid = (message: string): SlackError =>
+        new SlackError('invalid_arguments', { response_metadata: { messages: [message] } });
+      const userId = str(args.user_id) ?? '';
+      if (!users.has(userId)) throw invalid('invalid `user_id`');
+      const parsed = jsonArg(args.view);
+      if (!parsed.ok || !isRecord(parsed.value)) throw invalid('[ERROR] must provide an object [json-pointer:/view]');
+      const view = parsed.value;
+      if (view.type !== 'home') throw invalid('[ERROR] must be a home view [json-pointer:/view/type]');
+      if (!Array.isArray(view.blocks)) throw invalid('[ERROR] missing required field: blocks [json-pointer:/view]');
+      if (view.blocks.length > MAX_VIEW_BLOCKS)
+        throw invalid(`[ERROR] no more than ${MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]`);
+      const badBlock = view.blocks.findIndex((b) => !isRecord(b) || typeof b.type !== 'string');
+      if (badBlock !== -1)
+        throw invalid(`[ERROR] missing required field: type [json-pointer:/view/blocks/${badBlock}]`);
+      if (Buffer.byteLength(JSON.stringify(view)) > MAX_VIEW_BYTES) throw new SlackError('view_too_large');
+      if (options.homeTab === false) throw new SlackError('not_enabled');
+      const current = homeViews.get(userId);
+      const hash = str(args.hash);
+      if (hash && current && hash !== current.hash) throw new SlackError('hash_conflict');
+      checkBlocks('views.publish', view.blocks, 'view.blocks');
+      const id = current?.id ?? randomId('V', 10);
+      const published: HomeView = {
+        id,
+        team_id: teamId,
+        type: 'home',
+        close: null,
+        submit: null,
+        // Slack gives every block a block_id when the app did not.
+        blocks: (view.blocks as Record<string, unknown>[]).map((b) => ({
+          ...b,
+          block_id: typeof b.block_id === 'string' ? b.block_id : randomId('', 5).toLowerCase(),
+        })),
+        private_metadata: str(view.private_metadata) ?? '',
+        callback_id: str(view.callback_id) ?? '',
+        state: { values: {} },
+        hash: `${Math.floor(Date.now() / 1000)}.${crypto.randomBytes(4).toString('hex')}`,
+        clear_on_close: false,
+        notify_on_close: false,
+        root_view_id: id,
+        previous_view_id: null,
+        app_id: apiAppId,
+        external_id: str(view.external_id) ?? '',
+        app_installed_team_id: teamId,
+        bot_id: botId,
+      };
+      homeViews.set(userId, published);
+      return { view: published };
     },
 
     'users.info': (args) => {
@@ -1432,6 +1731,61 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     void p.finally(() => pendingDeliveries.delete(p));
   }
 
+  /** A message's change as Slack announces it: a hidden `message_changed` with the new and the previous message. */
+  function changeEvent(
+    channel: Channel,
+    message: EmulatedMessage,
+    previous: Record<string, unknown>,
+    ts: string,
+  ): Record<string, unknown> {
+    return {
+      type: 'message',
+      subtype: 'message_changed',
+      hidden: true,
+      channel: channel.id,
+      ts,
+      message: messageJson(message, true),
+      previous_message: previous,
+      event_ts: ts,
+      channel_type: channel.isPrivate ? 'group' : 'channel',
+    };
+  }
+
+  /** `message_changed` for the bot's own chat.update, delivered in the background like its posts. */
+  function deliverChange(
+    channel: Channel,
+    message: EmulatedMessage,
+    previous: Record<string, unknown>,
+    ts: string,
+  ): void {
+    if (!deliverable(channel) || !messagesSubscribed(channel)) return;
+    const p = sendEvent(changeEvent(channel, message, previous, ts)).catch(() => undefined);
+    pendingDeliveries.add(p);
+    void p.finally(() => pendingDeliveries.delete(p));
+  }
+
+  /** The channel message the person clicked in: the newest one holding an element with this action_id. */
+  const findActionElement = (
+    message: EmulatedMessage | undefined,
+    actionId: string,
+  ): { blockId?: string; element: Record<string, unknown> } | undefined => {
+    for (const block of message?.blocks ?? []) {
+      if (!isRecord(block)) continue;
+      const candidates = [...(Array.isArray(block.elements) ? block.elements : []), block.accessory];
+      for (const element of candidates) {
+        if (isRecord(element) && element.action_id === actionId)
+          return { element, ...(typeof block.block_id === 'string' ? { blockId: block.block_id } : {}) };
+      }
+    }
+    return undefined;
+  };
+
+  const requireMessage = (channel: Channel, ts: string): EmulatedMessage => {
+    const message = findMessage(channel, ts);
+    if (!message) throw new Error(`Slack emulator: no message ${ts} in ${channel.id}`);
+    return message;
+  };
+
   const requireChannel = (channelId: string): Channel => {
     const channel = channelsById.get(channelId);
     if (!channel) throw new Error(`Slack emulator: no channel ${channelId}`);
@@ -1521,9 +1875,21 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const channel = channelsById.get(channelId);
       if (!channel) return [];
       return channel.messages
-        .filter((m) => opts.includeSystem || !m.subtype || m.subtype === 'bot_message')
-        .filter((m) => opts.includeThreadReplies || !m.threadTs || m.threadTs === m.ts)
-        .map((m) => ({ ...m }));
+        .filter(
+          (m) => opts.includeSystem || !m.subtype || m.subtype === 'bot_message' || m.subtype === 'thread_broadcast',
+        )
+        .filter((m) => opts.includeThreadReplies || inHistory(m))
+        .map(copyMessage);
+    },
+    message(channelId, ts) {
+      const channel = channelsById.get(channelId);
+      const message = channel ? findMessage(channel, ts) : undefined;
+      return message ? copyMessage(message) : undefined;
+    },
+    messageVersions: (channelId, ts) => (versions.get(`${channelId} ${ts}`) ?? []).map((v) => ({ ...v })),
+    homeView(userId) {
+      const view = homeViews.get(userId);
+      return view ? { ...view } : undefined;
     },
     ephemerals: () => ephemeralList.map((e) => ({ ...e })),
     responses: (responseUrl) => delayed.filter((d) => responseUrl === undefined || d.responseUrl === responseUrl),
@@ -1533,6 +1899,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const channel = requireChannel(channelId);
       requireUser(userId);
       if (!channel.members.includes(userId)) joinChannel(channel, userId);
+      // People reply in a thread from its parent: a reply's ts would mean the same thread.
+      const threadTs = opts.threadTs ? (findMessage(channel, opts.threadTs)?.threadTs ?? opts.threadTs) : undefined;
       const message: EmulatedMessage = {
         ts: nextTs(),
         channel: channel.id,
@@ -1546,24 +1914,120 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
             elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text }] }],
           },
         ],
-        ...(opts.threadTs ? { threadTs: opts.threadTs } : {}),
+        clientMsgId: crypto.randomUUID(),
+        ...(threadTs ? { threadTs } : {}),
+        // "Also send to #channel": the reply is a thread_broadcast, in the channel's history too.
+        ...(threadTs && opts.broadcast ? { subtype: 'thread_broadcast' } : {}),
       };
       channel.messages.push(message);
+      recordVersion(message, userId, message.ts);
       if (!deliverable(channel) || !messagesSubscribed(channel)) return { ts: message.ts };
+      // A reply's event carries thread_ts and parent_user_id (a broadcast also its `root`), like history.
       const delivery = await sendEvent({
         type: 'message',
         channel: channel.id,
-        user: userId,
-        text,
-        ts: message.ts,
-        blocks: message.blocks,
-        team: teamId,
-        client_msg_id: crypto.randomUUID(),
-        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+        ...messageJson(message, true),
         event_ts: message.ts,
         channel_type: channel.isPrivate ? 'group' : 'channel',
       });
       return { ts: message.ts, delivery };
+    },
+
+    async userEditsMessage(channelId, ts, newText) {
+      const channel = requireChannel(channelId);
+      const message = requireMessage(channel, ts);
+      const author = message.user;
+      if (!author || message.botId || !users.has(author))
+        throw new Error(`Slack emulator: ${ts} is not a person's message: only its author edits it`);
+      const previous = messageJson(message, true);
+      const editTs = nextTs();
+      message.text = newText;
+      message.blocks = [
+        {
+          type: 'rich_text',
+          block_id: randomId('', 5).toLowerCase(),
+          elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: newText }] }],
+        },
+      ];
+      message.edited = { user: author, ts: editTs };
+      recordVersion(message, author, editTs);
+      if (!deliverable(channel) || !messagesSubscribed(channel)) return undefined;
+      return sendEvent(changeEvent(channel, message, previous, editTs));
+    },
+
+    async userDeletesMessage(channelId, ts) {
+      const channel = requireChannel(channelId);
+      const message = requireMessage(channel, ts);
+      const previous = messageJson(message, true);
+      const eventTs = nextTs();
+      const isParent = (!message.threadTs || message.threadTs === message.ts) && threadReplies(channel, ts).length > 0;
+      let event: Record<string, unknown>;
+      if (isParent) {
+        // A parent with replies stays, as a tombstone: the thread lives on (Slack's "This message was deleted.").
+        const tombstone: EmulatedMessage = {
+          ts: message.ts,
+          channel: channel.id,
+          text: 'This message was deleted.',
+          user: 'USLACKBOT',
+          subtype: 'tombstone',
+        };
+        channel.messages.splice(channel.messages.indexOf(message), 1, tombstone);
+        event = changeEvent(channel, tombstone, previous, eventTs);
+      } else {
+        channel.messages.splice(channel.messages.indexOf(message), 1);
+        // docs.slack.dev/reference/events/message/message_deleted; a reply's previous_message keeps its thread_ts.
+        event = {
+          type: 'message',
+          subtype: 'message_deleted',
+          hidden: true,
+          channel: channel.id,
+          ts: eventTs,
+          deleted_ts: ts,
+          previous_message: previous,
+          event_ts: eventTs,
+          channel_type: channel.isPrivate ? 'group' : 'channel',
+        };
+      }
+      if (!deliverable(channel) || !messagesSubscribed(channel)) return undefined;
+      return sendEvent(event);
+    },
+
+    async userReacts(channelId, ts, userId, name) {
+      const channel = requireChannel(channelId);
+      requireUser(userId);
+      const message = requireMessage(channel, ts);
+      if (!REACTION_NAME.test(name)) throw new Error(`Slack emulator: ${name} is not an emoji name (no colons)`);
+      if (!addReaction(message, userId, name)) throw new Error(`Slack emulator: ${userId} already reacted :${name}:`);
+      return deliverReaction('reaction_added', channel, message, userId, name);
+    },
+
+    async userRemovesReaction(channelId, ts, userId, name) {
+      const channel = requireChannel(channelId);
+      requireUser(userId);
+      const message = requireMessage(channel, ts);
+      if (!removeReaction(message, userId, name)) throw new Error(`Slack emulator: ${userId} has no :${name}: there`);
+      return deliverReaction('reaction_removed', channel, message, userId, name);
+    },
+
+    async openAppHome(userId, opts = {}) {
+      requireUser(userId);
+      let channel = appHomeChannels.get(userId);
+      if (!channel) {
+        channel = randomId('D', 10);
+        appHomeChannels.set(userId, channel);
+      }
+      if (!parleyUrl || (subscribed && !subscribed.has('app_home_opened'))) return undefined;
+      const tab = opts.tab ?? 'home';
+      const view = tab === 'home' ? homeViews.get(userId) : undefined;
+      // docs.slack.dev/reference/events/app_home_opened: `view` only on the Home tab, once one was published.
+      return sendEvent({
+        type: 'app_home_opened',
+        user: userId,
+        channel,
+        tab,
+        ...(view ? { view } : {}),
+        event_ts: nextTs(),
+      });
     },
 
     async archiveChannelAsUser(channelId, userId) {
@@ -1634,26 +2098,47 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const user = users.get(action.userId);
       const responseUrl = newResponseUrl(action.channelId);
       const actionTs = nextTs();
-      const messageTs = action.messageTs ?? channel?.messages[channel.messages.length - 1]?.ts ?? actionTs;
+      // The message clicked: the one named, else the newest holding a button with this action_id (what a person
+      // can click), else the bot's newest post, else the newest message.
+      const all = channel?.messages ?? [];
+      const clicked = action.messageTs
+        ? all.find((m) => m.ts === action.messageTs)
+        : ([...all].reverse().find((m) => findActionElement(m, action.actionId)) ??
+          [...all].reverse().find((m) => m.botId === botId) ??
+          all[all.length - 1]);
+      const messageTs = action.messageTs ?? clicked?.ts ?? actionTs;
+      const found = findActionElement(clicked, action.actionId);
+      const threadTs = clicked?.threadTs && clicked.threadTs !== clicked.ts ? clicked.threadTs : undefined;
       const payload = {
         type: 'block_actions',
         user: { id: action.userId, username: user?.name ?? action.userId, name: user?.name ?? '', team_id: team },
         api_app_id: apiAppId,
         token: verificationToken,
-        container: { type: 'message', message_ts: messageTs, channel_id: action.channelId, is_ephemeral: false },
+        // docs.slack.dev/reference/interaction-payloads/block_actions-payload: the container names the message
+        // (and its thread), `message` is the whole message as it was when clicked.
+        container: {
+          type: 'message',
+          message_ts: messageTs,
+          channel_id: action.channelId,
+          is_ephemeral: false,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        },
         trigger_id: triggerId(),
         team: { id: team, domain: teamDomain },
         enterprise: null,
         is_enterprise_install: false,
         channel: { id: action.channelId, name: channel?.name ?? 'privategroup' },
+        ...(clicked ? { message: messageJson(clicked, false) } : {}),
         state: { values: {} },
         response_url: responseUrl,
         actions: [
           {
             action_id: action.actionId,
-            block_id: action.blockId ?? randomId('', 5).toLowerCase(),
+            block_id: action.blockId ?? found?.blockId ?? randomId('', 5).toLowerCase(),
+            ...(isRecord(found?.element.text) ? { text: found.element.text } : {}),
             value: action.value,
-            type: 'button',
+            ...(typeof found?.element.style === 'string' ? { style: found.element.style } : {}),
+            type: typeof found?.element.type === 'string' ? found.element.type : 'button',
             action_ts: actionTs,
           },
         ],
@@ -1664,6 +2149,37 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       if (isRecord(result.body))
         checkRendered('interaction answer', { text: result.body.text, blocks: result.body.blocks });
       return { ...result, responseUrl };
+    },
+
+    async sendMessageShortcut(shortcut, opts = {}) {
+      const channel = requireChannel(shortcut.channelId);
+      const message = requireMessage(channel, shortcut.messageTs);
+      const user = requireUser(shortcut.userId);
+      const team = shortcut.teamId ?? teamId;
+      const responseUrl = newResponseUrl(channel.id);
+      const trigger = triggerId();
+      // docs.slack.dev/reference/interaction-payloads/shortcuts-interaction-payload: a message shortcut carries the
+      // whole message (files, thread_ts…), its channel, and a response_url (global shortcuts have neither).
+      const payload = {
+        type: 'message_action',
+        token: verificationToken,
+        action_ts: nextTs(),
+        team: { id: team, domain: teamDomain },
+        user: { id: user.id, username: user.name, name: user.name, team_id: team },
+        channel: { id: channel.id, name: channel.name },
+        is_enterprise_install: false,
+        enterprise: null,
+        callback_id: shortcut.callbackId,
+        trigger_id: trigger,
+        response_url: responseUrl,
+        message_ts: message.ts,
+        message: messageJson(message, false),
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const result = await sendSigned('/slack/interactions', body, 'application/x-www-form-urlencoded', opts);
+      if (isRecord(result.body))
+        checkRendered('interaction answer', { text: result.body.text, blocks: result.body.blocks });
+      return { ...result, responseUrl, triggerId: trigger };
     },
 
     sign,
@@ -1684,6 +2200,33 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+
+  function copyMessage(m: EmulatedMessage): EmulatedMessage {
+    const copy: EmulatedMessage = { ...m };
+    if (m.reactions) copy.reactions = m.reactions.map((r) => ({ ...r, users: [...r.users] }));
+    return copy;
+  }
+
+  /** reaction_added / reaction_removed (scope reactions:read), from channels the bot is in. */
+  async function deliverReaction(
+    type: 'reaction_added' | 'reaction_removed',
+    channel: Channel,
+    message: EmulatedMessage,
+    userId: string,
+    name: string,
+  ): Promise<EventResult | undefined> {
+    if (!deliverable(channel) || !subscribedTo(type, 'reactions:read')) return undefined;
+    // item_user is the message's author; messages no user wrote (a bot post under a custom name) have none.
+    const itemUser = message.user;
+    return sendEvent({
+      type,
+      user: userId,
+      reaction: name,
+      ...(itemUser ? { item_user: itemUser } : {}),
+      item: { type: 'message', channel: channel.id, ts: message.ts },
+      event_ts: nextTs(),
+    });
+  }
 
   function publicChannel(c: Channel): EmulatedChannel {
     return {
