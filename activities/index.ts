@@ -98,8 +98,8 @@ export function createActivities(deps: ActivityDeps) {
   const { slackCredentials, installation: slackInstallation } = slackInstallationParts(deps);
   const slack = createSlackActivities({ ...deps, files, slackChannels: createSlackChannelCache(), slackCredentials });
   const helpscoutCache = createHelpScoutCache();
-  const helpscout = createHelpScoutActivities({ ...deps, helpscoutCache });
-  const zendesk = createZendeskActivities(deps);
+  const helpscout = createHelpScoutActivities({ ...deps, files, helpscoutCache });
+  const zendesk = createZendeskActivities({ ...deps, files });
   const email = createEmailActivities({ ...deps, files });
   const watchEmailInbox = (input: WatchEmailInboxInput) => email.watchEmailInbox(input);
   const erasure = createErasureActivities({ ...deps, helpscoutCache, slackCredentials });

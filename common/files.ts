@@ -7,7 +7,7 @@
  * and central directory (at most MAX_CENTRAL_DIRECTORY bytes), whatever the file's size.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { cleanName } from './conversation';
+import { cleanName, type Attachment } from './conversation';
 
 /** The media types Parley accepts by default: images, PDF, Office and OpenDocument files, plain text and CSV. */
 export const DEFAULT_ALLOWED_TYPES = [
@@ -313,4 +313,60 @@ export function verifyFileUrl(input: {
 export function contentDisposition(name: string): string {
   const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** A stored file's bytes, or undefined when it is gone (erased, past retention): how adapters read users' files. */
+export type ReadFile = (id: string) => Promise<{ bytes: Buffer; file: Attachment } | undefined>;
+
+/** A message's files as one vendor can take them: the bytes to send, and the names of those it cannot have. */
+export interface FilesToSend {
+  files: { bytes: Buffer; file: Attachment }[];
+  /** Names of files no longer in the store. */
+  gone: string[];
+  /** Names of files over the vendor's limit of one file. */
+  tooLarge: string[];
+}
+
+/** Reads `attachments` from the store, setting aside those gone and those over `maxBytes` (the vendor's limit). */
+export async function filesToSend(
+  readFile: ReadFile,
+  attachments: readonly Attachment[],
+  maxBytes: number,
+): Promise<FilesToSend> {
+  const result: FilesToSend = { files: [], gone: [], tooLarge: [] };
+  for (const attachment of attachments) {
+    // The size recorded with the message spares reading a file the vendor would refuse anyway.
+    if (attachment.size > maxBytes) {
+      result.tooLarge.push(attachment.name);
+      continue;
+    }
+    const found = await readFile(attachment.id);
+    if (!found) result.gone.push(attachment.name);
+    else if (found.bytes.length > maxBytes) result.tooLarge.push(attachment.name);
+    else result.files.push(found);
+  }
+  return result;
+}
+
+const NOT_SENT_LINE = /^\((?:no longer stored|too large to attach): .*\)$/;
+
+/**
+ * The lines that name the files a vendor did not get, to end the text they came with: `(no longer stored: a.png)`,
+ * `(too large to attach: b.pdf)`. Empty when every file went.
+ */
+export function filesNotSentLines(files: Pick<FilesToSend, 'gone' | 'tooLarge'>): string[] {
+  const lines: string[] = [];
+  if (files.gone.length > 0) lines.push(`(no longer stored: ${files.gone.join(', ')})`);
+  if (files.tooLarge.length > 0) lines.push(`(too large to attach: ${files.tooLarge.join(', ')})`);
+  return lines;
+}
+
+/**
+ * A text without the lines `filesNotSentLines` added, so a retry recognises what an earlier try posted whether or not
+ * a file went missing in between.
+ */
+export function withoutFilesNotSentLines(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  while (lines.length > 0 && NOT_SENT_LINE.test((lines.at(-1) ?? '').trim())) lines.pop();
+  return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * What Parley does in Help Scout for one outbox batch: one Help Scout conversation per Parley conversation (found
  * again by its customer after a crash), user messages as customer threads, replies from elsewhere as notes, and a
- * deleted mailbox answered by a fresh conversation in the configured one, with the history as a note.
+ * deleted mailbox answered by a fresh conversation in the configured one, with the history as a note. A user's files
+ * go with their customer thread as its `attachments` (base64, Help Scout's 10 MB a file).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -21,6 +22,7 @@ import {
   type OutboxBatch,
   type OutboxItem,
 } from '../../common/conversation';
+import { filesNotSentLines, filesToSend, withoutFilesNotSentLines, type ReadFile } from '../../common/files';
 import { htmlToText, textToHtml } from '../../common/text';
 import type { HelpScoutCache } from './cache';
 import type { HelpScoutClient, HelpScoutConfig } from './client';
@@ -68,6 +70,16 @@ const threadList = z.object({
     .optional(),
 });
 
+/** Help Scout's limit on one attachment of a thread. */
+export const HELPSCOUT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+/** A thread's `attachments` as the create-thread and create-conversation endpoints take them. */
+interface ThreadAttachment {
+  fileName: string;
+  mimeType: string;
+  data: string;
+}
+
 /** Where one send stands: what it made (refs), how far it got, and which items an earlier try already sent. */
 interface SendState {
   refs: Record<string, string>;
@@ -76,7 +88,12 @@ interface SendState {
   posted: Set<string>;
 }
 
-export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScoutConfig, cache: HelpScoutCache) {
+export function createHelpScoutAdapter(
+  client: HelpScoutClient,
+  config: HelpScoutConfig,
+  cache: HelpScoutCache,
+  readFile?: ReadFile,
+) {
   const configuredMailbox = (): Promise<number> => resolveMailboxId(client, config, cache);
   const customerRef = (batch: HelpScoutBatch) => ({ email: customerEmail(batch.appId, batch.userId) });
 
@@ -126,12 +143,35 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     return `${profileNote(batch)}\n\n${title}\n${lines.join('\n')}`;
   }
 
+  /**
+   * A user's message as a customer thread's text and attachments: its files read from Parley's store, those gone or
+   * over Help Scout's limit named at the end of the text (which a retry's `alreadyPosted` leaves out).
+   */
+  async function customerThread(message: ConversationMessage): Promise<{ text: string; attachments?: ThreadAttachment[] }> {
+    const text = userMessagePlainText(message);
+    const attachments = message.postback ? [] : (message.attachments ?? []);
+    if (attachments.length === 0) return { text: textToHtml(text) };
+    const files = readFile
+      ? await filesToSend(readFile, attachments, HELPSCOUT_MAX_ATTACHMENT_BYTES)
+      : { files: [], gone: attachments.map((a) => a.name), tooLarge: [] };
+    return {
+      text: textToHtml([text, ...filesNotSentLines(files)].join('\n')),
+      ...(files.files.length > 0
+        ? {
+            attachments: files.files.map(({ bytes, file }) => ({
+              fileName: file.name,
+              mimeType: file.mediaType,
+              data: bytes.toString('base64'),
+            })),
+          }
+        : {}),
+    };
+  }
+
   /** Creates the conversation in the configured mailbox, looking the mailbox up again once if it was replaced. */
   async function create(batch: HelpScoutBatch, first: ConversationMessage | undefined, mailboxId: number) {
     const subject = (first?.text ?? 'Conversation').split('\n')[0]?.slice(0, 100) ?? 'Conversation';
-    const threads = first
-      ? [{ type: 'customer', customer: customerRef(batch), text: textToHtml(userMessagePlainText(first)) }]
-      : [];
+    const threads = first ? [{ type: 'customer', customer: customerRef(batch), ...(await customerThread(first)) }] : [];
     const post = (mailbox: number) =>
       client.request('POST', 'conversations', {
         body: {
@@ -186,7 +226,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     const res = threadList.parse((await client.request('GET', `conversations/${conversation}/threads`)).body);
     const pool = (res._embedded?.threads ?? [])
       .filter((t) => t.type === 'customer' && (!t.createdAt || Date.parse(t.createdAt) >= since))
-      .map((t) => htmlToText(t.body ?? ''))
+      .map((t) => withoutFilesNotSentLines(htmlToText(t.body ?? '')))
       .reverse();
     const done = new Set<string>();
     for (const item of items) {
@@ -201,13 +241,13 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
   }
 
   /** A user's message is a customer thread; a reply from elsewhere or the archive is a note for the team. */
-  function threadFor(batch: HelpScoutBatch, item: OutboxItem, conversation: number) {
+  async function threadFor(batch: HelpScoutBatch, item: OutboxItem, conversation: number) {
     const message = item.message;
     if (item.kind === 'message:user')
       return {
         path: `conversations/${conversation}/customer`,
         body: message
-          ? { customer: customerRef(batch), text: textToHtml(userMessagePlainText(message)) }
+          ? { customer: customerRef(batch), ...(await customerThread(message)) }
           : { text: textToHtml(ARCHIVED_TEXT) },
       };
     const text = item.kind === 'conversation:archived' || !message ? ARCHIVED_TEXT : mirroredReply(message);
@@ -269,7 +309,7 @@ export function createHelpScoutAdapter(client: HelpScoutClient, config: HelpScou
     }
     // A note or an archive before the user ever spoke: there is no conversation to put it in.
     if (state.conversation === undefined) return;
-    const { path, body } = threadFor(batch, item, state.conversation);
+    const { path, body } = await threadFor(batch, item, state.conversation);
     try {
       await client.request('POST', path, { body });
     } catch (err) {

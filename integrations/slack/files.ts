@@ -7,11 +7,11 @@
 import type { WebClient } from '@slack/web-api';
 import { integrationError } from '../../common/errors';
 import type { Attachment, ConversationMessage } from '../../common/conversation';
+import type { ReadFile } from '../../common/files';
 import type { SlackErrorCode } from './errors';
 import { userText } from './format';
 
-/** A stored file's bytes, or undefined when it is gone (erased, past retention). */
-export type ReadFile = (id: string) => Promise<{ bytes: Buffer; file: Attachment } | undefined>;
+export type { ReadFile } from '../../common/files';
 
 export interface SlackFileDeps {
   client: WebClient;

@@ -2,6 +2,7 @@
  * What Parley does in Zendesk for one outbox batch: the user as one end user (identity.ts), the conversation as one
  * ticket (`external_id` = the workflow id, tag `parley`), every user message of the batch as one public comment by
  * that end user, replies from other integrations as a private note, a closed ticket answered by a follow-up ticket.
+ * The user's files are uploaded (Attachments API) just before that comment and attached to it by their tokens.
  */
 import { z } from 'zod';
 import { isIntegrationError, OutboxBatchError } from '../../common/errors';
@@ -15,7 +16,8 @@ import {
   type HandoffInfo,
   type OutboxBatch,
 } from '../../common/conversation';
-import { resultOf, type ZendeskClient } from './client';
+import { filesNotSentLines, filesToSend, withoutFilesNotSentLines, type ReadFile } from '../../common/files';
+import { resultOf, ZENDESK_MAX_UPLOAD_BYTES, type ZendeskClient } from './client';
 import { toZendeskError, zendeskTicketDeleted } from './errors';
 import { zendeskEndUser } from './identity';
 
@@ -76,11 +78,40 @@ export function batchParts(batch: ZendeskBatch) {
     since: Math.min(...batch.items.map((i) => i.enqueuedAt)) - 60_000,
     // One key per batch: Temporal's retries of it reuse it.
     key: `${batch.conversationId}:${batch.items[0]?.eventId ?? 'batch'}`,
+    attachments: userMessages.flatMap((m) => (m.postback ? [] : (m.attachments ?? []))),
   };
 }
 
-export function createZendeskAdapter(client: ZendeskClient, options: { trustUserEmail: boolean }) {
+/** What the user's comment carries: its body (ending with the files Zendesk could not get) and upload tokens. */
+interface CommentContent {
+  body: string;
+  uploads: string[];
+}
+
+export function createZendeskAdapter(
+  client: ZendeskClient,
+  options: { trustUserEmail: boolean; readFile?: ReadFile },
+) {
   const { api } = client;
+
+  /**
+   * Uploads the batch's files (one upload, its token passed along, so the comment names one token) and ends the
+   * body with the names of those gone from the store or over Zendesk's limit. Run just before the comment: a retry
+   * that finds the comment made uploads nothing; one that uploads again leaves the first upload unattached, and
+   * Zendesk deletes unattached uploads when their token expires.
+   */
+  async function commentContent(body: string, attachments: ConversationMessage['attachments']): Promise<CommentContent> {
+    if (!attachments?.length) return { body, uploads: [] };
+    const files = options.readFile
+      ? await filesToSend(options.readFile, attachments, ZENDESK_MAX_UPLOAD_BYTES)
+      : { files: [], gone: attachments.map((a) => a.name), tooLarge: [] };
+    const tokens: string[] = [];
+    for (const { bytes, file } of files.files) {
+      const token = await client.upload({ name: file.name, mediaType: file.mediaType, bytes }, tokens.at(-1));
+      if (!tokens.includes(token)) tokens.push(token);
+    }
+    return { body: [body, ...filesNotSentLines(files)].join('\n'), uploads: tokens };
+  }
 
   /** The app user's end user (identity.ts: by Parley's own `external_id` unless the app's emails are trusted). */
   async function endUser(batch: ZendeskBatch): Promise<number> {
@@ -97,17 +128,18 @@ export function createZendeskAdapter(client: ZendeskClient, options: { trustUser
   async function createTicket(
     batch: ZendeskBatch,
     requester: number,
-    body: string,
+    content: CommentContent,
     key: string,
     followUpOf?: number,
   ): Promise<number> {
+    const { body, uploads } = content;
     const subject = (body.split('\n')[0] ?? 'Conversation').slice(0, 150);
     // Keys expire (Zendesk keeps them about two hours), which is why the lookup by external_id comes first.
     const { result } = await client.withHeaders({ 'Idempotency-Key': key }, () =>
       api.tickets.create({
         ticket: {
           subject,
-          comment: { body, public: true, author_id: requester },
+          comment: { body, public: true, author_id: requester, ...(uploads.length > 0 ? { uploads } : {}) },
           requester_id: requester,
           external_id: batch.conversationId,
           tags: ['parley'],
@@ -127,14 +159,27 @@ export function createZendeskAdapter(client: ZendeskClient, options: { trustUser
     return newest.some(
       (c) =>
         c.author_id === author &&
-        (c.plain_body ?? c.body ?? '').trim() === body.trim() &&
+        withoutFilesNotSentLines(c.plain_body ?? c.body ?? '').trim() === body.trim() &&
         (!c.created_at || Date.parse(c.created_at) >= since),
     );
   }
 
-  async function comment(ticketId: number, body: string, isPublic: boolean, author?: number): Promise<void> {
+  async function comment(
+    ticketId: number,
+    content: CommentContent,
+    isPublic: boolean,
+    author?: number,
+  ): Promise<void> {
+    const { body, uploads } = content;
     await api.tickets.update(ticketId, {
-      ticket: { comment: { body, public: isPublic, ...(author !== undefined ? { author_id: author } : {}) } },
+      ticket: {
+        comment: {
+          body,
+          public: isPublic,
+          ...(author !== undefined ? { author_id: author } : {}),
+          ...(uploads.length > 0 ? { uploads } : {}),
+        },
+      },
     });
   }
 
@@ -146,30 +191,34 @@ export function createZendeskAdapter(client: ZendeskClient, options: { trustUser
     batch: ZendeskBatch,
     refs: Record<string, string>,
     requester: number,
-    parts: { body: string; since: number; key: string },
+    parts: { body: string; since: number; key: string; attachments: ConversationMessage['attachments'] },
   ): Promise<void> {
     const { body, since, key } = parts;
+    // Made once, when a comment is about to be: the follow-up after a closed ticket's refusal reuses the uploads.
+    let made: Promise<CommentContent> | undefined;
+    const content = () => (made ??= commentContent(body, parts.attachments));
     const known = refs.zendeskTicketId ? Number(refs.zendeskTicketId) : undefined;
     if (known === undefined) {
       const found = await existingTicket(batch.conversationId);
       if (found === undefined) {
         // A new ticket carries the body as its first comment: nothing to check (comparing Zendesk's `created_at`
         // with the workflow's clock would post it twice when the clocks are more than a minute apart).
-        refs.zendeskTicketId = String(await createTicket(batch, requester, body, key));
+        refs.zendeskTicketId = String(await createTicket(batch, requester, await content(), key));
         return;
       }
       // A ticket an earlier, crashed attempt created: its comment may or may not be there yet.
       refs.zendeskTicketId = String(found);
-      if (!(await alreadyCommented(found, requester, body, since))) await comment(found, body, true, requester);
+      if (!(await alreadyCommented(found, requester, body, since)))
+        await comment(found, await content(), true, requester);
       return;
     }
     if (await alreadyCommented(known, requester, body, since)) return;
     try {
-      await comment(known, body, true, requester);
+      await comment(known, await content(), true, requester);
     } catch (err) {
       if (!isIntegrationError(err, 'zendesk_unprocessable')) throw err;
       // A closed ticket refuses updates: a follow-up ticket linked to it carries the conversation on.
-      refs.zendeskTicketId = String(await createTicket(batch, requester, body, `${key}:followup`, known));
+      refs.zendeskTicketId = String(await createTicket(batch, requester, await content(), `${key}:followup`, known));
     }
   }
 
@@ -199,7 +248,7 @@ export function createZendeskAdapter(client: ZendeskClient, options: { trustUser
         refs.zendeskUserId = String(requester);
         if (parts.body !== undefined) await postUserMessages(batch, refs, requester, { ...parts, body: parts.body });
         const ticketId = refs.zendeskTicketId ? Number(refs.zendeskTicketId) : undefined;
-        if (parts.note !== undefined && ticketId !== undefined) await comment(ticketId, parts.note, false);
+        if (parts.note !== undefined && ticketId !== undefined) await comment(ticketId, { body: parts.note, uploads: [] }, false);
         return { refs };
       } catch (err) {
         const e = toZendeskError(err);

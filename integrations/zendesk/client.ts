@@ -9,6 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createClient } from 'node-zendesk';
+import { z } from 'zod';
 import { parseRetryAfter } from '../../common/errors';
 import { zendeskHttpError, zendeskUnreachable } from './errors';
 
@@ -25,7 +26,7 @@ export const ZENDESK_TIMEOUT_MS = 10_000;
 
 /**
  * What node-zendesk passes its `transportFn` besides the URL (its options, spread, carry more we ignore). The body
- * is its JSON; uploads (`attachments.upload`, a stream) would also need `duplex: 'half'`, and Parley uploads nothing.
+ * is its JSON; files go by `upload` below, not through node-zendesk.
  */
 interface ZendeskTransportRequest {
   method: string;
@@ -106,6 +107,14 @@ function adaptResponse(res: Response): ZendeskTransportResponse {
   };
 }
 
+/** Zendesk's limit on one uploaded file (ticket attachments: 50 MB). */
+export const ZENDESK_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+/** A file's upload may take longer than an API call: 25 MB over a slow link. */
+export const ZENDESK_UPLOAD_TIMEOUT_MS = 60_000;
+
+const uploadAnswer = z.object({ upload: z.object({ token: z.string().min(1) }) });
+
 export function createZendeskClient(
   config: Pick<ZendeskConfig, 'url' | 'email' | 'apiToken'>,
   doFetch: typeof fetch = fetch,
@@ -122,9 +131,44 @@ export function createZendeskClient(
       responseAdapter: adaptResponse,
     },
   });
+  const base = `${config.url.replace(/\/$/, '')}/api/v2`;
+  const authorization = `Basic ${Buffer.from(`${config.email}/token:${config.apiToken}`).toString('base64')}`;
   return {
     /** node-zendesk: `api.users.createOrUpdate(…)`, `api.tickets.update(…)`, `api.webhooks.list()`, … */
     api,
+    /**
+     * One file into Zendesk's Attachments API (`POST /api/v2/uploads?filename=…`, the raw bytes); answers the upload's
+     * token, which a comment's `uploads` attaches. Passing an earlier `token` adds the file to that upload. Not through
+     * node-zendesk: its `attachments.upload` sends a stream or a path as `application/binary`, where Zendesk stores the
+     * type the request names. Same credentials, same errors as every other call.
+     */
+    async upload(file: { name: string; mediaType: string; bytes: Buffer }, token?: string): Promise<string> {
+      const url = new URL(`${base}/uploads`);
+      url.searchParams.set('filename', file.name);
+      if (token) url.searchParams.set('token', token);
+      let res: Response;
+      try {
+        res = await doFetch(url, {
+          method: 'POST',
+          headers: { authorization, 'content-type': file.mediaType, accept: 'application/json' },
+          body: file.bytes,
+          signal: AbortSignal.timeout(ZENDESK_UPLOAD_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw zendeskUnreachable(err);
+      }
+      if (!res.ok) {
+        const text = await res.text().catch(() => '');
+        throw zendeskHttpError({
+          status: res.status,
+          method: 'POST',
+          path: 'uploads',
+          ...(text ? { detail: text.slice(0, 300) } : {}),
+          ...retryAfter(res.headers),
+        });
+      }
+      return uploadAnswer.parse(await res.json()).upload.token;
+    },
     /** Runs `call` with `headers` added to every request it makes (node-zendesk's own headers are per client). */
     withHeaders<T>(headers: Record<string, string>, call: () => Promise<T>): Promise<T> {
       return callHeaders.run(headers, call);
