@@ -147,7 +147,9 @@ export function createHelpScoutAdapter(
    * A user's message as a customer thread's text and attachments: its files read from Parley's store, those gone or
    * over Help Scout's limit named at the end of the text (which a retry's `alreadyPosted` leaves out).
    */
-  async function customerThread(message: ConversationMessage): Promise<{ text: string; attachments?: ThreadAttachment[] }> {
+  async function customerThread(
+    message: ConversationMessage,
+  ): Promise<{ text: string; attachments?: ThreadAttachment[] }> {
     const text = userMessagePlainText(message);
     const attachments = message.postback ? [] : (message.attachments ?? []);
     if (attachments.length === 0) return { text: textToHtml(text) };

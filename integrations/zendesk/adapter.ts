@@ -88,10 +88,7 @@ interface CommentContent {
   uploads: string[];
 }
 
-export function createZendeskAdapter(
-  client: ZendeskClient,
-  options: { trustUserEmail: boolean; readFile?: ReadFile },
-) {
+export function createZendeskAdapter(client: ZendeskClient, options: { trustUserEmail: boolean; readFile?: ReadFile }) {
   const { api } = client;
 
   /**
@@ -100,7 +97,10 @@ export function createZendeskAdapter(
    * that finds the comment made uploads nothing; one that uploads again leaves the first upload unattached, and
    * Zendesk deletes unattached uploads when their token expires.
    */
-  async function commentContent(body: string, attachments: ConversationMessage['attachments']): Promise<CommentContent> {
+  async function commentContent(
+    body: string,
+    attachments: ConversationMessage['attachments'],
+  ): Promise<CommentContent> {
     if (!attachments?.length) return { body, uploads: [] };
     const files = options.readFile
       ? await filesToSend(options.readFile, attachments, ZENDESK_MAX_UPLOAD_BYTES)
@@ -164,12 +164,7 @@ export function createZendeskAdapter(
     );
   }
 
-  async function comment(
-    ticketId: number,
-    content: CommentContent,
-    isPublic: boolean,
-    author?: number,
-  ): Promise<void> {
+  async function comment(ticketId: number, content: CommentContent, isPublic: boolean, author?: number): Promise<void> {
     const { body, uploads } = content;
     await api.tickets.update(ticketId, {
       ticket: {
@@ -248,7 +243,8 @@ export function createZendeskAdapter(
         refs.zendeskUserId = String(requester);
         if (parts.body !== undefined) await postUserMessages(batch, refs, requester, { ...parts, body: parts.body });
         const ticketId = refs.zendeskTicketId ? Number(refs.zendeskTicketId) : undefined;
-        if (parts.note !== undefined && ticketId !== undefined) await comment(ticketId, { body: parts.note, uploads: [] }, false);
+        if (parts.note !== undefined && ticketId !== undefined)
+          await comment(ticketId, { body: parts.note, uploads: [] }, false);
         return { refs };
       } catch (err) {
         const e = toZendeskError(err);

@@ -14,6 +14,11 @@
  *   less"), optional `notification`, `label`, `payloadVersion` ('V2', the only option), `mailboxIds`. Deliveries
  *   carry `X-HelpScout-Event` and `X-HelpScout-Signature` = base64(HMAC-SHA1(secret, raw body)); the body of the
  *   convo.* events is the v2 Conversation object with `_embedded.threads`.
+ * - Attachments (endpoints/conversations/threads/customer, …/conversations/create, …/attachments/get-data): a
+ *   thread given to create-thread or create-conversation may carry `attachments: [{fileName, mimeType, data}]`
+ *   (`data` base64, all three required); the thread shows them in `_embedded.attachments` (`id, filename, mimeType,
+ *   size, width, height, _links.data, _links.web`); `GET /v2/conversations/{id}/attachments/{attachmentId}/data` →
+ *   `{data}` (base64). Help Scout takes at most 10 MB a file (its attachment docs); the 400 for more is worded here.
  * - Conversation lists default to `status=active` (pass `status=all` to see everything), 25 per page.
  * - Deleting: `DELETE /v2/conversations/{id}` → 204 (endpoints/conversations/delete); `DELETE
  *   /v2/customers/{id}?async=true` → 202, the customer and their conversations hard-deleted
@@ -62,6 +67,8 @@ export interface HelpScoutEmulatorOptions {
   rateLimit?: RateLimit | false;
   /** How long a webhook delivery may take before it counts as failed (status 0). Default 5000 ms. */
   webhookTimeoutMs?: number;
+  /** Largest attachment a thread takes (Help Scout: 10 MB). */
+  maxAttachmentBytes?: number;
 }
 
 export interface EmulatedMailbox {
@@ -103,6 +110,14 @@ export type ConversationType = 'email' | 'chat' | 'phone';
 export type ConversationStatus = 'active' | 'pending' | 'closed' | 'spam';
 export type ThreadType = 'customer' | 'chat' | 'phone' | 'note' | 'reply' | 'lineitem';
 
+export interface EmulatedAttachment {
+  id: number;
+  filename: string;
+  mimeType: string;
+  size: number;
+  bytes: Buffer;
+}
+
 export interface EmulatedThread {
   id: number;
   type: ThreadType;
@@ -119,6 +134,7 @@ export interface EmulatedThread {
   createdBy: { kind: 'customer'; id: number } | { kind: 'user'; id: number };
   imported: boolean;
   createdAt: string;
+  attachments?: EmulatedAttachment[];
 }
 
 export interface EmulatedConversation {
@@ -437,6 +453,8 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
   let nextConversationId = 100_001;
   let nextConversationNumber = 1;
   let nextThreadId = 900_001;
+  let nextAttachmentId = 7_000_001;
+  const maxAttachmentBytes = options.maxAttachmentBytes ?? 10 * 1024 * 1024;
   let nextWebhookId = 1;
   let nextTagId = 1;
   let tokenGrants = 0;
@@ -602,7 +620,20 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
       cc: [],
       bcc: [],
       createdAt: t.createdAt,
-      _embedded: { attachments: [] },
+      _embedded: {
+        attachments: (t.attachments ?? []).map((a) => ({
+          id: a.id,
+          filename: a.filename,
+          mimeType: a.mimeType,
+          width: 0,
+          height: 0,
+          size: a.size,
+          _links: {
+            data: { href: `${apiUrl}conversations/${conv.id}/attachments/${a.id}/data` },
+            web: { href: `https://secure.helpscout.net/file/${a.id}/${encodeURIComponent(a.filename)}` },
+          },
+        })),
+      },
       _links: {
         ...(t.createdBy.kind === 'customer'
           ? { createdByCustomer: { href: `${apiUrl}customers/${t.createdBy.id}` } }
@@ -864,6 +895,39 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
     headers: { 'Resource-ID': String(id), Location: `${apiUrl}${path}/${id}` },
   });
 
+  /** A thread's `attachments`, checked: each `{fileName, mimeType, data}`, the data base64 of at most 10 MB. */
+  const parseAttachments = (raw: unknown, path: string): EmulatedAttachment[] => {
+    if (raw === undefined) return [];
+    if (!Array.isArray(raw)) throw badRequest([{ path, message: 'must be a list', code: 'Invalid' }]);
+    const errors: FieldError[] = [];
+    const out: EmulatedAttachment[] = [];
+    raw.forEach((a: unknown, i) => {
+      const at = `${path}[${i}]`;
+      if (!isRecord(a)) {
+        errors.push({ path: at, message: 'may not be null', code: 'NotNull' });
+        return;
+      }
+      for (const field of ['fileName', 'mimeType', 'data'])
+        if (typeof a[field] !== 'string' || (a[field]).trim() === '')
+          errors.push({ path: `${at}.${field}`, message: 'may not be empty', code: 'NotEmpty' });
+      if (typeof a.data !== 'string' || typeof a.fileName !== 'string' || typeof a.mimeType !== 'string') return;
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(a.data) || a.data.length % 4 !== 0) {
+        errors.push({ path: `${at}.data`, message: 'must be Base64 encoded', code: 'Invalid' });
+        return;
+      }
+      const bytes = Buffer.from(a.data, 'base64');
+      if (bytes.length > maxAttachmentBytes) {
+        errors.push({ path: `${at}.data`, message: 'attachment is larger than 10 MB', code: 'Size' });
+        return;
+      }
+      out.push({ id: 0, filename: a.fileName, mimeType: a.mimeType, size: bytes.length, bytes });
+    });
+    if (errors.length > 0) throw badRequest(errors);
+    return out;
+  };
+  const withIds = (attachments: EmulatedAttachment[]): EmulatedAttachment[] =>
+    attachments.map((a) => ({ ...a, id: nextAttachmentId++ }));
+
   const requireText = (body: Record<string, unknown>, path = 'text'): string => {
     const text = str(body[path]);
     if (text === undefined || text.trim() === '')
@@ -917,6 +981,13 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
           });
         if (typeof t.text !== 'string' || t.text.trim() === '')
           errors.push({ path: `threads[${i}].text`, message: 'may not be empty', code: 'NotEmpty' });
+        try {
+          parseAttachments(t.attachments, `threads[${i}].attachments`);
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          const embedded = (err.body as { _embedded?: { errors?: { path: string; message: string }[] } })._embedded;
+          for (const e of embedded?.errors ?? []) errors.push({ path: e.path, message: e.message, code: 'Invalid' });
+        }
       });
     if (body.tags !== undefined && (!Array.isArray(body.tags) || body.tags.some((t) => typeof t !== 'string')))
       errors.push({ path: 'tags', message: 'must be a list of strings', code: 'Invalid' });
@@ -964,6 +1035,7 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
         customerId: threadCustomer.id,
         createdBy: user ? { kind: 'user', id: user.id } : { kind: 'customer', id: threadCustomer.id },
         imported,
+        attachments: withIds(parseAttachments(raw.attachments, 'threads.attachments')),
       });
       if (ttype === 'reply' && raw.draft !== true) emailReply(conv, thread);
     }
@@ -1053,6 +1125,7 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
 
   const addCustomerThread = (conv: EmulatedConversation, body: Record<string, unknown>, type: ThreadType): Reply => {
     const text = requireText(body);
+    const attachments = parseAttachments(body.attachments, 'attachments');
     const customer =
       body.customer === undefined ? customers.get(conv.customerId) : resolveCustomer(body.customer, 'customer');
     if (!customer) throw badRequest([{ path: 'customer', message: 'may not be null', code: 'NotNull' }]);
@@ -1069,6 +1142,7 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
       customerId: customer.id,
       createdBy: { kind: 'customer', id: customer.id },
       imported,
+      attachments: withIds(attachments),
     });
     if (type === 'customer') emit('convo.customer.reply.created', conv.mailboxId, conversationJson(conv, true));
     return created(`conversations/${conv.id}/threads`, thread.id);
@@ -1224,6 +1298,19 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
     const [, resource, idRaw, sub, ...rest] = seg;
     const id = idRaw === undefined ? undefined : num(idRaw);
     if (idRaw !== undefined && id === undefined && idRaw !== 'me') throw notFound();
+    if (
+      resource === 'conversations' &&
+      id !== undefined &&
+      sub === 'attachments' &&
+      rest[1] === 'data' &&
+      rest.length === 2
+    ) {
+      const conv = reachable(id);
+      const attachment = conv?.threads.flatMap((t) => t.attachments ?? []).find((a) => a.id === num(rest[0]));
+      if (!attachment) throw notFound();
+      if (method !== 'GET') throw new ApiError(405, errorBody('Method not allowed'));
+      return { status: 200, body: { data: attachment.bytes.toString('base64') } };
+    }
     if (rest.length > 0) throw notFound();
 
     if (resource === 'mailboxes') {

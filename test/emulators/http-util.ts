@@ -33,3 +33,13 @@ export function createFaultQueue<A extends { method?: string }>() {
     },
   };
 }
+
+/** The body as bytes, for endpoints that take a file as it is (Zendesk's uploads). */
+export function readRawBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

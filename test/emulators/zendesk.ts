@@ -16,7 +16,14 @@
  *   same body replays the stored answer with `x-idempotency-lookup: hit` (first time: `miss`); the same key with a
  *   different body answers 400 `{error:'IdempotentRequestError', description:...}`. Keys expire after 2 hours.
  * - Ticket comments (ticket_comments): `{id, type:'Comment', author_id, body, html_body, plain_body, public,
- *   attachments, audit_id, via, metadata, created_at}`, listed oldest first. Comments made through the API carry
+ *   attachments, audit_id, via, metadata, created_at}`, listed oldest first.
+ * - Uploads (ticket-attachments#upload-files): `POST /api/v2/uploads?filename=…[&token=…]`, the raw bytes with the
+ *   file's Content-Type → 201 `{upload:{token, expires_at, attachments, attachment}}`; an earlier `token` adds the
+ *   file to that upload. A comment's `uploads: [token]` attaches them (a token attaches once); the comment's
+ *   `attachments` list `{id, file_name, content_url, content_type, size, …}`, and `content_url`
+ *   (`/attachments/token/<t>/?name=…`) serves the bytes to the API's credentials (the account setting "Require
+ *   authentication to download"). Zendesk's limit is 50 MB a file; the 413 body for a larger one is not documented,
+ *   the one here is mine. An unknown or used token in `uploads` is ignored (and listed in `warnings`). Comments made through the API carry
  *   `via.channel = 'api'` (via id 5, "Web Service"); comments made by agents in the UI carry `'web'` (via id 0).
  * - Users (users#create-or-update-user): `create_or_update` "updates an existing user identified by e-mail address or
  *   external ID" (external ids "not case sensitive"), else creates one (201); a user found by email takes the
@@ -73,7 +80,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createFaultQueue, readBody } from './http-util';
+import { createFaultQueue, readRawBody } from './http-util';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -102,6 +109,8 @@ export interface ZendeskEmulatorOptions {
   webhookTimeoutMs?: number;
   /** Lifetime of idempotency keys (Zendesk: 2 hours). */
   idempotencyTtlMs?: number;
+  /** Largest file `POST /api/v2/uploads` takes (Zendesk: 50 MB). */
+  maxUploadBytes?: number;
 }
 
 export type UserRole = 'end-user' | 'agent' | 'admin';
@@ -130,6 +139,15 @@ export interface Via {
   source: { from: Record<string, unknown>; to: Record<string, unknown>; rel: string | null };
 }
 
+export interface EmulatedAttachment {
+  id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  content_url: string;
+  bytes: Buffer;
+}
+
 export interface EmulatedComment {
   id: number;
   type: 'Comment';
@@ -141,6 +159,7 @@ export interface EmulatedComment {
   audit_id: number;
   via: Via;
   created_at: string;
+  attachments: EmulatedAttachment[];
 }
 
 export interface EmulatedTicket {
@@ -300,6 +319,8 @@ export interface ZendeskEmulator {
   callCount(method: string, pathPattern: string | RegExp): number;
   deliveries: Delivery[];
   requesterEmails: RequesterEmail[];
+  /** Every file uploaded, attached to a comment or not. */
+  uploads(): { token: string; attachments: EmulatedAttachment[]; attached: boolean }[];
   /** Unsupported trigger conditions and unknown placeholders met while evaluating triggers. */
   warnings: string[];
 
@@ -397,6 +418,8 @@ interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Bytes sent as they are (an attachment's download), with their own Content-Type in `headers`. */
+  bytes?: Buffer;
 }
 
 class ApiError extends Error {
@@ -612,6 +635,9 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   const pending = new Set<Promise<unknown>>();
   const accountHits: number[] = [];
   const ticketHits = new Map<string, number[]>();
+  const uploads = new Map<string, { token: string; attachments: EmulatedAttachment[]; attached: boolean }>();
+  const maxUploadBytes = options.maxUploadBytes ?? 50 * 1024 * 1024;
+  let nextAttachmentId = 700_000_001;
   let nextUserId = 360_000_001;
   let nextTicketId = 1;
   let nextCommentId = 900_000_001;
@@ -677,6 +703,23 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     user_fields: {},
   });
 
+  const attachmentJson = (a: EmulatedAttachment): Record<string, unknown> => ({
+    url: `${baseUrl}/api/v2/attachments/${a.id}.json`,
+    id: a.id,
+    file_name: a.file_name,
+    content_url: a.content_url,
+    mapped_content_url: a.content_url,
+    content_type: a.content_type,
+    size: a.size,
+    width: null,
+    height: null,
+    inline: false,
+    deleted: false,
+    malware_access_override: false,
+    malware_scan_result: 'malware_not_found',
+    thumbnails: [],
+  });
+
   const commentJson = (c: EmulatedComment): Record<string, unknown> => ({
     id: c.id,
     type: c.type,
@@ -685,7 +728,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     html_body: c.html_body,
     plain_body: c.plain_body,
     public: c.public,
-    attachments: [],
+    attachments: c.attachments.map(attachmentJson),
     audit_id: c.audit_id,
     via: c.via,
     created_at: c.created_at,
@@ -796,8 +839,18 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
 
   const addComment = (
     t: EmulatedTicket,
-    c: { author: EmulatedUser; body?: string; html?: string; public: boolean; channel: string },
+    c: { author: EmulatedUser; body?: string; html?: string; public: boolean; channel: string; uploads?: string[] },
   ): EmulatedComment => {
+    const attachments: EmulatedAttachment[] = [];
+    for (const token of c.uploads ?? []) {
+      const upload = uploads.get(token);
+      if (!upload || upload.attached) {
+        warnings.push(`comment uploads: token ${token} is ${upload ? 'already attached' : 'unknown'}`);
+        continue;
+      }
+      upload.attached = true;
+      attachments.push(...upload.attachments);
+    }
     const html = c.html ?? toHtml(c.body ?? '');
     const plain = c.body ?? stripHtml(html);
     const comment: EmulatedComment = {
@@ -811,17 +864,23 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       audit_id: nextAuditId++,
       via: viaOf(c.channel, c.channel === 'web' ? { rel: null } : {}),
       created_at: nowIso(),
+      attachments,
     };
     t.comments.push(comment);
     t.updated_at = comment.created_at;
     return comment;
   };
 
-  const parseComment = (raw: unknown): { body?: string; html?: string; public: boolean; authorId?: number } => {
+  const parseComment = (
+    raw: unknown,
+  ): { body?: string; html?: string; public: boolean; authorId?: number; uploads?: string[] } => {
     if (!isRecord(raw)) return { public: true };
     const body = str(raw.body);
     const html = str(raw.html_body);
+    if (raw.uploads !== undefined && (!Array.isArray(raw.uploads) || raw.uploads.some((u) => typeof u !== 'string')))
+      throw invalid({ uploads: [{ description: 'Uploads: must be a list of tokens', error: 'InvalidValue' }] });
     return {
+      ...(Array.isArray(raw.uploads) ? { uploads: raw.uploads as string[] } : {}),
       ...(body !== undefined && body.trim() !== '' ? { body } : {}),
       ...(html !== undefined && html.trim() !== '' ? { html } : {}),
       public: raw.public !== false,
@@ -886,7 +945,14 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     if (t.status === 'new' && t.assignee_id !== null) t.status = 'open';
     tickets.set(t.id, t);
     if (source) source.followup_ids.push(t.id);
-    const c = addComment(t, { author, body: comment.body, html: comment.html, public: comment.public, channel: 'api' });
+    const c = addComment(t, {
+      author,
+      body: comment.body,
+      html: comment.html,
+      public: comment.public,
+      channel: 'api',
+      uploads: comment.uploads,
+    });
     emitTriggers(t, { type: 'Create', viaId: VIA_IDS.api ?? 5, currentUser: apiUser, comment: c });
     return {
       status: 201,
@@ -911,7 +977,14 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       if (parsed.body === undefined && parsed.html === undefined)
         throw invalid({ comment: [{ description: 'Comment: cannot be blank', error: 'BlankValue' }] });
       const author = resolveAuthor(parsed.authorId, 'author_id');
-      comment = addComment(t, { author, body: parsed.body, html: parsed.html, public: parsed.public, channel: 'api' });
+      comment = addComment(t, {
+        author,
+        body: parsed.body,
+        html: parsed.html,
+        public: parsed.public,
+        channel: 'api',
+        uploads: parsed.uploads,
+      });
       // An end user's comment reopens a pending or solved ticket.
       if (author.role === 'end-user' && (t.status === 'solved' || t.status === 'pending') && status === undefined)
         t.status = 'open';
@@ -1409,6 +1482,57 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     };
   };
 
+  // --- Uploads ---------------------------------------------------------------------------------------------
+
+  const upload = (query: URLSearchParams, headers: http.IncomingHttpHeaders, bytes: Buffer): Reply => {
+    const name = query.get('filename');
+    if (!name) throw badRequest('Parameter filename is required');
+    if (bytes.length > maxUploadBytes)
+      throw new ApiError(413, { error: 'RequestEntityTooLarge', description: 'File size exceeds the upload limit' });
+    const token = query.get('token');
+    let entry = token ? uploads.get(token) : undefined;
+    if (token && (!entry || entry.attached)) throw notFound();
+    if (!entry) {
+      entry = { token: crypto.randomBytes(12).toString('base64url'), attachments: [], attached: false };
+      uploads.set(entry.token, entry);
+    }
+    const contentToken = crypto.randomBytes(16).toString('base64url');
+    const attachment: EmulatedAttachment = {
+      id: nextAttachmentId++,
+      file_name: name,
+      content_type: (headers['content-type'] ?? 'application/octet-stream').split(';')[0]?.trim() ?? '',
+      size: bytes.length,
+      content_url: `${baseUrl}/attachments/token/${contentToken}/?name=${encodeURIComponent(name)}`,
+      bytes,
+    };
+    entry.attachments.push(attachment);
+    return {
+      status: 201,
+      body: {
+        upload: {
+          token: entry.token,
+          expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          attachments: entry.attachments.map(attachmentJson),
+          attachment: attachmentJson(attachment),
+        },
+      },
+    };
+  };
+
+  const download = (path: string): Reply => {
+    const all = [...uploads.values()].flatMap((u) => u.attachments);
+    const found = all.find((a) => new URL(a.content_url).pathname === path.replace(/\/?$/, '/'));
+    if (!found) throw notFound();
+    return {
+      status: 200,
+      bytes: found.bytes,
+      headers: {
+        'Content-Type': found.content_type,
+        'Content-Disposition': `attachment; filename="${found.file_name.replace(/["\\]/g, '_')}"`,
+      },
+    };
+  };
+
   // --- Router ----------------------------------------------------------------------------------------------
 
   const route = (method: string, path: string, query: URLSearchParams, body: Record<string, unknown>): Reply => {
@@ -1671,9 +1795,12 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     path: string,
     query: URLSearchParams,
     body: Record<string, unknown>,
+    bytes: Buffer,
   ): Reply => {
     const user = authenticate(req);
     consumeAccount();
+    if (method === 'POST' && /^\/api\/v2\/uploads(\.json)?$/.test(path)) return upload(query, req.headers, bytes);
+    if (method === 'GET' && path.startsWith('/attachments/token/')) return download(path);
     const limited = consumeTicketUpdate(method, path, user);
     if (limited) return limited;
     if (method === 'POST' && /^\/api\/v2\/tickets(\.json)?$/.test(path))
@@ -1698,7 +1825,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     const send = (r: Reply): void => {
       call.status = r.status;
       const headers: Record<string, string> = { ...rateHeaders(), ...r.headers };
-      if (r.body === undefined || r.status === 204) res.writeHead(r.status, headers).end();
+      if (r.bytes) res.writeHead(r.status, headers).end(r.bytes);
+      else if (r.body === undefined || r.status === 204) res.writeHead(r.status, headers).end();
       else if (typeof r.body === 'string')
         res.writeHead(r.status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(r.body);
       else
@@ -1707,7 +1835,10 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
           .end(JSON.stringify(r.body));
     };
     try {
-      const raw = await readBody(req);
+      const bytes = await readRawBody(req);
+      // An upload's body is the file itself, never JSON.
+      const isUpload = /^\/api\/v2\/uploads(\.json)?$/.test(path);
+      const raw = isUpload ? '' : bytes.toString('utf8');
       let body: Record<string, unknown> = {};
       if (raw !== '') {
         try {
@@ -1719,12 +1850,12 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
           throw new ApiError(400, { error: 'Unprocessable Entity', description: 'Server could not parse JSON' });
         }
       }
-      call.body = raw === '' ? undefined : body;
+      call.body = isUpload ? `<${bytes.length} bytes>` : raw === '' ? undefined : body;
 
       const fault = faults.take(method, path);
       if (fault?.afterEffect) {
         try {
-          dispatch(req, method, path, url.searchParams, body);
+          dispatch(req, method, path, url.searchParams, body, bytes);
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
         }
@@ -1738,7 +1869,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
             : { error: http.STATUS_CODES[fault.status] ?? 'Error', description: 'Injected fault' };
         return send({ status: fault.status, body: fault.body ?? defaultBody, headers });
       }
-      return send(dispatch(req, method, path, url.searchParams, body));
+      return send(dispatch(req, method, path, url.searchParams, body, bytes));
     } catch (err) {
       if (err instanceof ApiError) return send({ status: err.status, body: err.body, headers: err.headers });
       return send({ status: 500, body: { error: 'InternalError', description: String(err) } });
@@ -1771,6 +1902,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     },
     deliveries,
     requesterEmails,
+    uploads: () => [...uploads.values()],
     warnings,
 
     users: () => [...users.values()],
