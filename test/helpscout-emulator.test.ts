@@ -393,6 +393,93 @@ describe('Help Scout emulator', () => {
   });
 });
 
+describe('Help Scout emulator attachments', () => {
+  let hs: HelpScoutEmulator;
+  let call: ReturnType<typeof api>;
+  let mailboxId: number;
+
+  beforeEach(async () => {
+    hs = await startHelpScoutEmulator({ rateLimit: false, maxAttachmentBytes: 1024 });
+    call = api(hs, await token(hs));
+    mailboxId = hs.mailboxes()[0]!.id;
+  });
+  afterEach(async () => {
+    await hs.close();
+  });
+
+  interface ThreadsAnswer {
+    _embedded: {
+      threads: {
+        id: number;
+        _embedded: {
+          attachments: {
+            id: number;
+            filename: string;
+            mimeType: string;
+            size: number;
+            _links: Record<string, { href: string }>;
+          }[];
+        };
+      }[];
+    };
+  }
+
+  test('create conversation and create customer thread take attachments; threads list them; data serves them', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 9, 9]);
+    const pdf = Buffer.from('%PDF-1.4 small');
+    const created = await call('POST', 'conversations', {
+      ...conversationBody(mailboxId, 'ada@example.com'),
+      threads: [
+        {
+          type: 'customer',
+          customer: { email: 'ada@example.com' },
+          text: 'Hello there',
+          attachments: [{ fileName: 'a.png', mimeType: 'image/png', data: png.toString('base64') }],
+        },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const id = Number(created.headers.get('resource-id'));
+    const added = await call('POST', `conversations/${id}/customer`, {
+      customer: { email: 'ada@example.com' },
+      text: 'And this',
+      attachments: [{ fileName: 'b.pdf', mimeType: 'application/pdf', data: pdf.toString('base64') }],
+    });
+    expect(added.status).toBe(201);
+
+    const threads = await json<ThreadsAnswer>(call('GET', `conversations/${id}/threads`));
+    const [newest, oldest] = threads._embedded.threads;
+    expect(oldest?._embedded.attachments.map((a) => [a.filename, a.mimeType, a.size])).toEqual([
+      ['a.png', 'image/png', 6],
+    ]);
+    expect(newest?._embedded.attachments.map((a) => [a.filename, a.mimeType, a.size])).toEqual([
+      ['b.pdf', 'application/pdf', pdf.length],
+    ]);
+    const link = newest!._embedded.attachments[0]!._links;
+    expect(link.web?.href).toMatch(/^https:\/\/secure\.helpscout\.net\//);
+    const data = await call('GET', link.data!.href.slice(hs.apiUrl.length));
+    expect(data.status).toBe(200);
+    const { data: base64 } = (await data.json()) as { data: string };
+    expect(Buffer.from(base64, 'base64').equals(pdf)).toBe(true);
+    expect((await call('GET', `conversations/${id}/attachments/999/data`)).status).toBe(404);
+  });
+
+  test('refuses attachments missing a field, not base64, or over the size limit, and keeps nothing', async () => {
+    const id = Number(
+      (await call('POST', 'conversations', conversationBody(mailboxId, 'bo@example.com'))).headers.get('resource-id'),
+    );
+    const attempt = (attachments: unknown) =>
+      call('POST', `conversations/${id}/customer`, { customer: { email: 'bo@example.com' }, text: 'x', attachments });
+    const missing = await attempt([{ fileName: 'a.txt', data: 'aGk=' }]);
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(await missing.json())).toContain('attachments[0].mimeType');
+    expect((await attempt([{ fileName: 'a.txt', mimeType: 'text/plain', data: 'not base64!' }])).status).toBe(400);
+    const big = Buffer.alloc(1025).toString('base64');
+    expect((await attempt([{ fileName: 'a.bin', mimeType: 'application/octet-stream', data: big }])).status).toBe(400);
+    expect(hs.conversation(id)?.threads).toHaveLength(1);
+  });
+});
+
 describe('Help Scout emulator rate limit', () => {
   test('per-token window: headers on every response, 429 with X-RateLimit-Retry-After, writes count twice', async () => {
     const hs = await startHelpScoutEmulator({ rateLimit: { max: 4, windowMs: 60_000 } });

@@ -504,3 +504,95 @@ describe('Zendesk emulator', () => {
     expect(zd.requesterEmails[1]?.triggerTitle).toBe('Notify requester of new proactive ticket');
   });
 });
+
+describe('Zendesk emulator uploads', () => {
+  let zd: ZendeskEmulator;
+  const auth = () => `Basic ${Buffer.from(`${zd.email}/token:${zd.apiToken}`).toString('base64')}`;
+  interface Attachment {
+    id: number;
+    file_name: string;
+    content_url: string;
+    content_type: string;
+    size: number;
+  }
+  interface UploadAnswer {
+    upload: { token: string; attachment: Attachment; attachments: Attachment[] };
+  }
+
+  const post = (query: string, bytes: Buffer, type: string, authorization = auth()) =>
+    fetch(`${zd.url}/api/v2/uploads.json?${query}`, {
+      method: 'POST',
+      headers: { Authorization: authorization, 'Content-Type': type },
+      body: bytes,
+    });
+  const jsonCall = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${zd.url}${path}`, {
+      method,
+      headers: { Authorization: auth(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  beforeEach(async () => {
+    zd = await startZendeskEmulator({ maxUploadBytes: 1024 });
+  });
+  afterEach(async () => {
+    await zd.close();
+  });
+
+  it('takes files into one upload by its token, attaches them to a comment, and serves them with auth', async () => {
+    const first = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const second = Buffer.from('%PDF-1.4 tiny');
+    const r1 = await post('filename=a%20shot.png', first, 'image/png');
+    expect(r1.status).toBe(201);
+    const u1 = (await r1.json()) as UploadAnswer;
+    expect(u1.upload.attachment).toMatchObject({ file_name: 'a shot.png', content_type: 'image/png', size: 7 });
+    const r2 = await post(`filename=doc.pdf&token=${u1.upload.token}`, second, 'application/pdf');
+    const u2 = (await r2.json()) as UploadAnswer;
+    expect(u2.upload.token).toBe(u1.upload.token);
+    expect(u2.upload.attachments.map((a) => a.file_name)).toEqual(['a shot.png', 'doc.pdf']);
+
+    const user = await jsonCall('POST', '/api/v2/users/create_or_update.json', {
+      user: { name: 'Ada', external_id: 'ada', role: 'end-user' },
+    });
+    const userId = (user.json.user as { id: number }).id;
+    const created = await jsonCall('POST', '/api/v2/tickets.json', {
+      ticket: {
+        subject: 'Files',
+        requester_id: userId,
+        comment: { body: 'See files', author_id: userId, uploads: [u1.upload.token] },
+      },
+    });
+    expect(created.status).toBe(201);
+    const ticketId = (created.json.ticket as { id: number }).id;
+    const listed = await jsonCall('GET', `/api/v2/tickets/${ticketId}/comments.json`);
+    const [comment] = listed.json.comments as { attachments: Attachment[] }[];
+    expect(comment?.attachments.map((a) => [a.file_name, a.content_type, a.size])).toEqual([
+      ['a shot.png', 'image/png', 7],
+      ['doc.pdf', 'application/pdf', second.length],
+    ]);
+    const url = comment!.attachments[0]!.content_url;
+    const got = await fetch(url, { headers: { Authorization: auth() } });
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await got.arrayBuffer()).equals(first)).toBe(true);
+    // Downloads need the account's credentials ("Require authentication to download").
+    expect((await fetch(url)).status).toBe(401);
+
+    // A token attaches once; adding to an attached upload is refused.
+    await jsonCall('PUT', `/api/v2/tickets/${ticketId}.json`, {
+      ticket: { comment: { body: 'Again', author_id: userId, uploads: [u1.upload.token] } },
+    });
+    expect(zd.warnings).toEqual([`comment uploads: token ${u1.upload.token} is already attached`]);
+    expect((await post(`filename=x.png&token=${u1.upload.token}`, first, 'image/png')).status).toBe(404);
+  });
+
+  it('refuses an upload without credentials, without a filename, or over the size limit', async () => {
+    const bytes = Buffer.from('hello');
+    expect((await post('filename=a.txt', bytes, 'text/plain', 'Basic bm9wZQ==')).status).toBe(401);
+    expect((await post('', bytes, 'text/plain')).status).toBe(400);
+    expect((await post('filename=big.bin', Buffer.alloc(1025), 'application/octet-stream')).status).toBe(413);
+    expect(zd.uploads()).toEqual([]);
+  });
+});
