@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
   const secureCookie = deps.config.server.publicUrl?.startsWith('https:') ?? false;
   app.use('/codec', createCodecRouter({ corsOrigins: [], secureCookie, ...deps.codec }));
   const zendeskSecrets = deps.zendeskSecrets ?? new Map<string, string>();
+  const fileStore = deps.files ?? createFileStore(deps.config.storage);
   app.use(
     '/zendesk',
     createZendeskRouter({
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
       log: deps.log,
       metrics,
       secrets: zendeskSecrets,
+      files: fileStore,
     }),
   );
   // The API process's Help Scout tokens and mailbox ids, shared by the webhook and the integration routes.
@@ -150,7 +152,7 @@ export function createApp(deps: AppDeps): Express {
   // Files: uploads are multipart (ahead of the JSON-only routes), downloads need only their signed URL.
   const files = createFiles({
     config: deps.config,
-    store: deps.files ?? createFileStore(deps.config.storage),
+    store: fileStore,
     log: deps.log,
   });
   app.use('/files', files.downloadRouter);

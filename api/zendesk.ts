@@ -9,7 +9,13 @@ import type { ParleyConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
 import type { VerifyRefusal } from '../common/signature';
+import type { AgentReply } from '../common/conversation';
+import { DEFAULT_ALLOWED_TYPES } from '../common/files';
+import { CONVERSATION_ID_PREFIX } from '../common/ids';
+import { storeIncomingFile } from '../integrations/files/intake';
+import type { FileStore } from '../integrations/files/store';
 import { createZendeskClient } from '../integrations/zendesk/client';
+import { zendeskCommentFiles } from '../integrations/zendesk/files';
 import {
   createInvocationLog,
   decideZendeskReply,
@@ -30,6 +36,17 @@ import { temporalFault } from '../common/temporal-errors';
 import { HttpError, parseOr400 } from './errors';
 import { boundInboundReply, jsonOf, verifiedBody, verifiedRequest } from './inbound';
 
+/**
+ * How long the webhook spends fetching an agent's files before it relays the reply without the rest: Zendesk waits
+ * 12 seconds for the answer, and the signature read and the signal need some of them.
+ */
+export const AGENT_FILES_BUDGET_MS = 7_000;
+
+/** The user of a conversation's workflow id (`conversation:<appId>:<encoded userId>`). */
+function userOfWorkflow(workflowId: string, appId: string): string {
+  return decodeURIComponent(workflowId.slice(`${CONVERSATION_ID_PREFIX}${appId}:`.length));
+}
+
 /** Signing secrets by Zendesk URL, filled by connecting (at start-up and through the API). */
 export type ZendeskSecrets = Map<string, string>;
 
@@ -39,6 +56,8 @@ export function createZendeskRouter(deps: {
   log: Logger;
   metrics?: Metrics;
   secrets: ZendeskSecrets;
+  /** Where agents' files are kept; without it a reply is relayed without its files. */
+  files?: FileStore;
 }): Router {
   const router = Router();
   const relayed = createInvocationLog(1000);
@@ -79,6 +98,52 @@ export function createZendeskRouter(deps: {
     }
   }
 
+  /**
+   * The reply with the comment's files, stored as the user's: those Parley cannot keep (over `storage.maxFileBytes`,
+   * a type not accepted, not fetched in time) are named in its text. A failure here never costs the reply its text.
+   */
+  async function withAgentFiles(app: ZendeskApp, workflowId: string, payload: ZendeskWebhook, reply: AgentReply) {
+    const store = deps.files;
+    if (!store) return reply;
+    const storage = deps.config.storage;
+    try {
+      const { files, notFetched } = await zendeskCommentFiles(
+        createZendeskClient(app.zendesk),
+        app.zendesk,
+        { ticketId: payload.ticket_id, commentId: payload.comment_id },
+        { maxBytes: storage.maxFileBytes, signal: AbortSignal.timeout(AGENT_FILES_BUDGET_MS) },
+      );
+      const attachments = [...(reply.attachments ?? [])];
+      const notRelayed = notFetched.map((f) => f.name);
+      for (const file of files) {
+        const kept = await storeIncomingFile(store, {
+          appId: app.id,
+          userId: userOfWorkflow(workflowId, app.id),
+          name: file.name,
+          ...(file.contentType ? { declared: file.contentType } : {}),
+          bytes: file.bytes,
+          allowed: storage.allowedTypes ?? DEFAULT_ALLOWED_TYPES,
+          maxBytes: storage.maxFileBytes,
+        });
+        if (kept.ok) attachments.push(kept.attachment);
+        else notRelayed.push(file.name);
+      }
+      if (notFetched.length > 0)
+        deps.log.warn({ app: app.id, ticket: payload.ticket_id, notFetched }, 'Zendesk files not relayed');
+      return {
+        ...reply,
+        ...(attachments.length > 0 ? { attachments } : {}),
+        text: notRelayed.length > 0 ? `${reply.text}\n(not relayed: ${notRelayed.join(', ')})` : reply.text,
+      };
+    } catch (err) {
+      deps.log.warn(
+        { app: app.id, ticket: payload.ticket_id, err: (err as Error).message },
+        "could not read the Zendesk comment's files; relaying the reply without them",
+      );
+      return reply;
+    }
+  }
+
   router.post('/webhook', ...verified, async (req, res) => {
     const { raw, match: account } = verifiedRequest<string>(res);
     const invocation = req.get('x-zendesk-webhook-invocation-id');
@@ -96,7 +161,12 @@ export function createZendeskRouter(deps: {
       deps,
       'zendesk',
       decision.app.id,
-      zendeskAgentReply(payload, await agentSignature(decision.app, decision.agentId, payload)),
+      await withAgentFiles(
+        decision.app,
+        decision.workflowId,
+        payload,
+        zendeskAgentReply(payload, await agentSignature(decision.app, decision.agentId, payload)),
+      ),
       `Zendesk ticket #${payload.ticket_id}`,
     );
     try {

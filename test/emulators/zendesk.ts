@@ -299,6 +299,8 @@ export interface AgentCommentOptions {
    * shows, or a footer (`--` and a disclaimer) added after it.
    */
   footer?: string;
+  /** Files the agent attaches in the composer (uploaded and attached as the API's uploads are). */
+  attachments?: { name: string; contentType: string; bytes: Buffer }[];
 }
 
 export interface AgentCommentResult {
@@ -1952,7 +1954,15 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
         .replace(/\{\{\s*agent\.email\s*\}\}/g, agent.email ?? '');
       const signed = isPublic && signature ? `${text}\n\n${signature}` : text;
       const body = opts.footer ? `${signed}\n\n${opts.footer}` : signed;
-      const comment = addComment(t, { author: agent, body, public: isPublic, channel: 'web' });
+      let uploadTokens: string[] | undefined;
+      if (opts.attachments?.length) {
+        const token = crypto.randomBytes(12).toString('base64url');
+        uploads.set(token, { token, attachments: [], attached: false });
+        for (const f of opts.attachments)
+          upload(new URLSearchParams({ filename: f.name, token }), { 'content-type': f.contentType }, f.bytes);
+        uploadTokens = [token];
+      }
+      const comment = addComment(t, { author: agent, body, public: isPublic, channel: 'web', uploads: uploadTokens });
       if (opts.status) t.status = opts.status;
       else if (t.status === 'new') t.status = 'open';
       if (t.assignee_id === null) t.assignee_id = agent.id;
