@@ -2,7 +2,10 @@
  * Users' files into Zendesk, end to end: uploaded to Parley, attached to a message, uploaded by the worker into
  * Zendesk's Attachments API and attached by token to the user's public comment (the emulator keeps the bytes and
  * serves them at `content_url` to the API's credentials). A file gone from Parley's store is named in the comment.
+ * And back: an agent's attachment on a public comment reaches the app's webhook as a Parley file with a working
+ * signed URL; a type Parley does not accept is named in the reply's text instead.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +14,14 @@ import { pdf, png } from './helpers/files';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { freePort } from './helpers/ports';
 import { waitFor } from './helpers/wait';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 import { startZendeskEmulator, type ZendeskEmulator } from './emulators/zendesk';
 
 const APP = 'zdfiles';
 const key = testKey(APP);
+const secret = `whsec_${randomBytes(16).toString('hex')}`;
+let receiver: WebhookReceiver;
+let agent: number;
 let zd: ZendeskEmulator;
 let parley: TestParley;
 let root: string;
@@ -23,6 +30,8 @@ let api: ReturnType<typeof apiClient>;
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-zendesk-files-'));
   zd = await startZendeskEmulator();
+  agent = zd.addAgent({ name: 'Zoe Desk', email: 'zoe@acme.example' }).id;
+  receiver = await startWebhookReceiver(secret);
   const port = await freePort();
   parley = await startTestParley({
     port,
@@ -34,6 +43,7 @@ beforeAll(async () => {
           id: APP,
           name: 'Acme',
           apiKeys: [key],
+          webhooks: [{ url: receiver.url, secret }],
           zendesk: { url: zd.url, email: zd.email, apiToken: zd.apiToken },
         },
       ],
@@ -43,6 +53,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await parley?.stop();
+  await receiver?.close();
   await zd?.close();
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -135,5 +146,41 @@ describe('files from users into Zendesk', () => {
     const comment = await waitFor(() => zd.ticket(ticket)?.comments.find((c) => c.body === 'Just text'));
     expect(comment.attachments).toEqual([]);
     expect(zd.callCount('POST', '/api/v2/uploads')).toBe(before);
+  });
+});
+
+interface AgentAttachment {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  url: string;
+}
+
+describe('files from Zendesk agents', () => {
+  it("relays an agent's attachment to the app's webhook with a signed URL serving the agent's bytes", async () => {
+    await api('POST', `/v1/apps/${APP}/users/kim/messages`, { text: 'Any news?' });
+    const ticket = await ticketOf('kim');
+    await waitFor(() => zd.ticket(ticket)?.comments.some((c) => c.body === 'Any news?'));
+    const fix = png(8, 8, [10, 200, 10]);
+    const result = await zd.agentComment(ticket, agent, 'Here is the fix', {
+      attachments: [
+        { name: 'fix.png', contentType: 'image/png', bytes: fix },
+        { name: 'run.sh', contentType: 'application/x-sh', bytes: Buffer.from('#!/bin/sh\nrm -rf /\n') },
+      ],
+    });
+    expect(result.deliveries[0]?.status).toBe(200);
+    const event = await waitFor(() => receiver.events().find((d) => d.body.userId === 'kim'), {
+      what: "the agent's reply at the app",
+    });
+    const message = event.body.data.message as { text: string; attachments?: AgentAttachment[] };
+    // The script's bytes are text, but it claims application/x-sh: refused, and named in the reply instead.
+    expect(message.text).toBe('Here is the fix\n(not relayed: run.sh)');
+    expect(message.attachments?.map((a) => [a.name, a.mediaType, a.size])).toEqual([
+      ['fix.png', 'image/png', fix.length],
+    ]);
+    const got = await fetch(message.attachments![0]!.url);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(fix)).toBe(true);
   });
 });
