@@ -121,6 +121,7 @@ export function createApp(deps: AppDeps): Express {
       log: deps.log,
       metrics,
       cache: helpscoutCache,
+      files: fileStore,
     }),
   );
   app.use(

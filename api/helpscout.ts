@@ -13,7 +13,11 @@ import { findConversation } from '../common/lookup';
 import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
 import type { HelpScoutCache } from '../integrations/helpscout/cache';
+import { userIdOfConversation } from '../common/ids';
+import { keepIncomingFiles, replyWithFiles } from '../integrations/files/intake';
+import type { FileStore } from '../integrations/files/store';
 import { createHelpScoutClient } from '../integrations/helpscout/client';
+import { helpScoutReplyFiles } from '../integrations/helpscout/files';
 import {
   decideHelpScoutReply,
   HELPSCOUT_EVENT_HEADER,
@@ -34,6 +38,12 @@ import { boundInboundReply, jsonOf, verifiedBody, verifiedRequest } from './inbo
 
 type HelpScoutApp = AppConfig & { helpscout: NonNullable<AppConfig['helpscout']> };
 
+/**
+ * How long the webhook spends fetching an agent's files before it relays the reply without the rest (the next file
+ * is not started after it): Help Scout wants its answer within seconds.
+ */
+export const AGENT_FILES_BUDGET_MS = 7_000;
+
 export function createHelpScoutRouter(deps: {
   config: ParleyConfig;
   temporal: Client;
@@ -41,6 +51,8 @@ export function createHelpScoutRouter(deps: {
   metrics?: Metrics;
   /** The API process's Help Scout tokens, for fetching threads a webhook did not embed. */
   cache: HelpScoutCache;
+  /** Where agents' files are kept; without it a reply is relayed without its files. */
+  files?: FileStore;
 }): Router {
   const router = Router();
   const apps = new Map(
@@ -96,6 +108,44 @@ export function createHelpScoutRouter(deps: {
     return decideHelpScoutReply({ ...body, _embedded: { threads } }, event);
   }
 
+  /**
+   * The reply with its thread's files, stored as the user's: those Parley cannot keep (over `storage.maxFileBytes`, a
+   * type not accepted, not fetched in time) are named in its text. A failure here never costs the reply its text.
+   */
+  async function withAgentFiles(
+    app: HelpScoutApp,
+    workflowId: string,
+    decision: Extract<HelpScoutDecision, { kind: 'reply' }>,
+  ) {
+    const store = deps.files;
+    if (!store || decision.attachments.length === 0) return decision.reply;
+    try {
+      const client = createHelpScoutClient(app.helpscout, { cache: deps.cache });
+      const { files, notFetched } = await helpScoutReplyFiles(client, decision.conversationId, decision.attachments, {
+        maxBytes: deps.config.storage.maxFileBytes,
+        deadline: Date.now() + AGENT_FILES_BUDGET_MS,
+      });
+      const kept = await keepIncomingFiles(
+        store,
+        deps.config.storage,
+        { appId: app.id, userId: userIdOfConversation(workflowId, app.id) },
+        files,
+      );
+      if (notFetched.length > 0)
+        deps.log.warn(
+          { app: app.id, helpscoutConversation: decision.conversationId, notFetched },
+          'Help Scout files not relayed',
+        );
+      return replyWithFiles(decision.reply, kept.attachments, [...notFetched.map((f) => f.name), ...kept.refused]);
+    } catch (err) {
+      deps.log.warn(
+        { app: app.id, helpscoutConversation: decision.conversationId, err: (err as Error).message },
+        "could not read the Help Scout reply's files; relaying the reply without them",
+      );
+      return decision.reply;
+    }
+  }
+
   async function relay(app: HelpScoutApp, decision: Extract<HelpScoutDecision, { kind: 'reply' }>, res: Response) {
     const workflowId = await findConversation(
       deps.temporal,
@@ -115,7 +165,7 @@ export function createHelpScoutRouter(deps: {
       deps,
       'helpscout',
       app.id,
-      decision.reply,
+      await withAgentFiles(app, workflowId, decision),
       `Help Scout conversation #${decision.conversationId}`,
     );
     try {

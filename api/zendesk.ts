@@ -10,9 +10,8 @@ import type { Logger } from '../common/logger';
 import type { Metrics } from '../common/metrics';
 import type { VerifyRefusal } from '../common/signature';
 import type { AgentReply } from '../common/conversation';
-import { DEFAULT_ALLOWED_TYPES } from '../common/files';
-import { CONVERSATION_ID_PREFIX } from '../common/ids';
-import { storeIncomingFile } from '../integrations/files/intake';
+import { userIdOfConversation } from '../common/ids';
+import { keepIncomingFiles, replyWithFiles } from '../integrations/files/intake';
 import type { FileStore } from '../integrations/files/store';
 import { createZendeskClient } from '../integrations/zendesk/client';
 import { zendeskCommentFiles } from '../integrations/zendesk/files';
@@ -41,11 +40,6 @@ import { boundInboundReply, jsonOf, verifiedBody, verifiedRequest } from './inbo
  * 12 seconds for the answer, and the signature read and the signal need some of them.
  */
 export const AGENT_FILES_BUDGET_MS = 7_000;
-
-/** The user of a conversation's workflow id (`conversation:<appId>:<encoded userId>`). */
-function userOfWorkflow(workflowId: string, appId: string): string {
-  return decodeURIComponent(workflowId.slice(`${CONVERSATION_ID_PREFIX}${appId}:`.length));
-}
 
 /** Signing secrets by Zendesk URL, filled by connecting (at start-up and through the API). */
 export type ZendeskSecrets = Map<string, string>;
@@ -105,36 +99,22 @@ export function createZendeskRouter(deps: {
   async function withAgentFiles(app: ZendeskApp, workflowId: string, payload: ZendeskWebhook, reply: AgentReply) {
     const store = deps.files;
     if (!store) return reply;
-    const storage = deps.config.storage;
     try {
       const { files, notFetched } = await zendeskCommentFiles(
         createZendeskClient(app.zendesk),
         app.zendesk,
         { ticketId: payload.ticket_id, commentId: payload.comment_id },
-        { maxBytes: storage.maxFileBytes, signal: AbortSignal.timeout(AGENT_FILES_BUDGET_MS) },
+        { maxBytes: deps.config.storage.maxFileBytes, signal: AbortSignal.timeout(AGENT_FILES_BUDGET_MS) },
       );
-      const attachments = [...(reply.attachments ?? [])];
-      const notRelayed = notFetched.map((f) => f.name);
-      for (const file of files) {
-        const kept = await storeIncomingFile(store, {
-          appId: app.id,
-          userId: userOfWorkflow(workflowId, app.id),
-          name: file.name,
-          ...(file.contentType ? { declared: file.contentType } : {}),
-          bytes: file.bytes,
-          allowed: storage.allowedTypes ?? DEFAULT_ALLOWED_TYPES,
-          maxBytes: storage.maxFileBytes,
-        });
-        if (kept.ok) attachments.push(kept.attachment);
-        else notRelayed.push(file.name);
-      }
+      const kept = await keepIncomingFiles(
+        store,
+        deps.config.storage,
+        { appId: app.id, userId: userIdOfConversation(workflowId, app.id) },
+        files,
+      );
       if (notFetched.length > 0)
         deps.log.warn({ app: app.id, ticket: payload.ticket_id, notFetched }, 'Zendesk files not relayed');
-      return {
-        ...reply,
-        ...(attachments.length > 0 ? { attachments } : {}),
-        text: notRelayed.length > 0 ? `${reply.text}\n(not relayed: ${notRelayed.join(', ')})` : reply.text,
-      };
+      return replyWithFiles(reply, kept.attachments, [...notFetched.map((f) => f.name), ...kept.refused]);
     } catch (err) {
       deps.log.warn(
         { app: app.id, ticket: payload.ticket_id, err: (err as Error).message },

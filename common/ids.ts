@@ -19,6 +19,11 @@ export function conversationWorkflowId(appId: string, userId: string): string {
   return `${CONVERSATION_ID_PREFIX}${appId}:${encodeURIComponent(normalizeUserId(userId))}`;
 }
 
+/** The user of `conversationWorkflowId(appId, userId)`: what follows the app's prefix, decoded. */
+export function userIdOfConversation(workflowId: string, appId: string): string {
+  return decodeURIComponent(workflowId.slice(`${CONVERSATION_ID_PREFIX}${appId}:`.length));
+}
+
 export function inboxWorkflowId(appId: string): string {
   return `inbox:${appId}`;
 }

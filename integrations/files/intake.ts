@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Attachment } from '../../common/conversation';
-import { cleanFileName, judgeFile, newFileId, sniffMediaType } from '../../common/files';
+import type { AgentReply, Attachment } from '../../common/conversation';
+import { cleanFileName, DEFAULT_ALLOWED_TYPES, judgeFile, newFileId, sniffMediaType } from '../../common/files';
 import type { FileStore, StoredFile } from './store';
 
 export type IntakeResult = { ok: true; attachment: Attachment } | { ok: false; reason: string };
@@ -60,4 +60,45 @@ export async function storeIncomingFile(
   }
   await store.claim(input.appId, file.id, input.userId);
   return { ok: true, attachment: { id: file.id, name: file.name, mediaType: file.mediaType, size: file.size } };
+}
+
+/** A file as a vendor handed it over: its name, the type it claims, its bytes. */
+export interface IncomingFile {
+  name: string;
+  contentType?: string;
+  bytes: Buffer;
+}
+
+/** Stores each of an agent's files as the user's; answers what was kept and the names of what was refused. */
+export async function keepIncomingFiles(
+  store: FileStore,
+  storage: { maxFileBytes: number; allowedTypes?: readonly string[] | undefined },
+  owner: { appId: string; userId: string },
+  files: readonly IncomingFile[],
+): Promise<{ attachments: Attachment[]; refused: string[] }> {
+  const attachments: Attachment[] = [];
+  const refused: string[] = [];
+  for (const file of files) {
+    const kept = await storeIncomingFile(store, {
+      ...owner,
+      name: file.name,
+      ...(file.contentType ? { declared: file.contentType } : {}),
+      bytes: file.bytes,
+      allowed: storage.allowedTypes ?? DEFAULT_ALLOWED_TYPES,
+      maxBytes: storage.maxFileBytes,
+    });
+    if (kept.ok) attachments.push(kept.attachment);
+    else refused.push(file.name);
+  }
+  return { attachments, refused };
+}
+
+/** The reply with its files, and a last line naming those the user does not get: `(not relayed: a.exe, b.zip)`. */
+export function replyWithFiles(reply: AgentReply, attachments: readonly Attachment[], notRelayed: readonly string[]) {
+  const all = [...(reply.attachments ?? []), ...attachments];
+  return {
+    ...reply,
+    ...(all.length > 0 ? { attachments: all } : {}),
+    text: notRelayed.length > 0 ? `${reply.text}\n(not relayed: ${notRelayed.join(', ')})` : reply.text,
+  };
 }

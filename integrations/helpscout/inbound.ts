@@ -19,9 +19,17 @@ const person = z.looseObject({
   email: z.string().nullish(),
   photoUrl: z.string().nullish(),
 });
+/** A thread's attachment as Mailbox API 2.0 lists it (`_embedded.attachments`). */
+const attachment = z.looseObject({
+  id: z.number(),
+  filename: z.string(),
+  mimeType: z.string().optional(),
+  size: z.number().optional(),
+});
 const thread = z.looseObject({
   id: z.number(),
   type: z.string(),
+  _embedded: z.looseObject({ attachments: z.array(attachment).optional() }).optional(),
   body: z.string().nullish(),
   createdAt: z.string().nullish(),
   createdBy: person.nullish(),
@@ -35,6 +43,7 @@ const threadList = z.looseObject({ _embedded: threads.optional() });
 
 export type HelpScoutWebhookBody = z.output<typeof helpScoutWebhookBody>;
 export type HelpScoutThread = z.output<typeof thread>;
+export type HelpScoutAttachment = z.output<typeof attachment>;
 
 export function parseHelpScoutWebhook(json: unknown): z.ZodSafeParseResult<HelpScoutWebhookBody> {
   return helpScoutWebhookBody.safeParse(json);
@@ -46,7 +55,14 @@ export function parseHelpScoutThreads(json: unknown): HelpScoutThread[] {
 }
 
 export type HelpScoutDecision =
-  | { kind: 'reply'; conversationId: number; threadId: number; reply: AgentReply }
+  | {
+      kind: 'reply';
+      conversationId: number;
+      threadId: number;
+      reply: AgentReply;
+      /** The reply thread's files, fetched and stored by the glue (`…/attachments/{id}/data`). */
+      attachments: HelpScoutAttachment[];
+    }
   /** Another event than an agent's reply (the webhook is Parley's, but someone may have added events). */
   | { kind: 'ignored'; reason: 'other_event'; event: string }
   /** The payload has no threads: fetch them and decide again with them. */
@@ -86,6 +102,7 @@ export function decideHelpScoutReply(
     kind: 'reply',
     conversationId: body.id,
     threadId: found.id,
+    attachments: found._embedded?.attachments ?? [],
     reply: {
       id: `helpscout:${found.id}`,
       source: 'helpscout',

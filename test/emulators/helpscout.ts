@@ -225,6 +225,8 @@ export interface AgentActionOptions extends WebhookOptions {
   html?: boolean;
   /** Reply and change the status (e.g. "Send and close"). */
   status?: ConversationStatus;
+  /** Files the agent attaches to the thread. */
+  attachments?: { name: string; mimeType: string; bytes: Buffer }[];
 }
 
 export interface AgentActionResult {
@@ -908,7 +910,7 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
         return;
       }
       for (const field of ['fileName', 'mimeType', 'data'])
-        if (typeof a[field] !== 'string' || (a[field]).trim() === '')
+        if (typeof a[field] !== 'string' || a[field].trim() === '')
           errors.push({ path: `${at}.${field}`, message: 'may not be empty', code: 'NotEmpty' });
       if (typeof a.data !== 'string' || typeof a.fileName !== 'string' || typeof a.mimeType !== 'string') return;
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(a.data) || a.data.length % 4 !== 0) {
@@ -1542,6 +1544,13 @@ export async function startHelpScoutEmulator(options: HelpScoutEmulatorOptions =
       customerId: conv.customerId,
       createdBy: { kind: 'user', id: user.id },
       imported: false,
+      attachments: (opts.attachments ?? []).map((f) => ({
+        id: nextAttachmentId++,
+        filename: f.name,
+        mimeType: f.mimeType,
+        size: f.bytes.length,
+        bytes: f.bytes,
+      })),
     });
     if (type === 'reply') emailReply(conv, thread);
     const event = type === 'reply' ? 'convo.agent.reply.created' : 'convo.note.created';
