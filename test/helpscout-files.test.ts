@@ -2,19 +2,25 @@
  * Users' files into Help Scout, end to end: uploaded to Parley, attached to a message, and sent by the worker as the
  * `attachments` of the user's customer thread (base64), both when the message opens the conversation and when it
  * follows. The emulator lists them in the thread's `_embedded.attachments` and serves their data. A file gone from
- * Parley's store is named in the thread; a file over Help Scout's 10 MB is named, not sent.
+ * Parley's store is named in the thread; a file over Help Scout's 10 MB is named, not sent. And back: an agent's
+ * attachment on a reply reaches the app's webhook as a Parley file with a working signed URL.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { conversationState } from './helpers/agent';
 import { pdf, png } from './helpers/files';
-import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
+import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './helpers/parley';
+import { freePort } from './helpers/ports';
 import { waitFor } from './helpers/wait';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 import { startHelpScoutEmulator, type HelpScoutEmulator } from './emulators/helpscout';
 
 const APP = 'hsfiles';
 const key = testKey(APP);
+const secret = `whsec_${randomBytes(16).toString('hex')}`;
+let receiver: WebhookReceiver;
 let hs: HelpScoutEmulator;
 let parley: TestParley;
 let root: string;
@@ -23,14 +29,19 @@ let api: ReturnType<typeof apiClient>;
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-helpscout-files-'));
   hs = await startHelpScoutEmulator({ mailboxes: [{ name: 'Support' }] });
+  receiver = await startWebhookReceiver(secret);
+  const port = await freePort();
   parley = await startTestParley({
+    port,
     config: testConfig({
+      server: { publicUrl: `http://127.0.0.1:${port}` },
       storage: { kind: 'fs', path: root },
       apps: [
         {
           id: APP,
           name: 'Acme',
           apiKeys: [key],
+          webhooks: [{ url: receiver.url, secret }],
           helpscout: { clientId: hs.clientId, clientSecret: hs.clientSecret, mailbox: 'Support', apiUrl: hs.apiUrl },
         },
       ],
@@ -40,6 +51,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await parley?.stop();
+  await receiver?.close();
   await hs?.close();
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -155,4 +167,34 @@ describe('files from users into Help Scout', () => {
     expect(thread.text).toContain('(too large to attach: big.png)');
     expect((thread.attachments ?? []).map((a) => [a.filename, a.bytes.equals(image)])).toEqual([['kept.png', true]]);
   }, 60_000);
+});
+
+describe('files from Help Scout agents', () => {
+  it("relays an agent's attachment to the app's webhook with a signed URL serving the agent's bytes", async () => {
+    await api('POST', `/v1/apps/${APP}/users/kim/messages`, { text: 'Any news?' });
+    const conversation = await conversationOf('kim');
+    // Parley's webhook in Help Scout, made as an operator does (an admin key).
+    expect(
+      (await apiClient(parley.apiUrl, testAdminKey)('POST', `/v1/apps/${APP}/integrations/helpscout/connect`)).status,
+    ).toBe(200);
+    const fix = pdf('The fix');
+    const agentId = hs.addUser({ first: 'Hana', last: 'Scout', email: 'hana@acme.example' }).id;
+    const result = await hs.agentReply(conversation, agentId, 'Here is the fix', {
+      attachments: [{ name: 'fix.pdf', mimeType: 'application/pdf', bytes: fix }],
+    });
+    expect(result.deliveries[0]?.status).toBe(200);
+    const event = await waitFor(() => receiver.events().find((d) => d.body.userId === 'kim'), {
+      what: "the agent's reply at the app",
+    });
+    const message = event.body.data.message as {
+      text: string;
+      attachments?: { name: string; mediaType: string; size: number; url: string }[];
+    };
+    expect(message.text).toBe('Here is the fix');
+    expect(message.attachments?.map((a) => [a.name, a.mediaType, a.size])).toEqual([
+      ['fix.pdf', 'application/pdf', fix.length],
+    ]);
+    const got = await fetch(message.attachments![0]!.url);
+    expect(Buffer.from(await got.arrayBuffer()).equals(fix)).toBe(true);
+  });
 });
