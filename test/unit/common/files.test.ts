@@ -2,12 +2,15 @@ import {
   cleanFileName,
   contentDisposition,
   DEFAULT_ALLOWED_TYPES,
+  filesNotSentLines,
+  filesToSend,
   fileUrlKeys,
   judgeFile,
   newFileId,
   signFileUrl,
   sniffMediaType,
   verifyFileUrl,
+  withoutFilesNotSentLines,
 } from '../../../common/files';
 import { docx, jpegHead, odt, pdf, png, reader, xlsx, zip } from '../../helpers/files';
 
@@ -180,5 +183,39 @@ describe('signed URLs', () => {
     });
     // A configured secret is still per app.
     expect(fileUrlKeys('acme', [], 'x'.repeat(16))[0]).not.toEqual(fileUrlKeys('globex', [], 'x'.repeat(16))[0]);
+  });
+});
+
+describe('files a vendor cannot have', () => {
+  const attachment = (id: string, size: number) => ({ id, name: `${id}.png`, mediaType: 'image/png', size });
+  const bytes = (n: number) => Buffer.alloc(n, 1);
+
+  it('sets aside files gone from the store and over the limit, by the recorded size before reading', async () => {
+    const read: string[] = [];
+    const readFile = (id: string) => {
+      read.push(id);
+      return Promise.resolve(
+        id === 'gone' ? undefined : { bytes: bytes(id === 'grew' ? 20 : 5), file: attachment(id, 5) },
+      );
+    };
+    const result = await filesToSend(
+      readFile,
+      [attachment('ok', 5), attachment('gone', 5), attachment('big', 11), attachment('grew', 5)],
+      10,
+    );
+    expect(result.files.map((f) => f.file.id)).toEqual(['ok']);
+    expect(result.gone).toEqual(['gone.png']);
+    expect(result.tooLarge).toEqual(['big.png', 'grew.png']);
+    expect(read).toEqual(['ok', 'gone', 'grew']);
+  });
+
+  it('names them in last lines that a retry can take off again', () => {
+    const lines = filesNotSentLines({ gone: ['a.png'], tooLarge: ['b.pdf', 'c.pdf'] });
+    expect(lines).toEqual(['(no longer stored: a.png)', '(too large to attach: b.pdf, c.pdf)']);
+    expect(filesNotSentLines({ gone: [], tooLarge: [] })).toEqual([]);
+    const text = ['It breaks\n📎 a.png (image/png)', ...lines].join('\n');
+    expect(withoutFilesNotSentLines(text)).toBe('It breaks\n📎 a.png (image/png)');
+    // Only last lines: the same words the user wrote earlier in the text stay.
+    expect(withoutFilesNotSentLines('(no longer stored: x)\nhello')).toBe('(no longer stored: x)\nhello');
   });
 });
