@@ -49,6 +49,7 @@ describe('decideHelpScoutReply', () => {
       kind: 'reply',
       conversationId: 2391938111,
       threadId: 5200000005,
+      attachments: [],
       reply: {
         id: 'helpscout:5200000005',
         source: 'helpscout',
@@ -121,6 +122,7 @@ describe('decideHelpScoutReply', () => {
       kind: 'reply',
       conversationId: 4,
       threadId: 10,
+      attachments: [],
       reply: {
         id: 'helpscout:10',
         source: 'helpscout',
@@ -154,5 +156,17 @@ describe('parseHelpScoutThreads', () => {
   it('reads an empty listing as no threads and refuses what is not a listing', () => {
     expect(parseHelpScoutThreads({ page: { size: 25, totalElements: 0, totalPages: 1, number: 1 } })).toEqual([]);
     expect(() => parseHelpScoutThreads({ _embedded: { threads: [{ id: 'x' }] } })).toThrow();
+  });
+});
+
+describe("a reply thread's attachments", () => {
+  it('are handed to the glue as Help Scout lists them', () => {
+    const attachment = { id: 7, filename: 'fix.pdf', mimeType: 'application/pdf', size: 10, _links: {} };
+    const json = {
+      id: 4,
+      _embedded: { threads: [{ id: 10, type: 'reply', body: '<p>ok</p>', _embedded: { attachments: [attachment] } }] },
+    };
+    const decision = decideHelpScoutReply(parsed(json), REPLY);
+    expect(decision.kind === 'reply' && decision.attachments).toEqual([attachment]);
   });
 });
