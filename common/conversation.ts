@@ -130,7 +130,11 @@ export type OutboxItemKind =
   /** The conversation was claimed, assigned, resolved or reopened (`assignment` says how). */
   | 'conversation:assigned'
   /** The facts a route is decided on changed (the profile, `department`): Slack re-decides the route. */
-  | 'conversation:routed';
+  | 'conversation:routed'
+  /** An agent edited a reply Parley relayed (Slack threads mode): for the app only, with the new text. */
+  | 'message:agent:updated'
+  /** An agent deleted a reply Parley relayed (Slack threads mode): for the app only. */
+  | 'message:agent:deleted';
 
 /** Where a conversation stands with the team: New → Claimed → Resolved, Reopened by the user's next message. */
 export type AssignmentStatus = 'new' | 'claimed' | 'resolved' | 'reopened';

@@ -5,7 +5,12 @@
  */
 
 /** The search attributes a conversation is found by (see workflows/definitions.ts). */
-export type ConversationRef = 'SlackChannel' | 'ZendeskTicket' | 'HelpScoutConversation' | 'EmailThread';
+export type ConversationRef =
+  | 'SlackChannel'
+  | 'SlackThread'
+  | 'ZendeskTicket'
+  | 'HelpScoutConversation'
+  | 'EmailThread';
 
 export interface WorkflowLister {
   workflow: {

@@ -160,6 +160,24 @@ export interface ReceiptsState {
 /** An agent's reply, from Slack, Zendesk, Help Scout or email. */
 export type AgentReplySignal = AgentReply;
 
+/**
+ * An agent edited a reply Parley relayed (Slack threads mode: `message_changed` of a thread reply). `id` is the
+ * reply's (`slack:<channel>:<ts>`); `eventId` the edit's, so a retried event changes nothing twice.
+ */
+export interface AgentReplyEditedSignal {
+  id: string;
+  eventId: string;
+  text: string;
+  at: string;
+}
+
+/** An agent deleted a reply Parley relayed (Slack threads mode: `message_deleted` of a thread reply). */
+export interface AgentReplyDeletedSignal {
+  id: string;
+  eventId: string;
+  at: string;
+}
+
 export interface ArchiveSignal {
   source: string;
 }
@@ -302,6 +320,8 @@ export interface InboxState {
 export const userMessageSignal = defineSignal<[UserMessageSignal]>('userMessage');
 export const agentReplySignal = defineSignal<[AgentReplySignal]>('agentReply');
 export const archiveSignal = defineSignal<[ArchiveSignal]>('archive');
+export const agentReplyEditedSignal = defineSignal<[AgentReplyEditedSignal]>('agentReplyEdited');
+export const agentReplyDeletedSignal = defineSignal<[AgentReplyDeletedSignal]>('agentReplyDeleted');
 export const profileUpdateSignal = defineSignal<[ProfileUpdateSignal]>('profileUpdate');
 export const resumeOutboxSignal = defineSignal<[ResumeOutboxSignal]>('resumeOutbox');
 export const conversationQuery = defineQuery<ConversationState>('conversation');

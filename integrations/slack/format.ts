@@ -114,6 +114,33 @@ function agentLabel(agent: { name: string } | undefined): string {
 }
 
 /**
+ * Threads mode: the thread's parent in the route's channel (no user channel to link). Reopened, it says so; the
+ * user's message that reopened it is broadcast to the channel under it.
+ */
+export function threadParentText(profile: UserProfile, userId: string, appName: string, reopened: boolean): string {
+  const label = who(profile, userId);
+  const app = userText(appName);
+  return reopened
+    ? `:arrows_counterclockwise: *${label}* (${app}) wrote again: the thread is open again.`
+    : `:new: New conversation with *${label}* (${app}): reply in the thread.`;
+}
+
+/** Threads mode: how the team works a thread, under the parent's text. */
+export function threadHelpLine(notePrefix: string): string {
+  return (
+    `\nReply in the thread to answer the user; a reply starting with \`${userText(notePrefix)}\` stays an internal ` +
+    'note. :white_check_mark: on this message resolves it.'
+  );
+}
+
+/** Threads mode: the line an archive leaves in the thread (Slack archives nothing: the thread stays). */
+export const THREAD_ARCHIVED_LINE =
+  ':file_folder: Archived: the thread stays here, and the next message from the user reopens it.';
+
+/** Threads mode: the line above the user's message that reopens the thread (that message is broadcast). */
+export const THREAD_REOPENED_LINE = ':arrows_counterclockwise: The user wrote again: this thread is open again.';
+
+/**
  * The status line of a dispatch notice (updated in place at each change): New, Claimed by Ana, Resolved by Ana,
  * Reopened (claimed by Ana).
  */

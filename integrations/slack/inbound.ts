@@ -129,6 +129,148 @@ export function decideEvent(envelope: EventEnvelope): EventDecision {
   };
 }
 
+// ── Threads mode (`slack.mode: threads`) ───────────────────────────────────────────────────────────────
+
+/** A thread as Parley names it (`slackThread`, the SlackThread search attribute): `<channel id>:<parent ts>`. */
+const THREAD_REF = /^([A-Z0-9]{1,30}):(\d{1,12}\.\d{1,8})$/;
+
+export function threadRef(channelId: string, ts: string): string {
+  return `${channelId}:${ts}`;
+}
+
+/** `<channel>:<ts>` read back (a button's value, a ref); undefined for anything else. */
+export function parseThreadRef(value: string): { channelId: string; ts: string } | undefined {
+  const match = THREAD_REF.exec(value);
+  return match?.[1] && match[2] ? { channelId: match[1], ts: match[2] } : undefined;
+}
+
+/** The Slack ts of a message as Slack writes it (`1764650000.000100`); anything else names no message. */
+function isTs(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{1,12}\.\d{1,8}$/.test(value);
+}
+
+/** Threads mode: what a thread's events mean, before the glue knows the app (it checks the mode and the thread). */
+export type ThreadEventDecision =
+  /** A person replied in a thread: the agent's reply to the user, unless a note or not an agent (the glue decides). */
+  | { kind: 'reply'; teamId: string; channelId: string; threadTs: string; ts: string; userId: string; text: string }
+  /** A person edited their thread reply; `editTs` is the edit's own ts (a retried event is the same edit). */
+  | {
+      kind: 'edited';
+      teamId: string;
+      channelId: string;
+      threadTs: string;
+      ts: string;
+      editTs: string;
+      userId?: string;
+      text: string;
+    }
+  /** A thread reply was deleted. */
+  | { kind: 'deleted'; teamId: string; channelId: string; threadTs: string; ts: string; eventTs: string }
+  /** An emoji reaction on a message (the glue checks it is ✅ on a thread's parent, by an agent). */
+  | { kind: 'reaction'; teamId: string; channelId: string; ts: string; userId: string; reaction: string }
+  | { kind: 'ignored'; reason: string };
+
+/** The parts of a message Parley reads in an event (Slack puts more there). */
+const eventMessageSchema = z.looseObject({
+  ts: z.string().optional(),
+  thread_ts: z.string().optional(),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+  subtype: z.string().optional(),
+  text: z.string().optional(),
+});
+type EventMessage = z.infer<typeof eventMessageSchema>;
+
+/** A person's reply in a thread (not its parent, not a bot's post, not a system message); `broadcast` is fine. */
+function humanReply(m: EventMessage | undefined): m is EventMessage & { ts: string; thread_ts: string } {
+  if (!m || m.bot_id || (m.subtype !== undefined && m.subtype !== 'thread_broadcast')) return false;
+  return isTs(m.ts) && isTs(m.thread_ts) && m.thread_ts !== m.ts;
+}
+
+/**
+ * The thread events of threads mode (message.channels / message.groups, reaction_added): a reply, its edit or
+ * deletion, a reaction. Parley's own posts come back as events too (they carry `bot_id`): ignored, as is anything
+ * outside a thread. Pure: the glue looks the thread up, checks the agent and the note prefix.
+ */
+export function decideThreadEvent(envelope: EventEnvelope): ThreadEventDecision {
+  if (envelope.type !== 'event_callback') return { kind: 'ignored', reason: 'not an event' };
+  const { event } = envelope;
+  const teamId = envelope.team_id;
+  const channelId = typeof event.channel === 'string' ? event.channel : undefined;
+  if (event.type === 'reaction_added') {
+    const item = z
+      .looseObject({ type: z.string(), channel: z.string(), ts: z.string() })
+      .safeParse((event as Record<string, unknown>).item);
+    const reaction = (event as Record<string, unknown>).reaction;
+    if (!item.success || item.data.type !== 'message' || !isSlackChannelId(item.data.channel) || !isTs(item.data.ts))
+      return { kind: 'ignored', reason: 'a reaction on no message' };
+    if (!event.user || typeof reaction !== 'string') return { kind: 'ignored', reason: 'a reaction by nobody' };
+    return { kind: 'reaction', teamId, channelId: item.data.channel, ts: item.data.ts, userId: event.user, reaction };
+  }
+  if (event.type !== 'message') return { kind: 'ignored', reason: `${event.type} is not a thread's` };
+  if (!channelId || !isSlackChannelId(channelId)) return { kind: 'ignored', reason: 'a message without a channel' };
+  const subtype = (event as Record<string, unknown>).subtype;
+  if (subtype === 'message_changed') {
+    const message = eventMessageSchema.safeParse((event as Record<string, unknown>).message);
+    const editTs = (event as Record<string, unknown>).ts;
+    if (!message.success || !humanReply(message.data) || !isTs(editTs))
+      return { kind: 'ignored', reason: 'a change of no thread reply' };
+    const m = message.data;
+    return {
+      kind: 'edited',
+      teamId,
+      channelId,
+      threadTs: m.thread_ts,
+      ts: m.ts,
+      editTs,
+      ...(m.user ? { userId: m.user } : {}),
+      text: m.text ?? '',
+    };
+  }
+  if (subtype === 'message_deleted') {
+    const raw = event as Record<string, unknown>;
+    const previous = eventMessageSchema.safeParse(raw.previous_message);
+    const deletedTs = raw.deleted_ts;
+    const eventTs = raw.ts;
+    if (!previous.success || !isTs(deletedTs) || !isTs(eventTs) || !humanReply({ ...previous.data, ts: deletedTs }))
+      return { kind: 'ignored', reason: 'a deletion of no thread reply' };
+    return {
+      kind: 'deleted',
+      teamId,
+      channelId,
+      threadTs: previous.data.thread_ts as string,
+      ts: deletedTs,
+      eventTs,
+    };
+  }
+  const message = eventMessageSchema.safeParse(event);
+  if (!message.success || !humanReply(message.data) || !message.data.user)
+    return { kind: 'ignored', reason: 'not a person’s thread reply' };
+  const m = message.data;
+  return {
+    kind: 'reply',
+    teamId,
+    channelId,
+    threadTs: m.thread_ts,
+    ts: m.ts,
+    userId: m.user as string,
+    text: m.text ?? '',
+  };
+}
+
+/** Is this thread reply an internal note (it starts with `slack.notePrefix`, leading whitespace ignored)? */
+export function isInternalNote(text: string, notePrefix: string): boolean {
+  return notePrefix !== '' && text.trimStart().startsWith(notePrefix);
+}
+
+/** The reaction that resolves a thread's conversation when an agent puts it on the parent (✅). */
+export const RESOLVE_REACTION = 'white_check_mark';
+
+/** The id an agent's thread reply is relayed under (its edits and deletion name the same): Slack's dedupe. */
+export function threadReplyId(channelId: string, ts: string): string {
+  return `slack:${channelId}:${ts}`;
+}
+
 // ── Interactions ───────────────────────────────────────────────────────────────────────────────────────────
 
 /** An interaction payload (https://docs.slack.dev/reference/interaction-payloads); only what Parley reads. */
@@ -161,21 +303,33 @@ export function interactionJson(form: URLSearchParams): unknown {
 export type InteractionDecision =
   /** Whoever clicked Join is invited into the user's channel (an agent, when `slack.agents` is set). */
   | { kind: 'invite'; teamId: string; channelId: string; userId: string; responseUrl?: string }
-  /** Hand back to bot: control of the channel's conversation returns to the app's bot. */
-  | { kind: 'handback'; teamId: string; channelId: string; userId: string; responseUrl?: string }
-  /** Claim or Resolve on a dispatch notice: the clicker claims, or resolves, the channel's conversation. */
-  | { kind: 'claim' | 'resolve'; teamId: string; channelId: string; userId: string; responseUrl?: string }
+  /** Hand back to bot: control of the channel's (or, threads mode, the thread's) conversation returns to the bot. */
+  | { kind: 'handback'; teamId: string; channelId: string; threadTs?: string; userId: string; responseUrl?: string }
+  /**
+   * Claim or Resolve on a dispatch notice: the clicker claims, or resolves, the channel's conversation; in threads
+   * mode the button names the thread (`threadTs`, the parent's ts, with its channel).
+   */
+  | {
+      kind: 'claim' | 'resolve';
+      teamId: string;
+      channelId: string;
+      threadTs?: string;
+      userId: string;
+      responseUrl?: string;
+    }
   | { kind: 'ignored'; reason: string };
 
 export function decideInteraction(payload: Interaction): InteractionDecision {
   if (payload.type !== 'block_actions') return { kind: 'ignored', reason: `${payload.type} is not Parley's` };
   if (!payload.team) return { kind: 'ignored', reason: 'no workspace' };
   const handback = payload.actions?.find((a) => a.action_id === HANDBACK_ACTION);
-  if (handback?.value && isSlackChannelId(handback.value))
+  const handbackThread = handback?.value ? parseThreadRef(handback.value) : undefined;
+  if (handback?.value && (isSlackChannelId(handback.value) || handbackThread))
     return {
       kind: 'handback',
       teamId: payload.team.id,
-      channelId: handback.value,
+      channelId: handbackThread?.channelId ?? handback.value,
+      ...(handbackThread ? { threadTs: handbackThread.ts } : {}),
       userId: payload.user.id,
       ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
     };
@@ -184,11 +338,13 @@ export function decideInteraction(payload: Interaction): InteractionDecision {
     [RESOLVE_ACTION, 'resolve'],
   ] as const) {
     const action = payload.actions?.find((a) => a.action_id === actionId);
-    if (action?.value && isSlackChannelId(action.value))
+    const thread = action?.value ? parseThreadRef(action.value) : undefined;
+    if (action?.value && (isSlackChannelId(action.value) || thread))
       return {
         kind,
         teamId: payload.team.id,
-        channelId: action.value,
+        channelId: thread?.channelId ?? action.value,
+        ...(thread ? { threadTs: thread.ts } : {}),
         userId: payload.user.id,
         ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
       };
