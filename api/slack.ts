@@ -38,6 +38,12 @@ import {
   agentFromSlackUser,
   decideEvent,
   decideInteraction,
+  decideThreadEvent,
+  isInternalNote,
+  RESOLVE_REACTION,
+  threadRef,
+  threadReplyId,
+  type ThreadEventDecision,
   ephemeral,
   eventEnvelopeSchema,
   inChannel,
@@ -55,6 +61,8 @@ import type { SlackCredentialSource } from '../integrations/slack/installation';
 import { installationEventOf, type InstallationEvent } from '../integrations/slack/oauth';
 import { installationWorkflowId } from '../common/slack-installation';
 import {
+  agentReplyDeletedSignal,
+  agentReplyEditedSignal,
   agentReplySignal,
   archiveSignal,
   assignSignal,
@@ -204,6 +212,13 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       : Promise.resolve(undefined);
   }
 
+  /** Threads mode: the conversation whose thread is `<channel>:<threadTs>`. */
+  function conversationOfThread(app: SlackApp, channelId: string, threadTs: string): Promise<string | undefined> {
+    return isSlackChannelId(channelId)
+      ? findConversation(deps.temporal, app.id, 'SlackThread', threadRef(channelId, threadTs))
+      : Promise.resolve(undefined);
+  }
+
   async function agentOf(app: SlackApp, userId: string): Promise<AgentInfo> {
     try {
       return agentFromSlackUser((await (await clientFor(app)).users.info({ user: userId })).user, userId);
@@ -310,10 +325,13 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     channelId: string,
     userId: string,
     responseUrl?: string,
+    threadTs?: string,
   ): Promise<void> {
     const refused = await refusal(app, userId);
     if (refused) return tellClicker(app, responseUrl, refused);
-    const workflowId = await conversationFor(app, channelId);
+    const workflowId = threadTs
+      ? await conversationOfThread(app, channelId, threadTs)
+      : await conversationFor(app, channelId);
     if (!workflowId) return tellClicker(app, responseUrl, noPowerText(action === 'claim' ? 'Claim' : 'Resolve'));
     await tellClicker(app, responseUrl, await changeAssignment(app, workflowId, action, userId));
   }
@@ -422,16 +440,84 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   }
 
   /** Hand back to bot (the button on a handoff notice): for agents only, like `/sk !bot`. */
-  async function handBack(app: SlackApp, channelId: string, userId: string, responseUrl?: string): Promise<void> {
+  async function handBack(
+    app: SlackApp,
+    channelId: string,
+    userId: string,
+    responseUrl?: string,
+    threadTs?: string,
+  ): Promise<void> {
     const refused = await refusal(app, userId);
     if (refused) return tellClicker(app, responseUrl, refused);
-    const workflowId = await conversationFor(app, channelId);
+    const workflowId = threadTs
+      ? await conversationOfThread(app, channelId, threadTs)
+      : await conversationFor(app, channelId);
     if (!workflowId) return tellClicker(app, responseUrl, noPowerText('Hand back to bot'));
     const agent = await agentOf(app, userId);
     await deps.temporal.workflow
       .getHandle(workflowId)
       .signal(handoffSignal, { to: 'bot', source: 'slack', by: agent.name });
     await tellClicker(app, responseUrl, HANDED_BACK_CONFIRMATION);
+  }
+
+  /**
+   * Threads mode (`slack.mode: threads`): a person's reply in a conversation's thread is the agent's reply to the
+   * user, unless it starts with the note prefix or its author is no agent (then it stays internal, logged); edits
+   * and deletions of a relayed reply reach the app; ✅ on the parent by an agent of the route resolves. Signals are
+   * deduped by Slack's ids (`slack:<channel>:<ts>`, the edit's ts), so Slack's retries change nothing twice.
+   */
+  async function threadEvent(app: SlackApp, decision: Exclude<ThreadEventDecision, { kind: 'ignored' }>) {
+    if (decision.kind === 'reaction') {
+      if (decision.reaction !== RESOLVE_REACTION) return;
+      const workflowId = await conversationOfThread(app, decision.channelId, decision.ts);
+      if (!workflowId) return;
+      const refused = await refusal(app, decision.userId);
+      const answer = refused ?? (await changeAssignment(app, workflowId, 'resolve', decision.userId));
+      deps.log.info({ app: app.id, user: decision.userId, answer }, 'slack: ✅ on a thread');
+      return;
+    }
+    const workflowId = await conversationOfThread(app, decision.channelId, decision.threadTs);
+    if (!workflowId) return;
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    const id = threadReplyId(decision.channelId, decision.ts);
+    const at = new Date().toISOString();
+    if (decision.kind === 'deleted') {
+      await handle.signal(agentReplyDeletedSignal, { id, eventId: `${id}:deleted`, at });
+      return;
+    }
+    const notePrefix = app.slack.notePrefix ?? ';;';
+    if (decision.kind === 'edited') {
+      // Only a reply Parley relayed changes anything (the workflow checks its id); a note stays a note.
+      if (isInternalNote(decision.text, notePrefix)) return;
+      const { reply } = boundInboundReply(
+        deps,
+        'slack',
+        app.id,
+        { id, source: 'slack', agent: { name: decision.userId ?? '' }, text: decision.text, at },
+        "the team's Slack thread",
+      );
+      await handle.signal(agentReplyEditedSignal, {
+        id,
+        eventId: `${id}:edit:${decision.editTs}`,
+        text: reply.text,
+        at,
+      });
+      return;
+    }
+    if (isInternalNote(decision.text, notePrefix)) return;
+    if (await refusal(app, decision.userId)) {
+      deps.log.info({ app: app.id, user: decision.userId }, 'slack: a thread reply by a non-agent stays internal');
+      return;
+    }
+    const { reply } = boundInboundReply(
+      deps,
+      'slack',
+      app.id,
+      { id, source: 'slack', agent: await agentOf(app, decision.userId), text: decision.text, at },
+      "the team's Slack thread",
+    );
+    await handle.signal(agentReplySignal, reply);
+    deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
   }
 
   /**
@@ -474,7 +560,20 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       res.status(200).end();
       return;
     }
-    const decision = decideEvent(parseOr400(eventEnvelopeSchema, json));
+    const envelope = parseOr400(eventEnvelopeSchema, json);
+    const thread = decideThreadEvent(envelope);
+    // Channels mode keeps what is typed in Slack internal, as it always did: only threads-mode apps look further.
+    if (thread.kind !== 'ignored' && candidates.some((a) => a.slack.mode === 'threads')) {
+      const enterprise = (json as { enterprise_id?: unknown }).enterprise_id;
+      const app = await pick(candidates, thread.teamId, typeof enterprise === 'string' ? enterprise : undefined);
+      if (app?.slack.mode === 'threads')
+        await threadEvent(app, thread).catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
+      res.status(200).end();
+      return;
+    }
+    const decision = decideEvent(envelope);
     if (decision.kind === 'challenge') {
       res.json({ challenge: decision.challenge });
       return;
@@ -511,11 +610,12 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
     if (decision.kind === 'claim' || decision.kind === 'resolve') {
       const app = await pick(candidates, decision.teamId);
-      if (app) await clicked(app, decision.kind, decision.channelId, decision.userId, decision.responseUrl);
+      if (app)
+        await clicked(app, decision.kind, decision.channelId, decision.userId, decision.responseUrl, decision.threadTs);
     }
     if (decision.kind === 'handback') {
       const app = await pick(candidates, decision.teamId);
-      if (app) await handBack(app, decision.channelId, decision.userId, decision.responseUrl);
+      if (app) await handBack(app, decision.channelId, decision.userId, decision.responseUrl, decision.threadTs);
     }
     res.status(200).end();
   });

@@ -6,11 +6,7 @@
 
 /** The search attributes a conversation is found by (see workflows/definitions.ts). */
 export type ConversationRef =
-  | 'SlackChannel'
-  | 'SlackThread'
-  | 'ZendeskTicket'
-  | 'HelpScoutConversation'
-  | 'EmailThread';
+  'SlackChannel' | 'SlackThread' | 'ZendeskTicket' | 'HelpScoutConversation' | 'EmailThread';
 
 export interface WorkflowLister {
   workflow: {

@@ -285,7 +285,8 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     if (!state.seenIds.includes(seenKey(id)) && !state.seenIds.includes(id)) return;
     if (seen(eventId)) return;
     const stored = [...state.messages, ...(state.held ?? [])].find((m) => m.id === id && m.role === 'agent');
-    const next = text === undefined ? '' : boundedReply({ id, source: 'slack', agent: { name: '' }, text, at }).reply.text;
+    const next =
+      text === undefined ? '' : boundedReply({ id, source: 'slack', agent: { name: '' }, text, at }).reply.text;
     if (stored) {
       const before = jsonBytes(stored);
       stored.text = next;

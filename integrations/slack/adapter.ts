@@ -265,7 +265,11 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
   async function postIn(target: Target, args: PostArgs, userMessage = false): Promise<void> {
     if (!target.threadTs) return post(target.channel, args);
     const broadcast = userMessage && target.broadcast === true;
-    await post(target.channel, { ...args, thread_ts: target.threadTs, ...(broadcast ? { reply_broadcast: true } : {}) });
+    await post(target.channel, {
+      ...args,
+      thread_ts: target.threadTs,
+      ...(broadcast ? { reply_broadcast: true } : {}),
+    });
     if (broadcast) target.broadcast = false;
   }
 
