@@ -621,7 +621,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
             event_type: METADATA_DISPATCH,
             event_payload: { conversation_id: batch.conversationId, thread_key: key },
           },
-        } as Parameters<WebClient['chat']['postMessage']>[0]),
+        }),
       );
       lastPost.set(dispatch, Date.now());
       ts = res.ts;
