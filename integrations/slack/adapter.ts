@@ -610,8 +610,10 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     const dispatch = await dispatchChannelOf(route);
     const key = `${batch.conversationId}|${route.name}`;
     let ts = (await postedTs(client, dispatch, METADATA_DISPATCH, 'thread_key')).get(key);
+    // Found again (a retry whose answer was lost): what it already holds is not posted twice.
+    const found = ts !== undefined;
+    const text = parentText(batch, false, movedFrom);
     if (!ts) {
-      const text = parentText(batch, false, movedFrom);
       await paced(dispatch);
       const res = await call(() =>
         client.chat.postMessage({
@@ -629,16 +631,18 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
         throw integrationError<SlackErrorCode>('slack_bad_answer', 'chat.postMessage returned no ts', {
           retryable: true,
         });
-      // The buttons name the thread, which only exists once posted: the parent gets them by an update.
-      await call(() =>
-        client.chat.update({
-          channel: dispatch,
-          ts: ts as string,
-          text,
-          blocks: dispatchBlocks(text, threadRef(dispatch, ts as string), batch.assignment, 'threads'),
-        } as Parameters<WebClient['chat']['update']>[0]),
-      );
     }
+    // The buttons name the thread, which only exists once posted: the parent gets them by an update (again on a
+    // retry that found it, in case the first try died between the post and the update).
+    const parentTs = ts;
+    await call(() =>
+      client.chat.update({
+        channel: dispatch,
+        ts: parentTs,
+        text,
+        blocks: dispatchBlocks(text, threadRef(dispatch, parentTs), batch.assignment, 'threads'),
+      } as Parameters<WebClient['chat']['update']>[0]),
+    );
     refs.slackRoute = route.name;
     refs.slackDispatchChannel = dispatch;
     refs.slackDispatchTs = ts;
@@ -646,7 +650,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     refs.slackNoticeKind = 'new';
     if (movedFrom) refs.slackMovedFrom = movedFrom;
     else delete refs.slackMovedFrom;
-    return { channel: dispatch, threadTs: ts, seen: new Set() };
+    return { channel: dispatch, threadTs: ts, seen: found ? await threadPostedIds(client, dispatch, ts) : new Set() };
   }
 
   /** The parent updated in place: its text (reopened or not), status line and Claim / Resolve buttons. */
