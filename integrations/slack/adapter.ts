@@ -441,6 +441,8 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     const oldChannel = refs.slackDispatchChannel;
     const oldTs = refs.slackDispatchTs;
     await notifyDispatch(batch, refs, target.channel, false, route, oldChannel);
+    // The new route's agents are in the channel before the old notice says it moved (what the old side sees last).
+    await inviteAgents(target.channel, route, batch.assignment);
     if (oldChannel && oldTs && oldChannel !== refs.slackDispatchChannel) {
       const text = movedNotice(refs.slackDispatchChannel ?? route.channel, route.name);
       await ignoring(['message_not_found', 'cant_update_message', 'channel_not_found'], () =>
@@ -452,7 +454,6 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
         }),
       );
     }
-    await inviteAgents(target.channel, route, batch.assignment);
   }
 
   /** Is this existing channel the one Parley made for this conversation (a retry after a crash)? */
