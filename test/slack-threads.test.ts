@@ -24,6 +24,7 @@ let receiver: WebhookReceiver;
 let parley: TestParley;
 let api: ReturnType<typeof apiClient>;
 let support: string;
+let billing: string;
 
 beforeAll(async () => {
   slack = await startSlackEmulator();
@@ -32,6 +33,7 @@ beforeAll(async () => {
   slack.addUser({ id: CARL, name: 'carl', realName: 'Carl Sales', email: 'carl@threads.example' });
   const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   support = (await web.conversations.create({ name: 'support' })).channel?.id as string;
+  billing = (await web.conversations.create({ name: 'billing' })).channel?.id as string;
   receiver = await startWebhookReceiver(secret);
   parley = await startTestParley({
     config: testConfig({
@@ -48,6 +50,7 @@ beforeAll(async () => {
             dispatchChannel: 'support',
             mode: 'threads',
             agents: [ANA, BEN],
+            routes: [{ name: 'billing', when: { metadata: 'department', equals: 'billing' }, channel: 'billing' }],
           },
         },
       ],
@@ -205,5 +208,32 @@ describe('Slack threads mode', () => {
     });
     expect((await threadOf('tina')).ts).toBe(thread.ts);
     expect(slack.messages(support).filter((m) => m.metadata?.event_type === 'parley_dispatch')).toHaveLength(1);
+  });
+
+  it('re-routes to a new thread in the new route’s channel; the old parent says where it went', async () => {
+    await api('POST', userPath('mo', '/messages'), { text: 'A question' });
+    const first = await threadOf('mo');
+    expect(first.channel).toBe(support);
+    await waitFor(() => replies(first).some((m) => m.text === 'A question'));
+    expect((await api('PUT', userPath('mo', '/conversation'), { department: 'billing' })).status).toBe(202);
+    const moved = await waitFor(
+      async () => {
+        const thread = await threadOf('mo');
+        return thread.channel === billing ? thread : undefined;
+      },
+      { what: 'the thread in #billing' },
+    );
+    await waitFor(() => slack.message(billing, moved.ts)?.text.includes(`Moved here from <#${support}>`), {
+      what: 'the new parent says where from',
+    });
+    await waitFor(() => slack.message(support, first.ts)?.text.includes(`Moved to <#${billing}>`), {
+      what: 'the old parent says where to',
+    });
+    await api('POST', userPath('mo', '/messages'), { text: 'About my invoice' });
+    await waitFor(() => replies(moved).some((m) => m.text === 'About my invoice'), { what: 'the new thread goes on' });
+    expect(replies(first).some((m) => m.text === 'About my invoice')).toBe(false);
+    // A reply in the new thread finds the conversation.
+    await slack.userPostsInChannel(billing, ANA, 'Sent you a copy', { threadTs: moved.ts });
+    await waitFor(() => eventsOf('mo', 'message:agent').find((e) => e.body.data.message?.text === 'Sent you a copy'));
   });
 });
