@@ -559,14 +559,22 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
       }
       await post(channel, args);
     };
+    await deliver(target.channel);
+  }
+
+  /**
+   * One item; when the channel turns out archived (behind Parley's back, a lost event, or by this batch's own archive
+   * before a reopening message), a fresh channel is opened and the item goes there.
+   */
+  async function sendItemAnywhere(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
     try {
-      await deliver(target.channel);
+      await sendItem(batch, refs, target, item);
     } catch (err) {
-      // Archived behind Parley's back (a lost event): open a fresh channel and go on there.
-      if (!isIntegrationError<SlackErrorCode>(err, 'slack_is_archived')) throw err;
+      if (!isIntegrationError<SlackErrorCode>(err, 'slack_is_archived') || item.kind === 'conversation:archived')
+        throw err;
       target.channel = await openChannel(batch, refs, true);
       target.seen = new Set();
-      await deliver(target.channel);
+      await sendItem(batch, refs, target, item);
     }
   }
 
@@ -579,7 +587,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
         if (!channel) return { refs, completed: batch.items.length };
         const target: Target = { channel, seen: await postedIds(client, channel, METADATA_MESSAGE, 'message_id') };
         for (const item of batch.items) {
-          await sendItem(batch, refs, target, item);
+          await sendItemAnywhere(batch, refs, target, item);
           completed++;
         }
         return { refs, completed };
