@@ -26,7 +26,7 @@ export function waitingText(since: string, now: number): string {
   const ms = Math.max(0, now - Date.parse(since));
   if (!Number.isFinite(ms)) return 'waiting';
   const minutes = Math.floor(ms / MINUTE);
-  if (minutes < 1) return 'waiting < 1 min';
+  if (minutes < 1) return 'waiting under a minute';
   if (minutes < 60) return `waiting ${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return minutes % 60 === 0 ? `waiting ${hours} h` : `waiting ${hours} h ${minutes % 60} min`;
