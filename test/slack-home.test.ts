@@ -251,3 +251,14 @@ describe('Send to user', () => {
     expect(messages.some((m) => m.text === 'I can answer that!')).toBe(false);
   });
 });
+
+describe('App Home after a resolve', () => {
+  it('drops the resolved conversation from the resolver’s Home', async () => {
+    expect(mentions(list(ANA, 'claimed'), 'Mina')).toBe(true);
+    const resolve = await slack.sendSlashCommand({ userId: ANA, channelId: claimedChannel, text: '!resolve' });
+    expect(JSON.stringify(resolve.body)).toContain('Resolved');
+    await waitFor(() => !mentions(list(ANA, 'claimed'), 'Mina'), { what: 'Mina gone from Claimed by you' });
+    expect(mentions(list(ANA, 'claimed'), 'Otto')).toBe(true);
+    expect(mentions(list(ANA, 'unclaimed'), 'Mina')).toBe(false);
+  });
+});
