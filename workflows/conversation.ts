@@ -17,6 +17,7 @@ import {
   assignSignal,
   CARRIED_AFTER_ERASURE,
   conversationQuery,
+  conversationSummaryQuery,
   eraseUserUpdate,
   handoffSignal,
   mailStopSignal,
@@ -39,6 +40,7 @@ import {
   type UserMessageSignal,
 } from './definitions';
 import {
+  conversationSummary,
   displayName,
   outboxKind,
   type ConversationMessage,
@@ -355,6 +357,7 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   });
 
   setHandler(conversationQuery, () => state);
+  setHandler(conversationSummaryQuery, () => conversationSummary(state));
 
   setHandler(eraseUserUpdate, async (request) => {
     if (state.erasure) {
