@@ -10,6 +10,7 @@ import { WebClient } from '@slack/web-api';
 import { conversationWorkflowId } from '../common/ids';
 import { ParleyAssignee } from '../workflows/definitions';
 import { conversationState } from './helpers/agent';
+import { runIdsOf } from './helpers/history';
 import { apiClient, startTestParley, testConfig, testKey, type TestParley } from './helpers/parley';
 import { waitFor } from './helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
@@ -74,6 +75,8 @@ beforeAll(async () => {
         },
       ],
     }),
+    // Runs continue-as-new every few messages here, so the assignment is seen to survive it.
+    continueAsNewAfterEvents: 60,
   });
   slack.setParleyUrl(parley.apiUrl);
   api = apiClient(parley.apiUrl, key);
@@ -126,7 +129,14 @@ describe('Slack routes', () => {
     // The route's user group, member by member.
     expect(slack.channel(channel)?.members).toEqual(expect.arrayContaining([ANA, BEN]));
     expect(slack.channel(channel)?.members).not.toContain(ERIN);
-    const shown = (await api('GET', userPath('bill-1', '/conversation'))).body;
+    // The route is the activity's answer: the workflow has it once the send completed.
+    const shown = await waitFor(
+      async () => {
+        const body = (await api('GET', userPath('bill-1', '/conversation'))).body;
+        return body.routing?.route ? body : undefined;
+      },
+      { what: 'the route in GET …/conversation' },
+    );
     expect(shown.routing).toEqual({ route: 'billing', department: 'refunds' });
     expect(shown.assignment).toBeNull();
   });
@@ -155,6 +165,12 @@ describe('Slack routes', () => {
       what: 'the old notice updated',
     });
     expect(slack.channel(channel)?.members).toEqual(expect.arrayContaining([ANA, BEN]));
+    await waitFor(
+      async () => (await api('GET', userPath('moving', '/conversation'))).body.routing?.route === 'billing',
+      {
+        what: 'the new route in GET …/conversation',
+      },
+    );
     expect((await api('GET', userPath('moving', '/conversation'))).body.routing).toEqual({
       route: 'billing',
       department: 'billing',
@@ -265,12 +281,43 @@ describe('Claim, assign, resolve', () => {
       slack.messages(moving).some((m) => m.text.includes('*Ana Billing* assigned this conversation to *Ben Billing*')),
     );
     await waitFor(async () => (await assignee('moving')) === BEN);
-    const events = receiver
-      .events()
-      .filter((e) => e.body.type === 'conversation:assigned' && e.body.userId === 'moving');
-    expect((events.at(-1)?.body.data as Record<string, unknown>).assignment).toMatchObject({
-      assignee: { id: BEN },
-      by: { id: ANA, name: 'Ana Billing' },
+    const assigned = await waitFor(
+      () =>
+        receiver
+          .events()
+          .filter((e) => e.body.type === 'conversation:assigned' && e.body.userId === 'moving')
+          .map((e) => (e.body.data as Record<string, { assignee?: { id: string } }>).assignment)
+          .find((a) => a?.assignee?.id === BEN),
+      { what: 'conversation:assigned to Ben' },
+    );
+    expect(assigned).toMatchObject({ assignee: { id: BEN }, by: { id: ANA, name: 'Ana Billing' } });
+  });
+
+  it('keeps the assignee across continue-as-new: state, search attribute, and the notice still updated in place', async () => {
+    const user = 'long-run';
+    await api('POST', userPath(user, '/messages'), { text: 'first' });
+    const channel = await channelOf(user);
+    await waitFor(() => notice(general, channel), { what: 'the notice in #general' });
+    const claim = await slack.sendSlashCommand({ userId: LEAD, channelId: channel, text: '!claim' });
+    expect(JSON.stringify(claim.body)).toContain('Claimed');
+    await waitFor(async () => (await assignee(user)) === LEAD, { what: 'ParleyAssignee' });
+    const id = conversationWorkflowId(APP, user);
+    // Enough messages for a run to pass 60 events; it continues-as-new once Slack has them all (1 post a second).
+    for (let i = 0; i < 20; i++)
+      expect((await api('POST', userPath(user, '/messages'), { text: `more ${i}` })).status).toBe(202);
+    await waitFor(async () => (await runIdsOf(parley.client, id)).length >= 2, {
+      timeoutMs: 90_000,
+      what: 'a continue-as-new',
+    });
+    expect((await conversationState(parley.client, APP, user)).assignment).toMatchObject({
+      status: 'claimed',
+      assignee: { id: LEAD },
+    });
+    expect(await assignee(user)).toBe(LEAD);
+    const resolve = await slack.sendSlashCommand({ userId: LEAD, channelId: channel, text: '!resolve' });
+    expect(JSON.stringify(resolve.body)).toContain('Resolved');
+    await waitFor(() => status(notice(general, channel)).includes('Resolved by *Lea Lead*'), {
+      what: 'the notice resolved in place after continue-as-new',
     });
   });
 });

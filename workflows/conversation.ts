@@ -19,6 +19,7 @@ import {
   assignSignal,
   CARRIED_AFTER_ERASURE,
   conversationQuery,
+  conversationSummaryQuery,
   eraseUserUpdate,
   handoffSignal,
   mailStopSignal,
@@ -41,6 +42,7 @@ import {
   type UserMessageSignal,
 } from './definitions';
 import {
+  conversationSummary,
   displayName,
   outboxKind,
   type ConversationMessage,
@@ -396,6 +398,7 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   });
 
   setHandler(conversationQuery, () => state);
+  setHandler(conversationSummaryQuery, () => conversationSummary(state));
 
   setHandler(eraseUserUpdate, async (request) => {
     if (state.erasure) {

@@ -11,6 +11,7 @@ import type {
   Attachment,
   Control,
   ConversationMessage,
+  ConversationSummary,
   InboxCursor,
   IntegrationTarget,
   JsonValue,
@@ -325,6 +326,11 @@ export const agentReplyDeletedSignal = defineSignal<[AgentReplyDeletedSignal]>('
 export const profileUpdateSignal = defineSignal<[ProfileUpdateSignal]>('profileUpdate');
 export const resumeOutboxSignal = defineSignal<[ResumeOutboxSignal]>('resumeOutbox');
 export const conversationQuery = defineQuery<ConversationState>('conversation');
+/**
+ * A conversation at a glance (common/conversation.ts `conversationSummary`): what lists (the Slack Home tab) show of
+ * it, small and bounded, where `conversationQuery` would return the whole state. A query adds no history.
+ */
+export const conversationSummaryQuery = defineQuery<ConversationSummary>('conversationSummary');
 export const handoffSignal = defineSignal<[HandoffSignal]>('handoff');
 export const receiptSignal = defineSignal<[ReceiptSignal]>('receipt');
 export const userMailReplySignal = defineSignal<[UserMailReplySignal]>('userMailReply');

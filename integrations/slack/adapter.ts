@@ -796,15 +796,28 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
       await postIn({ ...target, channel }, args, item.kind === 'message:user');
       if (item.kind === 'message:user') target.broadcast = false;
     };
+    await deliver(target.channel);
+  }
+
+  /**
+   * One item; when the channel turns out archived (behind Parley's back, a lost event, or by this batch's own archive
+   * before a reopening message), a fresh channel is opened and the item goes there.
+   */
+  async function sendItemAnywhere(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
     try {
-      await deliver(target.channel);
+      await sendItem(batch, refs, target, item);
     } catch (err) {
       // Archived behind Parley's back (a lost event): open a fresh channel and go on there. In threads mode the
       // route's channel is the team's own: archived, it is a fault for an operator.
-      if (threads || !isIntegrationError<SlackErrorCode>(err, 'slack_is_archived')) throw err;
+      if (
+        threads ||
+        !isIntegrationError<SlackErrorCode>(err, 'slack_is_archived') ||
+        item.kind === 'conversation:archived'
+      )
+        throw err;
       target.channel = await openChannel(batch, refs, true);
       target.seen = new Set();
-      await deliver(target.channel);
+      await sendItem(batch, refs, target, item);
     }
   }
 
@@ -821,7 +834,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
         }
         if (!target) return { refs, completed: batch.items.length };
         for (const item of batch.items) {
-          await sendItem(batch, refs, target, item);
+          await sendItemAnywhere(batch, refs, target, item);
           completed++;
         }
         return { refs, completed };

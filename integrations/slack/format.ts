@@ -308,3 +308,26 @@ export function replyCutNotice(bytes: number, limit: number): string {
 /** `/sk`'s answer when Temporal cannot take the command right now (nothing was sent). */
 export const TEMPORAL_UNAVAILABLE_TEXT =
   ':hourglass: Parley cannot reach its workflow engine right now, so nothing was sent. Try again in a moment.';
+
+// ── The "Send to user" message shortcut ─────────────────────────────────────────────────────────────────────
+
+/** The shortcut on one of Parley's (or another app's) posts: those are never an agent's words. */
+export const BOT_POST_TEXT =
+  ':no_entry: *Send to user* works on what a person wrote in this channel: this message was posted by an app ' +
+  '(the user already has their own messages, and Parley’s notices stay internal). Nothing was sent.';
+
+/** The shortcut on a message with no text. */
+export const EMPTY_MESSAGE_TEXT = ':no_entry: This message has no text to send, so nothing was sent.';
+
+/** The shortcut used again on a message the user already received. */
+export const ALREADY_SENT_TEXT = ':white_check_mark: The user already received this message: it was not sent again.';
+
+/** Appended to the confirmation when the message had files: they stay in Slack. */
+export function filesNotSentNotice(files: number): string {
+  return `\n:paperclip: ${files === 1 ? 'Its file was' : `Its ${files} files were`} not sent: only the text reached the user.`;
+}
+
+/** The shortcut failed on Parley's side: the agent may try again (a message sent twice reaches the user once). */
+export const SHORTCUT_FAILED_TEXT =
+  ':warning: Parley could not finish sending this message. Use *Send to user* on it again in a moment: ' +
+  'the user receives it once either way.';

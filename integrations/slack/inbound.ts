@@ -94,6 +94,8 @@ export const eventEnvelopeSchema = z.union([
       type: z.string(),
       channel: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(),
       user: z.string().optional(),
+      /** `app_home_opened`: `home` or `messages`. */
+      tab: z.string().optional(),
     }),
   }),
 ]);
@@ -106,7 +108,12 @@ export type EventDecision =
    * (Slack names them; the glue checks they are an agent when `slack.agents` is set).
    */
   | { kind: 'archive'; teamId: string; channelId: string; userId?: string }
+  /** Someone opened the app's Home tab: publish their Home (the glue checks they are an agent). */
+  | { kind: 'home'; teamId: string; userId: string }
   | { kind: 'ignored'; reason: string };
+
+/** A member id as Slack writes them (`U…`, `W…` on Enterprise Grid): what a Home is published for. */
+const MEMBER_ID = /^[UW][A-Z0-9]{2,20}$/;
 
 /** A public channel archived is `channel_archive`; a private one (`privateChannels`) is `group_archive`. */
 const ARCHIVE_EVENTS: ReadonlySet<string> = new Set(['channel_archive', 'group_archive']);
@@ -118,6 +125,13 @@ const ARCHIVE_EVENTS: ReadonlySet<string> = new Set(['channel_archive', 'group_a
 export function decideEvent(envelope: EventEnvelope): EventDecision {
   if (envelope.type === 'url_verification') return { kind: 'challenge', challenge: envelope.challenge };
   const { event } = envelope;
+  if (event.type === 'app_home_opened') {
+    // The Messages tab (the app's DM) shows no Home; nor is one published for an id that is no member's.
+    if (event.tab !== 'home') return { kind: 'ignored', reason: 'app_home_opened on another tab' };
+    if (!event.user || !MEMBER_ID.test(event.user))
+      return { kind: 'ignored', reason: 'app_home_opened without a user' };
+    return { kind: 'home', teamId: envelope.team_id, userId: event.user };
+  }
   if (!ARCHIVE_EVENTS.has(event.type)) return { kind: 'ignored', reason: `${event.type} stays internal` };
   if (typeof event.channel !== 'string' || !isSlackChannelId(event.channel))
     return { kind: 'ignored', reason: `${event.type} without a channel id` };
@@ -280,6 +294,20 @@ export const interactionSchema = z.looseObject({
   user: z.object({ id: z.string() }),
   actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).optional(),
   response_url: z.string().optional(),
+  /** A shortcut's Callback ID (the manifest's `features.shortcuts`). */
+  callback_id: z.string().optional(),
+  channel: z.looseObject({ id: z.string() }).optional(),
+  /** A message shortcut's message, whole as Slack has it; only what Parley reads. */
+  message: z
+    .looseObject({
+      ts: z.string().min(1).max(40),
+      text: z.string().optional(),
+      user: z.string().optional(),
+      bot_id: z.string().optional(),
+      subtype: z.string().optional(),
+      files: z.array(z.looseObject({ id: z.string().optional() })).optional(),
+    })
+    .optional(),
 });
 export type Interaction = z.infer<typeof interactionSchema>;
 
@@ -290,6 +318,21 @@ export const HANDBACK_ACTION = 'parley_handback';
 /** The Claim and Resolve buttons of a dispatch notice (their value is the user's channel). */
 export const CLAIM_ACTION = 'parley_claim';
 export const RESOLVE_ACTION = 'parley_resolve';
+/** The message shortcut "Send to user" (slack-app-manifest.yaml `features.shortcuts`). */
+export const SEND_TO_USER_CALLBACK = 'parley_send_to_user';
+
+/** The message a "Send to user" shortcut was used on, as the glue needs it. */
+export interface ShortcutMessage {
+  ts: string;
+  /** As the user should read it (`slackMessageText`). */
+  text: string;
+  /** The member who wrote it, when a person did. */
+  authorId?: string;
+  /** An app's post (Parley's own, or another bot's): never sent to the user as an agent's reply. */
+  fromBot: boolean;
+  /** Files shared with it (not sent: the reply is the text). */
+  files: number;
+}
 
 /** The JSON in an interaction form's `payload` field; undefined when it is missing or not JSON. */
 export function interactionJson(form: URLSearchParams): unknown {
@@ -317,9 +360,51 @@ export type InteractionDecision =
       userId: string;
       responseUrl?: string;
     }
+  /** "Send to user" on a message of a user's channel: that message becomes a reply to the user. */
+  | {
+      kind: 'send_to_user';
+      teamId: string;
+      channelId: string;
+      userId: string;
+      responseUrl?: string;
+      message: ShortcutMessage;
+    }
   | { kind: 'ignored'; reason: string };
 
+/**
+ * A message's text as its author typed it: Slack keeps `&`, `<` and `>` as `&amp;`, `&lt;`, `&gt;` in a message's
+ * `text` (docs.slack.dev/messaging/formatting-message-text#escaping); mrkdwn (`*bold*`) and mentions stay as they are.
+ */
+export function slackMessageText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function decideShortcut(payload: Interaction, teamId: string): InteractionDecision {
+  if (payload.callback_id !== SEND_TO_USER_CALLBACK)
+    return { kind: 'ignored', reason: `shortcut ${payload.callback_id ?? '(none)'} is not Parley's` };
+  const channelId = payload.channel?.id;
+  const message = payload.message;
+  if (!channelId || !isSlackChannelId(channelId) || !message) return { kind: 'ignored', reason: 'no message' };
+  const fromBot = message.bot_id !== undefined || message.subtype === 'bot_message';
+  return {
+    kind: 'send_to_user',
+    teamId,
+    channelId,
+    userId: payload.user.id,
+    ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+    message: {
+      ts: message.ts,
+      text: slackMessageText(message.text ?? '').trim(),
+      ...(message.user && MEMBER_ID.test(message.user) ? { authorId: message.user } : {}),
+      fromBot,
+      files: message.files?.length ?? 0,
+    },
+  };
+}
+
 export function decideInteraction(payload: Interaction): InteractionDecision {
+  if (payload.type === 'message_action')
+    return payload.team ? decideShortcut(payload, payload.team.id) : { kind: 'ignored', reason: 'no workspace' };
   if (payload.type !== 'block_actions') return { kind: 'ignored', reason: `${payload.type} is not Parley's` };
   if (!payload.team) return { kind: 'ignored', reason: 'no workspace' };
   const handback = payload.actions?.find((a) => a.action_id === HANDBACK_ACTION);

@@ -187,3 +187,39 @@ it('knows a channel id by its shape', () => {
   for (const id of ['C123ABC456', 'G0ABCDEF', 'CBR2V3XEX']) expect(isSlackChannelId(id)).toBe(true);
   for (const id of ['', 'general', '#general', 'C12 3', 'C123"']) expect(isSlackChannelId(id)).toBe(false);
 });
+
+describe('claim, assign, resolve (issue 18)', () => {
+  it('reads the commands, and a mention only as Slack escapes it', () => {
+    expect(parseCommandText(' !claim ')).toEqual({ kind: 'claim' });
+    expect(parseCommandText('!resolve')).toEqual({ kind: 'resolve' });
+    expect(parseCommandText('!unassign')).toEqual({ kind: 'unassign' });
+    expect(parseCommandText('!assign <@U024BE7LH|ana>')).toEqual({ kind: 'assign', userId: 'U024BE7LH' });
+    expect(parseCommandText('!assign <@W0ANA123>')).toEqual({ kind: 'assign', userId: 'W0ANA123' });
+    for (const text of ['!assign', '!assign @ana', '!assign <@U024BE7LH|ana> <@U0OTHER>', '!assign <!channel>'])
+      expect(parseCommandText(text)).toEqual({ kind: 'assign_usage' });
+    // Not a command: a reply that starts with words.
+    expect(parseCommandText('!claimed it yesterday')).toEqual({ kind: 'reply', text: '!claimed it yesterday' });
+  });
+
+  it('decides Claim and Resolve clicks by their channel value', () => {
+    const click = (actionId: string, value: string) =>
+      decideInteraction(
+        interactionSchema.parse({
+          type: 'block_actions',
+          team: { id: 'T1' },
+          user: { id: 'U1' },
+          actions: [{ action_id: actionId, value }],
+          response_url: 'https://hooks.slack.com/actions/1',
+        }),
+      );
+    expect(click('parley_claim', 'C0USER123')).toEqual({
+      kind: 'claim',
+      teamId: 'T1',
+      channelId: 'C0USER123',
+      userId: 'U1',
+      responseUrl: 'https://hooks.slack.com/actions/1',
+    });
+    expect(click('parley_resolve', 'C0USER123')).toMatchObject({ kind: 'resolve' });
+    expect(click('parley_claim', '<!channel>')).toMatchObject({ kind: 'ignored' });
+  });
+});
