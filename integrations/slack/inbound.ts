@@ -238,7 +238,7 @@ export function decideThreadEvent(envelope: EventEnvelope): ThreadEventDecision 
       ts: m.ts,
       editTs,
       ...(m.user ? { userId: m.user } : {}),
-      text: m.text ?? '',
+      text: slackMessageText(m.text ?? ''),
     };
   }
   if (subtype === 'message_deleted') {
@@ -268,7 +268,7 @@ export function decideThreadEvent(envelope: EventEnvelope): ThreadEventDecision 
     threadTs: m.thread_ts,
     ts: m.ts,
     userId: m.user as string,
-    text: m.text ?? '',
+    text: slackMessageText(m.text ?? ''),
   };
 }
 

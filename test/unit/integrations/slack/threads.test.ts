@@ -171,3 +171,22 @@ describe('buttons naming a thread', () => {
     expect(decideClick({ action_id: 'parley_claim', value: 'C0:"x"' })).toMatchObject({ kind: 'ignored' });
   });
 });
+
+describe('what a thread reply says', () => {
+  it('is the text as the agent typed it (Slack escapes &, < and >)', () => {
+    expect(
+      decideThreadEvent(
+        eventEnvelopeSchema.parse(
+          eventCallback({
+            type: 'message',
+            channel: 'C123ABC456',
+            user: 'U123ABC456',
+            text: 'Fish &amp; chips &lt;3',
+            ts: '1355517523.000008',
+            thread_ts: '1355517523.000005',
+          }),
+        ),
+      ),
+    ).toMatchObject({ kind: 'reply', text: 'Fish & chips <3' });
+  });
+});
