@@ -236,4 +236,29 @@ describe('Slack threads mode', () => {
     await slack.userPostsInChannel(billing, ANA, 'Sent you a copy', { threadTs: moved.ts });
     await waitFor(() => eventsOf('mo', 'message:agent').find((e) => e.body.data.message?.text === 'Sent you a copy'));
   });
+
+  it('a handoff to the team posts in the thread; Hand back to bot there hands it back', async () => {
+    await api('POST', userPath('hana', '/messages'), { text: 'Talk to a person please' });
+    const thread = await threadOf('hana');
+    // The team has it by default: the bot takes it, then hands it to the team.
+    expect((await api('POST', userPath('hana', '/handoff'), { to: 'bot' })).status).toBe(202);
+    await waitFor(async () => (await conversationState(parley.client, APP, 'hana')).control?.current === 'bot');
+    expect((await api('POST', userPath('hana', '/handoff'), { to: 'team', reason: 'asked' })).status).toBe(202);
+    const notice = await waitFor(() => replies(thread).find((m) => blocksOf(m).includes('parley_handback')), {
+      what: 'the handoff notice in the thread',
+    });
+    expect(blocksOf(notice)).toContain(`"value":"${support}:${thread.ts}"`);
+    const click = await slack.sendBlockAction({
+      userId: ANA,
+      channelId: support,
+      actionId: 'parley_handback',
+      value: `${support}:${thread.ts}`,
+      messageTs: notice.ts,
+    });
+    expect(click.status).toBe(200);
+    await waitFor(async () => (await conversationState(parley.client, APP, 'hana')).control?.current === 'bot', {
+      what: 'handed back to the bot',
+    });
+    await waitFor(() => replies(thread).some((m) => m.text.includes('handed this conversation back to the bot')));
+  });
 });
