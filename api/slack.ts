@@ -8,9 +8,9 @@ import type { WebClient } from '@slack/web-api';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
-import type { AgentInfo } from '../common/conversation';
+import type { AgentInfo, ConversationSummary } from '../common/conversation';
 import type { Logger } from '../common/logger';
-import { findConversation } from '../common/lookup';
+import { assignedConversations, findConversation } from '../common/lookup';
 import type { Metrics } from '../common/metrics';
 import type { VerifyRefusal } from '../common/signature';
 import { createSlackAgentDirectory } from '../integrations/slack/agents';
@@ -30,6 +30,11 @@ import {
   notAgentText,
   profileText,
   replyCutNotice,
+  ALREADY_SENT_TEXT,
+  SHORTCUT_FAILED_TEXT,
+  BOT_POST_TEXT,
+  EMPTY_MESSAGE_TEXT,
+  filesNotSentNotice,
   sentConfirmation,
   TEMPORAL_UNAVAILABLE_TEXT,
   usageText,
@@ -38,6 +43,12 @@ import {
   agentFromSlackUser,
   decideEvent,
   decideInteraction,
+  decideThreadEvent,
+  isInternalNote,
+  RESOLVE_REACTION,
+  threadRef,
+  threadReplyId,
+  type ThreadEventDecision,
   ephemeral,
   eventEnvelopeSchema,
   inChannel,
@@ -47,18 +58,23 @@ import {
   parseCommandText,
   slashCommandSchema,
   type CommandAnswer,
+  type ShortcutMessage,
   type SlashCommand,
 } from '../integrations/slack/inbound';
+import { agentHomeView, HOME_LIST_MAX, notAgentHomeView, type HomeView } from '../integrations/slack/home';
 import { verifySlackSignature } from '../integrations/slack/verify';
 import { routeNamed } from '../integrations/slack/routes';
 import type { SlackCredentialSource } from '../integrations/slack/installation';
 import { installationEventOf, type InstallationEvent } from '../integrations/slack/oauth';
 import { installationWorkflowId } from '../common/slack-installation';
 import {
+  agentReplyDeletedSignal,
+  agentReplyEditedSignal,
   agentReplySignal,
   archiveSignal,
   assignSignal,
   conversationQuery,
+  conversationSummaryQuery,
   handoffSignal,
   slackInstallationEventSignal,
 } from '../workflows/definitions';
@@ -204,6 +220,13 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       : Promise.resolve(undefined);
   }
 
+  /** Threads mode: the conversation whose thread is `<channel>:<threadTs>`. */
+  function conversationOfThread(app: SlackApp, channelId: string, threadTs: string): Promise<string | undefined> {
+    return isSlackChannelId(channelId)
+      ? findConversation(deps.temporal, app.id, 'SlackThread', threadRef(channelId, threadTs))
+      : Promise.resolve(undefined);
+  }
+
   async function agentOf(app: SlackApp, userId: string): Promise<AgentInfo> {
     try {
       return agentFromSlackUser((await (await clientFor(app)).users.info({ user: userId })).user, userId);
@@ -248,6 +271,74 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     return [...new Set([...app.slack.agents, ...(app.slack.routes ?? []).flatMap((r) => r.agents ?? [])])];
   }
 
+  // ── App Home ────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Summaries of these conversations; one that does not answer (gone, Temporal busy) is left out, and logged. */
+  async function summaries(app: SlackApp, workflowIds: readonly string[]): Promise<ConversationSummary[]> {
+    const answers = await Promise.allSettled(
+      workflowIds.map((id) => deps.temporal.workflow.getHandle(id).query(conversationSummaryQuery)),
+    );
+    return answers.flatMap((answer, i) => {
+      if (answer.status === 'fulfilled') return [answer.value];
+      deps.log.warn({ app: app.id, workflowId: workflowIds[i], err: String(answer.reason) }, 'slack home: no summary');
+      return [];
+    });
+  }
+
+  /**
+   * The Home of `userId`: their claimed conversations and the unclaimed ones of their routes, found by Temporal's
+   * visibility (at most HOME_LIST_MAX of each) plus `also` (conversations just changed, which visibility may not show
+   * yet), each placed by what its summary says now, not by the listing.
+   */
+  async function homeOf(app: SlackApp, userId: string, also: readonly string[]): Promise<HomeView> {
+    const refused = await refusal(app, userId);
+    if (refused) return notAgentHomeView(app.name ?? app.id, refused);
+    const [mine, nobodys] = await Promise.all([
+      assignedConversations(deps.temporal, app.id, userId, HOME_LIST_MAX),
+      assignedConversations(deps.temporal, app.id, null, HOME_LIST_MAX),
+    ]);
+    const found = await summaries(app, [...new Set([...mine, ...nobodys, ...also])]);
+    const active = found.filter((c) => c.status === 'active' && c.assignment?.status !== 'resolved');
+    const claimed = active.filter((c) => c.assignment?.assignee?.id === userId);
+    // Only conversations Slack has seen (a route decided) are anyone's to claim; each route's agents decide.
+    const open = active.filter((c) => !c.assignment?.assignee && c.route !== undefined);
+    const onRoute = new Map<string, boolean>();
+    const unclaimed: ConversationSummary[] = [];
+    for (const conversation of open) {
+      const route = routeNamed(
+        { dispatchChannel: '', agents: app.slack.agents, routes: app.slack.routes },
+        conversation.route,
+      );
+      let yes = onRoute.get(route.name);
+      if (yes === undefined) {
+        yes = (await agentStatus(app, userId, route.agents)) === 'agent';
+        onRoute.set(route.name, yes);
+      }
+      if (yes) unclaimed.push(conversation);
+    }
+    return agentHomeView({
+      appName: app.name ?? app.id,
+      claimed: claimed.slice(0, HOME_LIST_MAX),
+      unclaimed: unclaimed.slice(0, HOME_LIST_MAX),
+      now: Date.now(),
+    });
+  }
+
+  /** Publishes the Home of each of `userIds`; best effort: a failure is logged, never the caller's. */
+  async function publishHomes(app: SlackApp, userIds: readonly string[], also: readonly string[] = []): Promise<void> {
+    for (const userId of new Set(userIds)) {
+      try {
+        const view = await homeOf(app, userId, also);
+        await (await clientFor(app)).views.publish({ user_id: userId, view });
+      } catch (err) {
+        deps.log.warn(
+          { app: app.id, user: userId, code: slackErrorCode(err), err: String(err) },
+          'slack home not published',
+        );
+      }
+    }
+  }
+
   /**
    * Claim, assign, unassign or resolve the conversation of `channelId`, for `userId` (the command's or click's
    * author); `assigneeId` for an assign. Only the agents of the conversation's route may claim, be assigned or resolve.
@@ -262,6 +353,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   ): Promise<string> {
     const handle = deps.temporal.workflow.getHandle(workflowId);
     const state = await handle.query(conversationQuery);
+    const previous = state.assignment?.assignee?.source === 'slack' ? state.assignment.assignee.id : undefined;
     const route = routeNamed(
       { dispatchChannel: '', agents: app.slack.agents, routes: app.slack.routes },
       state.refs.slackRoute,
@@ -291,6 +383,9 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       by: byRef,
       source: 'slack:command',
     });
+    // The Homes of those it concerns, after the answer's work (a query sees the signal; visibility may lag behind).
+    const involved = [userId, ...(assigneeId ? [assigneeId] : []), ...(previous ? [previous] : [])];
+    void publishHomes(app, involved, [workflowId]);
     switch (action) {
       case 'claim':
         return CLAIMED_CONFIRMATION;
@@ -310,10 +405,13 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     channelId: string,
     userId: string,
     responseUrl?: string,
+    threadTs?: string,
   ): Promise<void> {
     const refused = await refusal(app, userId);
     if (refused) return tellClicker(app, responseUrl, refused);
-    const workflowId = await conversationFor(app, channelId);
+    const workflowId = threadTs
+      ? await conversationOfThread(app, channelId, threadTs)
+      : await conversationFor(app, channelId);
     if (!workflowId) return tellClicker(app, responseUrl, noPowerText(action === 'claim' ? 'Claim' : 'Resolve'));
     await tellClicker(app, responseUrl, await changeAssignment(app, workflowId, action, userId));
   }
@@ -362,6 +460,68 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     return inChannel(
       bounded.cut ? confirmation + replyCutNotice(bounded.bytes, BUDGETS.agentReplyBytes) : confirmation,
     );
+  }
+
+  /** The message's author when a person wrote it (`users.info`), else undefined: the shortcut's user signs it. */
+  async function humanAuthor(app: SlackApp, authorId: string | undefined): Promise<AgentInfo | undefined> {
+    if (!authorId) return undefined;
+    try {
+      const { user } = await (await clientFor(app)).users.info({ user: authorId });
+      return user && !user.is_bot && !user.deleted ? agentFromSlackUser(user, authorId) : undefined;
+    } catch (err) {
+      deps.log.warn({ app: app.id, code: slackErrorCode(err) }, 'slack users.info failed; the shortcut user signs');
+      return undefined;
+    }
+  }
+
+  /**
+   * "Send to user" on a message of a user's channel: the message (a draft, a colleague's answer) becomes a reply,
+   * signed by its author when a person wrote it, else by whoever used the shortcut; confirmed in the channel. Its id
+   * is the message's, so the same message sent twice reaches the user once.
+   */
+  async function sendToUser(
+    app: SlackApp,
+    channelId: string,
+    userId: string,
+    message: ShortcutMessage,
+    responseUrl: string | undefined,
+  ): Promise<void> {
+    const refused = await refusal(app, userId);
+    if (refused) return tellClicker(app, responseUrl, refused);
+    const workflowId = await conversationFor(app, channelId);
+    if (!workflowId) return tellClicker(app, responseUrl, noPowerText('Send to user'));
+    if (message.fromBot) return tellClicker(app, responseUrl, BOT_POST_TEXT);
+    if (message.text === '') return tellClicker(app, responseUrl, EMPTY_MESSAGE_TEXT);
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    const id = `slack:shortcut:${channelId}:${message.ts}`;
+    const before = await handle.query(conversationQuery);
+    if (before.messages.some((m) => m.id === id)) return tellClicker(app, responseUrl, ALREADY_SENT_TEXT);
+    const agent = (await humanAuthor(app, message.authorId)) ?? (await agentOf(app, userId));
+    const bounded = boundInboundReply(
+      deps,
+      'slack',
+      app.id,
+      { id, source: 'slack', agent, text: message.text, at: new Date().toISOString() },
+      "the team's Slack channel",
+    );
+    await handle.signal(agentReplySignal, bounded.reply);
+    deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
+    let text = sentConfirmation(before.profile, before.userId, agent.name, bounded.reply.text);
+    if (bounded.cut) text += replyCutNotice(bounded.bytes, BUDGETS.agentReplyBytes);
+    if (message.files > 0) text += filesNotSentNotice(message.files);
+    await tellChannel(app, responseUrl, text);
+  }
+
+  /** A visible answer in the channel, through `response_url` (`in_channel`): the shortcut's confirmation. */
+  async function tellChannel(app: SlackApp, responseUrl: string | undefined, text: string): Promise<void> {
+    if (!responseUrl) return;
+    const res = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'in_channel', replace_original: false, text }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) deps.log.warn({ app: app.id, status: res.status }, 'slack response_url refused the confirmation');
   }
 
   /** What `/sk` answers in a channel, once its app is known: nothing at all is done for a member who is not an agent. */
@@ -422,16 +582,84 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   }
 
   /** Hand back to bot (the button on a handoff notice): for agents only, like `/sk !bot`. */
-  async function handBack(app: SlackApp, channelId: string, userId: string, responseUrl?: string): Promise<void> {
+  async function handBack(
+    app: SlackApp,
+    channelId: string,
+    userId: string,
+    responseUrl?: string,
+    threadTs?: string,
+  ): Promise<void> {
     const refused = await refusal(app, userId);
     if (refused) return tellClicker(app, responseUrl, refused);
-    const workflowId = await conversationFor(app, channelId);
+    const workflowId = threadTs
+      ? await conversationOfThread(app, channelId, threadTs)
+      : await conversationFor(app, channelId);
     if (!workflowId) return tellClicker(app, responseUrl, noPowerText('Hand back to bot'));
     const agent = await agentOf(app, userId);
     await deps.temporal.workflow
       .getHandle(workflowId)
       .signal(handoffSignal, { to: 'bot', source: 'slack', by: agent.name });
     await tellClicker(app, responseUrl, HANDED_BACK_CONFIRMATION);
+  }
+
+  /**
+   * Threads mode (`slack.mode: threads`): a person's reply in a conversation's thread is the agent's reply to the
+   * user, unless it starts with the note prefix or its author is no agent (then it stays internal, logged); edits
+   * and deletions of a relayed reply reach the app; ✅ on the parent by an agent of the route resolves. Signals are
+   * deduped by Slack's ids (`slack:<channel>:<ts>`, the edit's ts), so Slack's retries change nothing twice.
+   */
+  async function threadEvent(app: SlackApp, decision: Exclude<ThreadEventDecision, { kind: 'ignored' }>) {
+    if (decision.kind === 'reaction') {
+      if (decision.reaction !== RESOLVE_REACTION) return;
+      const workflowId = await conversationOfThread(app, decision.channelId, decision.ts);
+      if (!workflowId) return;
+      const refused = await refusal(app, decision.userId);
+      const answer = refused ?? (await changeAssignment(app, workflowId, 'resolve', decision.userId));
+      deps.log.info({ app: app.id, user: decision.userId, answer }, 'slack: ✅ on a thread');
+      return;
+    }
+    const workflowId = await conversationOfThread(app, decision.channelId, decision.threadTs);
+    if (!workflowId) return;
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    const id = threadReplyId(decision.channelId, decision.ts);
+    const at = new Date().toISOString();
+    if (decision.kind === 'deleted') {
+      await handle.signal(agentReplyDeletedSignal, { id, eventId: `${id}:deleted`, at });
+      return;
+    }
+    const notePrefix = app.slack.notePrefix ?? ';;';
+    if (decision.kind === 'edited') {
+      // Only a reply Parley relayed changes anything (the workflow checks its id); a note stays a note.
+      if (isInternalNote(decision.text, notePrefix)) return;
+      const { reply } = boundInboundReply(
+        deps,
+        'slack',
+        app.id,
+        { id, source: 'slack', agent: { name: decision.userId ?? '' }, text: decision.text, at },
+        "the team's Slack thread",
+      );
+      await handle.signal(agentReplyEditedSignal, {
+        id,
+        eventId: `${id}:edit:${decision.editTs}`,
+        text: reply.text,
+        at,
+      });
+      return;
+    }
+    if (isInternalNote(decision.text, notePrefix)) return;
+    if (await refusal(app, decision.userId)) {
+      deps.log.info({ app: app.id, user: decision.userId }, 'slack: a thread reply by a non-agent stays internal');
+      return;
+    }
+    const { reply } = boundInboundReply(
+      deps,
+      'slack',
+      app.id,
+      { id, source: 'slack', agent: await agentOf(app, decision.userId), text: decision.text, at },
+      "the team's Slack thread",
+    );
+    await handle.signal(agentReplySignal, reply);
+    deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
   }
 
   /**
@@ -474,9 +702,32 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       res.status(200).end();
       return;
     }
-    const decision = decideEvent(parseOr400(eventEnvelopeSchema, json));
+    const envelope = parseOr400(eventEnvelopeSchema, json);
+    const thread = decideThreadEvent(envelope);
+    // Channels mode keeps what is typed in Slack internal, as it always did: only threads-mode apps look further.
+    if (thread.kind !== 'ignored' && candidates.some((a) => a.slack.mode === 'threads')) {
+      const enterprise = (json as { enterprise_id?: unknown }).enterprise_id;
+      const app = await pick(candidates, thread.teamId, typeof enterprise === 'string' ? enterprise : undefined);
+      if (app?.slack.mode === 'threads')
+        await threadEvent(app, thread).catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
+      res.status(200).end();
+      return;
+    }
+    const decision = decideEvent(envelope);
     if (decision.kind === 'challenge') {
       res.json({ challenge: decision.challenge });
+      return;
+    }
+    if (decision.kind === 'home') {
+      // Slack only needs the 200; the Home is published after it, whatever the listing takes.
+      res.status(200).end();
+      const enterprise = (json as { enterprise_id?: unknown }).enterprise_id;
+      const { teamId, userId } = decision;
+      void pick(candidates, teamId, typeof enterprise === 'string' ? enterprise : undefined)
+        .then((app) => (app ? publishHomes(app, [userId]) : undefined))
+        .catch((err: unknown) => deps.log.warn({ err: String(err) }, 'slack home: no app for the event'));
       return;
     }
     if (decision.kind === 'archive') {
@@ -511,11 +762,34 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     }
     if (decision.kind === 'claim' || decision.kind === 'resolve') {
       const app = await pick(candidates, decision.teamId);
-      if (app) await clicked(app, decision.kind, decision.channelId, decision.userId, decision.responseUrl);
+      if (app)
+        await clicked(app, decision.kind, decision.channelId, decision.userId, decision.responseUrl, decision.threadTs);
     }
     if (decision.kind === 'handback') {
       const app = await pick(candidates, decision.teamId);
-      if (app) await handBack(app, decision.channelId, decision.userId, decision.responseUrl);
+      if (app) await handBack(app, decision.channelId, decision.userId, decision.responseUrl, decision.threadTs);
+    }
+    if (decision.kind === 'send_to_user') {
+      // Answered at once: the reply and its confirmation go through response_url (a failure is said there too).
+      res.status(200).end();
+      const { teamId, channelId, userId, message, responseUrl } = decision;
+      void (async () => {
+        const app = await pick(candidates, teamId);
+        if (!app) return;
+        try {
+          await sendToUser(app, channelId, userId, message, responseUrl);
+        } catch (err) {
+          deps.log.error({ err, app: app.id }, 'slack shortcut failed');
+          const text =
+            err instanceof WorkflowNotFoundError
+              ? noPowerText('Send to user')
+              : temporalFault(err) === 'unavailable'
+                ? TEMPORAL_UNAVAILABLE_TEXT
+                : SHORTCUT_FAILED_TEXT;
+          await tellClicker(app, responseUrl, text);
+        }
+      })().catch((err: unknown) => deps.log.error({ err: String(err) }, 'slack shortcut: no answer'));
+      return;
     }
     res.status(200).end();
   });

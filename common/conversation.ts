@@ -130,7 +130,11 @@ export type OutboxItemKind =
   /** The conversation was claimed, assigned, resolved or reopened (`assignment` says how). */
   | 'conversation:assigned'
   /** The facts a route is decided on changed (the profile, `department`): Slack re-decides the route. */
-  | 'conversation:routed';
+  | 'conversation:routed'
+  /** An agent edited a reply Parley relayed (Slack threads mode): for the app only, with the new text. */
+  | 'message:agent:updated'
+  /** An agent deleted a reply Parley relayed (Slack threads mode): for the app only. */
+  | 'message:agent:deleted';
 
 /** Where a conversation stands with the team: New → Claimed → Resolved, Reopened by the user's next message. */
 export type AssignmentStatus = 'new' | 'claimed' | 'resolved' | 'reopened';
@@ -453,3 +457,78 @@ export function handoffText(handoff: Pick<HandoffInfo, 'to' | 'reason' | 'source
 }
 
 export const HANDOFF_HISTORY_HEADING = 'The conversation with the bot so far:';
+
+// ── A conversation at a glance (the Slack Home tab) ───────────────────────────────────────────────────
+
+/** A last message's text is cut to this many characters in a summary: enough to recognise it, small to query. */
+export const SUMMARY_TEXT_CHARS = 150;
+
+/**
+ * What a list of conversations shows of one (`conversationSummary` query): small and bounded whatever the
+ * conversation holds, never its state.
+ */
+export interface ConversationSummary {
+  userId: string;
+  /** The user as the team sees them (`userLabel`). */
+  userLabel: string;
+  status: 'active' | 'archived';
+  /** The Slack route the conversation took, once Slack saw it. */
+  route?: string;
+  /** The user's Slack channel, once there is one. */
+  slackChannelId?: string;
+  assignment?: Assignment;
+  /** The newest message, its text cut to SUMMARY_TEXT_CHARS characters. */
+  lastMessage?: { role: ConversationMessage['role']; text: string; at: string; agentName?: string };
+  /** When the oldest user message no agent has answered yet arrived (ISO 8601); absent when none waits. */
+  waitingSince?: string;
+}
+
+/** `text` cut to `chars` characters (code points, so no emoji is split), ending in `…` when cut. */
+export function cutText(text: string, chars: number): string {
+  const points = [...text];
+  return points.length <= chars
+    ? text
+    : `${points
+        .slice(0, chars - 1)
+        .join('')
+        .trimEnd()}…`;
+}
+
+/** The summary of a conversation, from what its state holds (structural, so this module needs no workflow types). */
+export function conversationSummary(state: {
+  userId: string;
+  profile: UserProfile;
+  status: 'active' | 'archived';
+  messages: readonly ConversationMessage[];
+  refs: Record<string, string>;
+  assignment?: Assignment;
+}): ConversationSummary {
+  const last = state.messages.at(-1);
+  // The user waits from their first message after the last agent reply (a bot's answer is no agent's).
+  let waitingSince: string | undefined;
+  for (const message of state.messages) {
+    if (message.role === 'agent') waitingSince = undefined;
+    else if (message.role === 'user') waitingSince ??= message.at;
+  }
+  const route = state.refs.slackRoute;
+  const channel = state.refs.slackChannelId;
+  return {
+    userId: state.userId,
+    userLabel: cutText(userLabel(state.profile, state.userId), 80),
+    status: state.status,
+    ...(route !== undefined ? { route } : {}),
+    ...(channel !== undefined ? { slackChannelId: channel } : {}),
+    ...(state.assignment ? { assignment: state.assignment } : {}),
+    ...(last
+      ? {
+          lastMessage: {
+            role: last.role,
+            text: cutText(userMessagePlainText(last), SUMMARY_TEXT_CHARS),
+            at: last.at,
+            ...(last.agent ? { agentName: cutText(last.agent.name, 80) } : {}),
+          },
+        }
+      : {}),
+    ...(waitingSince !== undefined ? { waitingSince } : {}),
+  };
+}

@@ -5,7 +5,8 @@
  */
 
 /** The search attributes a conversation is found by (see workflows/definitions.ts). */
-export type ConversationRef = 'SlackChannel' | 'ZendeskTicket' | 'HelpScoutConversation' | 'EmailThread';
+export type ConversationRef =
+  'SlackChannel' | 'SlackThread' | 'ZendeskTicket' | 'HelpScoutConversation' | 'EmailThread';
 
 export interface WorkflowLister {
   workflow: {
@@ -27,4 +28,26 @@ export async function findConversation(
   const query = `ParleyApp = "${appId}" AND ${ref} = "${value}" AND ExecutionStatus = "Running"`;
   for await (const execution of temporal.workflow.list({ query, pageSize: 1 })) return execution.workflowId;
   return undefined;
+}
+
+/**
+ * The workflow ids of the app's active, running conversations assigned to `assignee` (a Slack user id), or to
+ * nobody with `null`, newest started first, at most `max`: what a Home tab lists. An id that cannot be an
+ * assignee's finds nothing.
+ */
+export async function assignedConversations(
+  temporal: WorkflowLister,
+  appId: string,
+  assignee: string | null,
+  max: number,
+): Promise<string[]> {
+  if (!SAFE_VALUE.test(appId) || (assignee !== null && !SAFE_VALUE.test(assignee))) return [];
+  const who = assignee === null ? 'ParleyAssignee IS NULL' : `ParleyAssignee = "${assignee}"`;
+  const query = `ParleyApp = "${appId}" AND ParleyStatus = "active" AND ${who} AND ExecutionStatus = "Running"`;
+  const ids: string[] = [];
+  for await (const execution of temporal.workflow.list({ query, pageSize: max })) {
+    ids.push(execution.workflowId);
+    if (ids.length >= max) break;
+  }
+  return ids;
 }

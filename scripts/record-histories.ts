@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { WebClient } from '@slack/web-api';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
@@ -607,6 +608,104 @@ async function handoff(keep: Keep): Promise<void> {
 }
 
 /**
+ * Slack for teams (workflows/assignment.ts): a first message with metadata routed to #billing, a claim and an assign
+ * from `/sk` (ParleyAssignee upserted, conversation:assigned to the webhook, the notice updated), a profile property
+ * and a department change (conversation:routed to Slack only), a resolve (an archive after it) and the user's next
+ * message reopening it.
+ */
+async function teams(keep: Keep): Promise<void> {
+  const slack = await startSlackEmulator();
+  slack.addUser({ id: 'U0INSTALL', name: 'ines', realName: 'Ines Installer', email: 'ines@acme.example' });
+  slack.addUser({ id: 'U0ANABILL', name: 'ana', realName: 'Ana Billing', email: 'ana@acme.example' });
+  slack.addUser({ id: 'U0BENBILL', name: 'ben', realName: 'Ben Billing', email: 'ben@acme.example' });
+  await new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl }).conversations.create({ name: 'billing' });
+  const secret = `whsec_${randomBytes(16).toString('hex')}`;
+  const receiver = await startWebhookReceiver(secret);
+  const key = testKey('replay');
+  const appId = 'replay-teams';
+  const parley = await startTestParley({
+    config: testConfig({
+      apps: [
+        {
+          id: appId,
+          name: 'Replay',
+          apiKeys: [key],
+          webhooks: [{ url: receiver.url, secret }],
+          slack: {
+            ...slackConfig(slack),
+            routes: [
+              { name: 'billing', when: { metadata: 'department', in: ['billing'] }, channel: 'billing' },
+              { name: 'vip', when: { property: 'plan', equals: 'vip' }, channel: 'general' },
+            ],
+          },
+        },
+      ],
+    }),
+  });
+  slack.setParleyUrl(parley.apiUrl);
+  try {
+    const api = apiClient(parley.apiUrl, key);
+    const user = 'jane';
+    const workflowId = conversationWorkflowId(appId, user);
+    const userPath = (rest = '') => `/v1/apps/${appId}/users/${user}${rest}`;
+    const expectStatus = async (res: Promise<{ status: number; body: unknown }>, status = 202) => {
+      const r = await res;
+      if (r.status !== status) throw new Error(`expected HTTP ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+    };
+    const state = () => conversationState(parley.client, workflowId);
+    progress('teams: routed by metadata, claimed, assigned');
+    await expectStatus(
+      api('POST', userPath('/messages'), {
+        text: 'charged twice',
+        id: 'replay-t1',
+        metadata: { department: 'billing' },
+      }),
+    );
+    const channel = await waitFor(
+      async () => (await state()).refs.slackDispatchTs && (await state()).refs.slackChannelId,
+      {
+        what: 'the channel and its notice',
+      },
+    );
+    await slack.sendSlashCommand({ userId: 'U0ANABILL', channelId: channel, text: '!claim' });
+    await waitFor(async () => (await state()).assignment?.assignee?.id === 'U0ANABILL', { what: 'claimed' });
+    await slack.sendSlashCommand({ userId: 'U0ANABILL', channelId: channel, text: '!assign <@U0BENBILL|ben>' });
+    await waitFor(async () => (await state()).assignment?.assignee?.id === 'U0BENBILL', { what: 'assigned' });
+    progress('teams: a profile property and a department change re-route');
+    await expectStatus(api('PUT', userPath(), { givenName: 'Jane', properties: { plan: 'vip' } }));
+    await expectStatus(api('PUT', userPath('/conversation'), { department: null }));
+    await waitFor(async () => (await state()).refs.slackRoute === 'vip', { what: 'the vip route' });
+    progress('teams: resolved, then reopened by the user');
+    await slack.sendSlashCommand({ userId: 'U0INSTALL', channelId: channel, text: '!resolve' });
+    await waitFor(async () => (await state()).status === 'archived', { what: 'resolved and archived' });
+    await expectStatus(api('POST', userPath('/messages'), { text: 'still charged', id: 'replay-t2' }));
+    await waitFor(async () => (await state()).assignment?.status === 'reopened', { what: 'reopened' });
+    await waitOutboxesDrained(parley.client, workflowId).catch(async (err: unknown) => {
+      progress(
+        JSON.stringify(Object.values((await state()).outboxes).map((b) => [b.key, b.status, b.fault, b.queue.length])),
+      );
+      throw err;
+    });
+    const runId = (await parley.client.workflow.getHandle(workflowId).describe()).runId;
+    await waitQuiet(parley.client, workflowId, runId);
+    await keep({
+      name: 'conversation-teams',
+      scenario:
+        'Slack routes and assignment: a user message with metadata routed to #billing, assign signals (claim, assign: ' +
+        'ParleyAssignee upserted, conversation:assigned to the webhook and Slack), a profile property change and a ' +
+        'route signal (conversation:routed to Slack), a resolve (assigned + archive), a user message reopening it. ' +
+        'Outboxes: slack, webhook.',
+      workflowId,
+      runId,
+    });
+  } finally {
+    await parley.stop();
+    await receiver.close();
+    await slack.close();
+  }
+}
+
+/**
  * A Slack workspace's installation (workflows/slack-installation.ts): an install by OAuth through the emulator's
  * authorize page, a few refreshes of 4-second tokens, a conversation's Slack outbox resumed by the install, the
  * refresh token revoked (needs_reinstall and the notice), and a reinstall that resumes the outboxes again.
@@ -672,6 +771,7 @@ const SCENARIOS: Record<string, Scenario> = {
     run: erase,
   },
   handoff: { names: ['conversation-handoff'], run: handoff },
+  teams: { names: ['conversation-teams'], run: teams },
 };
 
 function recordedFrom(): string {

@@ -281,6 +281,9 @@ suite('the admin console in a browser', () => {
     await page.getByRole('link', { name: /\(tok\)$/ }).click();
     await page.waitForLoadState();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Conversation with Tia <Tok>');
+    // Who is in control and who handles it, beside the status.
+    expect(await page.locator('body').textContent()).toMatch(/In control\s*the team/);
+    expect(await page.locator('body').textContent()).toMatch(/Assignment\s*nobody yet/);
     const box = page.getByRole('region', { name: /^zendesk/ });
     expect(await box.textContent()).toMatch(/Paused because\s*zendesk_auth_failed/);
     expect(await page.getByRole('link', { name: 'History in the Temporal UI' }).getAttribute('href')).toBe(

@@ -12,11 +12,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  agentReplyDeletedSignal,
+  agentReplyEditedSignal,
   agentReplySignal,
   archiveSignal,
   assignSignal,
   CARRIED_AFTER_ERASURE,
   conversationQuery,
+  conversationSummaryQuery,
   eraseUserUpdate,
   handoffSignal,
   mailStopSignal,
@@ -39,6 +42,7 @@ import {
   type UserMessageSignal,
 } from './definitions';
 import {
+  conversationSummary,
   displayName,
   outboxKind,
   type ConversationMessage,
@@ -269,6 +273,45 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
     receipts.track(message);
   });
 
+  // Slack threads mode: an agent edited or deleted a reply Parley relayed. New handlers only: replay-safe.
+  setHandler(agentReplyEditedSignal, ({ id, eventId, text, at }) => reviseAgentReply(id, eventId, at, text));
+  setHandler(agentReplyDeletedSignal, ({ id, eventId, at }) => reviseAgentReply(id, eventId, at, undefined));
+
+  /**
+   * An edit (`text`) or a deletion (no text) of an agent's reply: only of one Parley relayed (its id was seen). The
+   * stored copy changes when it is still kept; the app hears of it (`message:agent:updated` / `…:deleted`), the
+   * integrations do not (the reply never went to them as the agent's own words changed).
+   */
+  function reviseAgentReply(id: string, eventId: string, at: string, text: string | undefined): void {
+    if (state.erasure) return;
+    if (!state.seenIds.includes(seenKey(id)) && !state.seenIds.includes(id)) return;
+    if (seen(eventId)) return;
+    const stored = [...state.messages, ...(state.held ?? [])].find((m) => m.id === id && m.role === 'agent');
+    const next =
+      text === undefined ? '' : boundedReply({ id, source: 'slack', agent: { name: '' }, text, at }).reply.text;
+    if (stored) {
+      const before = jsonBytes(stored);
+      stored.text = next;
+      const delta = jsonBytes(stored) - before;
+      if (state.messages.includes(stored)) state.windowBytes = (state.windowBytes ?? 0) + delta;
+      else state.heldBytes = (state.heldBytes ?? 0) + delta;
+    }
+    const change: ConversationMessage = {
+      id,
+      role: 'agent',
+      text: next,
+      at,
+      ...(stored?.source ? { source: stored.source } : {}),
+      ...(stored?.agent ? { agent: stored.agent } : {}),
+    };
+    enqueue(
+      text === undefined ? 'message:agent:deleted' : 'message:agent:updated',
+      change,
+      undefined,
+      (box) => outboxKind(box.key) === 'webhook',
+    );
+  }
+
   setHandler(archiveSignal, ({ source }) => archive(source));
 
   function archive(source: string | undefined): void {
@@ -355,6 +398,7 @@ export async function conversation(input: ConversationInput): Promise<ErasureRep
   });
 
   setHandler(conversationQuery, () => state);
+  setHandler(conversationSummaryQuery, () => conversationSummary(state));
 
   setHandler(eraseUserUpdate, async (request) => {
     if (state.erasure) {

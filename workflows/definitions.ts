@@ -11,6 +11,7 @@ import type {
   Attachment,
   Control,
   ConversationMessage,
+  ConversationSummary,
   InboxCursor,
   IntegrationTarget,
   JsonValue,
@@ -160,6 +161,24 @@ export interface ReceiptsState {
 /** An agent's reply, from Slack, Zendesk, Help Scout or email. */
 export type AgentReplySignal = AgentReply;
 
+/**
+ * An agent edited a reply Parley relayed (Slack threads mode: `message_changed` of a thread reply). `id` is the
+ * reply's (`slack:<channel>:<ts>`); `eventId` the edit's, so a retried event changes nothing twice.
+ */
+export interface AgentReplyEditedSignal {
+  id: string;
+  eventId: string;
+  text: string;
+  at: string;
+}
+
+/** An agent deleted a reply Parley relayed (Slack threads mode: `message_deleted` of a thread reply). */
+export interface AgentReplyDeletedSignal {
+  id: string;
+  eventId: string;
+  at: string;
+}
+
 export interface ArchiveSignal {
   source: string;
 }
@@ -302,9 +321,16 @@ export interface InboxState {
 export const userMessageSignal = defineSignal<[UserMessageSignal]>('userMessage');
 export const agentReplySignal = defineSignal<[AgentReplySignal]>('agentReply');
 export const archiveSignal = defineSignal<[ArchiveSignal]>('archive');
+export const agentReplyEditedSignal = defineSignal<[AgentReplyEditedSignal]>('agentReplyEdited');
+export const agentReplyDeletedSignal = defineSignal<[AgentReplyDeletedSignal]>('agentReplyDeleted');
 export const profileUpdateSignal = defineSignal<[ProfileUpdateSignal]>('profileUpdate');
 export const resumeOutboxSignal = defineSignal<[ResumeOutboxSignal]>('resumeOutbox');
 export const conversationQuery = defineQuery<ConversationState>('conversation');
+/**
+ * A conversation at a glance (common/conversation.ts `conversationSummary`): what lists (the Slack Home tab) show of
+ * it, small and bounded, where `conversationQuery` would return the whole state. A query adds no history.
+ */
+export const conversationSummaryQuery = defineQuery<ConversationSummary>('conversationSummary');
 export const handoffSignal = defineSignal<[HandoffSignal]>('handoff');
 export const receiptSignal = defineSignal<[ReceiptSignal]>('receipt');
 export const userMailReplySignal = defineSignal<[UserMailReplySignal]>('userMailReply');

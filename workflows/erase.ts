@@ -18,6 +18,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  patched,
   TimeoutFailure,
   proxyActivities,
   upsertMemo,
@@ -35,11 +36,15 @@ import {
   HelpScoutConversation,
   ParleyStatus,
   SlackChannel,
+  SlackThread,
   ZendeskTicket,
   type ConversationState,
   type EraseUserRequest,
 } from './definitions';
 import type { OutboxRunner } from './outbox';
+
+/** `patched()` id of clearing the SlackThread search attribute on erasure (threads mode came after erasure). */
+export const SLACK_THREAD_ERASE_PATCH = 'erase-slack-thread';
 
 /** The clean-up activity of each kind of outbox that has one (`test` is the sink's old name). */
 export const ERASER_ACTIVITIES = {
@@ -84,6 +89,9 @@ async function clearParley(state: ConversationState, outboxes: OutboxRunner) {
     { key: HelpScoutConversation, value: null },
     { key: EmailThread, value: null },
   ]);
+  // Slack threads mode: a thread reply no longer finds the erased conversation. A new command, so behind a patch.
+  if (state.refs.slackThread && patched(SLACK_THREAD_ERASE_PATCH))
+    upsertSearchAttributes([{ key: SlackThread, value: null }]);
   if (workflowInfo().memo?.displayName !== undefined) upsertMemo({ displayName: null });
   outboxes.drain();
   await condition(() => outboxes.inFlight() === 0);

@@ -866,6 +866,19 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
       ['App', appLabel(app)],
       ['User id', userId],
       ['Status', stateBadge(state.status)],
+      // Who is in control (human takeover) and who handles it (Slack for teams).
+      [
+        'In control',
+        state.control?.current === 'bot'
+          ? `the app's bot${state.control.reason ? ` (${state.control.reason})` : ''}`
+          : 'the team',
+      ],
+      [
+        'Assignment',
+        state.assignment
+          ? `${state.assignment.status}${state.assignment.assignee ? `: ${state.assignment.assignee.name} (${state.assignment.assignee.source} ${state.assignment.assignee.id})` : ''}`
+          : 'nobody yet',
+      ],
       ['Started', state.createdAt],
       ['Last activity', state.updatedAt],
       ['Messages from the user', String(state.totalMessages)],

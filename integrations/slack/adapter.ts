@@ -28,11 +28,15 @@ import {
   movedNotice,
   recentHistory,
   statusLine,
+  THREAD_ARCHIVED_LINE,
+  THREAD_REOPENED_LINE,
+  threadHelpLine,
+  threadParentText,
   userMessageText,
   userPostName,
 } from './format';
 import { attachmentsLine, shareFiles, type ReadFile } from './files';
-import { CLAIM_ACTION, HANDBACK_ACTION, JOIN_ACTION, RESOLVE_ACTION } from './inbound';
+import { CLAIM_ACTION, HANDBACK_ACTION, JOIN_ACTION, parseThreadRef, RESOLVE_ACTION, threadRef } from './inbound';
 import { decideRoute, DEFAULT_ROUTE, routeNamed, type SlackRoute } from './routes';
 import { channelName, randomWords } from './names';
 
@@ -73,10 +77,15 @@ interface SlackMessage {
 
 type PostArgs = Record<string, unknown>;
 
-/** Where a batch's items go: the channel, and the ids already posted there (a retry skips them). */
+/**
+ * Where a batch's items go: the channel (in threads mode, the thread of `threadTs` in it), and the ids already
+ * posted there (a retry skips them). `broadcast`: the next user message also shows in the channel (a reopen).
+ */
 interface Target {
   channel: string;
   seen: Set<string>;
+  threadTs?: string;
+  broadcast?: boolean;
 }
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -110,6 +119,33 @@ async function postedTs(
   for (const m of (res.messages ?? []) as SlackMessage[]) {
     const value = m.metadata?.event_type === eventType ? m.metadata.event_payload?.[key] : undefined;
     if (typeof value === 'string' && !ids.has(value)) ids.set(value, m.ts ?? '');
+  }
+  return ids;
+}
+
+/** How many pages of a thread's replies are read for the ids already posted (200 each: long threads are rare). */
+const MAX_REPLY_PAGES = 10;
+
+/** Ids in `parley_message` metadata of a thread's replies (threads mode): `conversations.replies`, oldest first. */
+async function threadPostedIds(client: WebClient, channel: string, ts: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_REPLY_PAGES; page++) {
+    const res = await call(() =>
+      client.conversations.replies({
+        channel,
+        ts,
+        limit: 200,
+        include_all_metadata: true,
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
+    for (const m of (res.messages ?? []) as SlackMessage[]) {
+      const value = m.metadata?.event_type === METADATA_MESSAGE ? m.metadata.event_payload?.message_id : undefined;
+      if (typeof value === 'string') ids.add(value);
+    }
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) break;
   }
   return ids;
 }
@@ -176,13 +212,18 @@ function button(actionId: string, label: string, value: string, style?: 'primary
 /**
  * The dispatch notice's blocks: the (escaped) text as mrkdwn, the status line (updated in place with `chat.update`),
  * and the buttons, whose value is the user's channel: Join, then Claim (while nobody has it) and Resolve (until it is
- * resolved).
+ * resolved). In threads mode the notice is the thread's parent: no channel to join, and the value names the thread.
  */
-function dispatchBlocks(text: string, channelId: string, assignment: Assignment | undefined): unknown[] {
+function dispatchBlocks(
+  text: string,
+  value: string,
+  assignment: Assignment | undefined,
+  mode: 'channels' | 'threads' = 'channels',
+): unknown[] {
   const status = assignment?.status ?? 'new';
-  const buttons = [button(JOIN_ACTION, 'Join', channelId, 'primary')];
-  if (!assignment?.assignee || status === 'new') buttons.push(button(CLAIM_ACTION, 'Claim', channelId));
-  if (status !== 'resolved') buttons.push(button(RESOLVE_ACTION, 'Resolve', channelId));
+  const buttons = mode === 'threads' ? [] : [button(JOIN_ACTION, 'Join', value, 'primary')];
+  if (!assignment?.assignee || status === 'new') buttons.push(button(CLAIM_ACTION, 'Claim', value));
+  if (status !== 'resolved') buttons.push(button(RESOLVE_ACTION, 'Resolve', value));
   return [
     { type: 'section', text: { type: 'mrkdwn', text } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(assignment) }] },
@@ -202,6 +243,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
   const interval = hooks.postIntervalMs ?? 1000;
   const lastPost = new Map<string, number>();
   const workspace = `${config.apiUrl}|${config.botToken.slice(-6)}`;
+  const threads = config.mode === 'threads';
 
   async function paced(channel: string): Promise<void> {
     const last = lastPost.get(channel);
@@ -214,6 +256,21 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     await paced(channel);
     await call(() => client.chat.postMessage({ channel, ...args } as Parameters<WebClient['chat']['postMessage']>[0]));
     lastPost.set(channel, Date.now());
+  }
+
+  /**
+   * Posts in the target: in its thread in threads mode, the first user message of a reopen also to the channel
+   * (`reply_broadcast`), so the thread comes back up where the team looks.
+   */
+  async function postIn(target: Target, args: PostArgs, userMessage = false): Promise<void> {
+    if (!target.threadTs) return post(target.channel, args);
+    const broadcast = userMessage && target.broadcast === true;
+    await post(target.channel, {
+      ...args,
+      thread_ts: target.threadTs,
+      ...(broadcast ? { reply_broadcast: true } : {}),
+    });
+    if (broadcast) target.broadcast = false;
   }
 
   /** Posts unless a message with the same metadata id is already in the channel. */
@@ -299,6 +356,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
 
   /** The notice updated in place: its status line and buttons, or, for a conversation that moved, where to. */
   async function updateNotice(batch: SlackBatch, refs: Record<string, string>, assignment?: Assignment): Promise<void> {
+    if (threads) return updateParent(batch, refs, assignment);
     const channel = refs.slackDispatchChannel;
     const ts = refs.slackDispatchTs;
     const userChannel = refs.slackChannelId;
@@ -360,10 +418,11 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     const assignment = item.assignment;
     if (!assignment) return;
     await updateNotice(batch, refs, assignment);
-    if (assignment.status === 'claimed')
+    // Threads mode has no channel of the user's to invite anyone into: the route's channel is the team's.
+    if (assignment.status === 'claimed' && !threads)
       await inviteAgents(target.channel, routeNamed(config, refs.slackRoute), assignment);
     if (target.seen.has(item.eventId)) return;
-    await post(target.channel, {
+    await postIn(target, {
       text: assignmentNotice(assignment),
       metadata: {
         event_type: METADATA_MESSAGE,
@@ -382,6 +441,8 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     const oldChannel = refs.slackDispatchChannel;
     const oldTs = refs.slackDispatchTs;
     await notifyDispatch(batch, refs, target.channel, false, route, oldChannel);
+    // The new route's agents are in the channel before the old notice says it moved (what the old side sees last).
+    await inviteAgents(target.channel, route, batch.assignment);
     if (oldChannel && oldTs && oldChannel !== refs.slackDispatchChannel) {
       const text = movedNotice(refs.slackDispatchChannel ?? route.channel, route.name);
       await ignoring(['message_not_found', 'cant_update_message', 'channel_not_found'], () =>
@@ -393,7 +454,6 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
         }),
       );
     }
-    await inviteAgents(target.channel, route, batch.assignment);
   }
 
   /** Is this existing channel the one Parley made for this conversation (a retry after a crash)? */
@@ -500,7 +560,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     });
     const historyId = `${item.eventId}:history`;
     if (handoff.history && handoff.history.length > 0 && !target.seen.has(historyId))
-      await post(target.channel, {
+      await postIn(target, {
         text: botHistory(handoff.history, batch.profile, batch.userId),
         metadata: meta(historyId),
       });
@@ -517,22 +577,192 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
                   type: 'button',
                   action_id: HANDBACK_ACTION,
                   text: { type: 'plain_text', text: 'Hand back to bot' },
-                  value: target.channel,
+                  value: target.threadTs ? threadRef(target.channel, target.threadTs) : target.channel,
                 },
               ],
             },
           ]
         : undefined;
-    await post(target.channel, { text, ...(blocks ? { blocks } : {}), metadata: meta(item.eventId) });
+    await postIn(target, { text, ...(blocks ? { blocks } : {}), metadata: meta(item.eventId) });
+  }
+
+  // ── Threads mode: one thread per conversation, its parent the dispatch notice in the route's channel ──────
+
+  /** The parent's text: who, then how the team works the thread (reply, `;;` notes, ✅). */
+  function parentText(batch: SlackBatch, reopened: boolean, movedFrom?: string): string {
+    return (
+      threadParentText(batch.profile, batch.userId, batch.appName, reopened) +
+      movedFromLine(movedFrom) +
+      threadHelpLine(config.notePrefix ?? ';;')
+    );
+  }
+
+  /**
+   * Posts the thread's parent in the route's channel, once (a retry finds it by its metadata), and remembers it:
+   * `slackThread` (`<channel>:<ts>`, the SlackThread search attribute a reply finds the conversation by),
+   * `slackDispatchChannel`, `slackDispatchTs`, `slackRoute`.
+   */
+  async function openThread(
+    batch: SlackBatch,
+    refs: Record<string, string>,
+    route: SlackRoute,
+    movedFrom?: string,
+  ): Promise<Target> {
+    const dispatch = await dispatchChannelOf(route);
+    const key = `${batch.conversationId}|${route.name}`;
+    let ts = (await postedTs(client, dispatch, METADATA_DISPATCH, 'thread_key')).get(key);
+    // Found again (a retry whose answer was lost): what it already holds is not posted twice.
+    const found = ts !== undefined;
+    const text = parentText(batch, false, movedFrom);
+    if (!ts) {
+      await paced(dispatch);
+      const res = await call(() =>
+        client.chat.postMessage({
+          channel: dispatch,
+          text,
+          metadata: {
+            event_type: METADATA_DISPATCH,
+            event_payload: { conversation_id: batch.conversationId, thread_key: key },
+          },
+        }),
+      );
+      lastPost.set(dispatch, Date.now());
+      ts = res.ts;
+      if (!ts)
+        throw integrationError<SlackErrorCode>('slack_bad_answer', 'chat.postMessage returned no ts', {
+          retryable: true,
+        });
+    }
+    // The buttons name the thread, which only exists once posted: the parent gets them by an update (again on a
+    // retry that found it, in case the first try died between the post and the update).
+    const parentTs = ts;
+    await call(() =>
+      client.chat.update({
+        channel: dispatch,
+        ts: parentTs,
+        text,
+        blocks: dispatchBlocks(text, threadRef(dispatch, parentTs), batch.assignment, 'threads'),
+      } as Parameters<WebClient['chat']['update']>[0]),
+    );
+    refs.slackRoute = route.name;
+    refs.slackDispatchChannel = dispatch;
+    refs.slackDispatchTs = ts;
+    refs.slackThread = threadRef(dispatch, ts);
+    refs.slackNoticeKind = 'new';
+    if (movedFrom) refs.slackMovedFrom = movedFrom;
+    else delete refs.slackMovedFrom;
+    return { channel: dispatch, threadTs: ts, seen: found ? await threadPostedIds(client, dispatch, ts) : new Set() };
+  }
+
+  /** The parent updated in place: its text (reopened or not), status line and Claim / Resolve buttons. */
+  async function updateParent(
+    batch: SlackBatch,
+    refs: Record<string, string>,
+    assignment: Assignment | undefined,
+  ): Promise<void> {
+    const thread = refs.slackThread ? parseThreadRef(refs.slackThread) : undefined;
+    if (!thread) return;
+    const text = parentText(batch, refs.slackNoticeKind === 'reopened', refs.slackMovedFrom);
+    await ignoring(['message_not_found', 'cant_update_message', 'channel_not_found'], () =>
+      client.chat.update({
+        channel: thread.channelId,
+        ts: thread.ts,
+        text,
+        blocks: dispatchBlocks(text, refs.slackThread as string, assignment, 'threads'),
+      } as Parameters<WebClient['chat']['update']>[0]),
+    );
+  }
+
+  /**
+   * The thread to post this batch in, opened when needed; none when there is nothing to post and no thread. After
+   * an archive (`recent` set) the same thread goes on: a line says so and the user's message is broadcast.
+   */
+  async function threadFor(batch: SlackBatch, refs: Record<string, string>): Promise<Target | undefined> {
+    const postsSomething = batch.items.some(
+      (i) => i.kind === 'message:user' || i.kind === 'message:agent' || i.handoff?.to === 'team',
+    );
+    const thread = refs.slackThread ? parseThreadRef(refs.slackThread) : undefined;
+    if (!thread) {
+      if (!postsSomething) return undefined;
+      // Decided at the first message, kept after (a re-route is its own item).
+      const route = refs.slackRoute !== undefined ? routeNamed(config, refs.slackRoute) : routeOf(batch);
+      return openThread(batch, refs, route);
+    }
+    const target: Target = {
+      channel: thread.channelId,
+      threadTs: thread.ts,
+      seen: await threadPostedIds(client, thread.channelId, thread.ts),
+    };
+    const reopening = batch.recent !== undefined && batch.items.some((i) => i.kind === 'message:user');
+    if (reopening) {
+      refs.slackNoticeKind = 'reopened';
+      await updateParent(batch, refs, batch.assignment);
+      const first = batch.items.find((i) => i.kind === 'message:user') as OutboxItem;
+      const id = `${first.eventId}:reopened`;
+      if (!target.seen.has(id))
+        await postIn(target, {
+          text: THREAD_REOPENED_LINE,
+          metadata: {
+            event_type: METADATA_MESSAGE,
+            event_payload: { message_id: id, conversation_id: batch.conversationId },
+          },
+        });
+      target.broadcast = !target.seen.has(first.eventId);
+    }
+    return target;
+  }
+
+  /** Archived (or resolved): Slack archives nothing, the thread gets a line and the parent its status. */
+  async function sendArchivedThread(
+    batch: SlackBatch,
+    refs: Record<string, string>,
+    target: Target,
+    item: OutboxItem,
+  ): Promise<void> {
+    await updateParent(batch, refs, batch.assignment);
+    if (target.seen.has(item.eventId)) return;
+    await postIn(target, {
+      text: THREAD_ARCHIVED_LINE,
+      metadata: {
+        event_type: METADATA_MESSAGE,
+        event_payload: { message_id: item.eventId, conversation_id: batch.conversationId },
+      },
+    });
+  }
+
+  /**
+   * Re-routed: a new parent in the new route's channel (saying where it came from), the old parent updated to say
+   * where it went, and what follows in the batch goes to the new thread.
+   */
+  async function sendRoutedThread(batch: SlackBatch, refs: Record<string, string>, target: Target): Promise<void> {
+    const route = routeOf(batch);
+    if (route.name === (refs.slackRoute ?? routeNamed(config, undefined).name)) return;
+    const old = refs.slackThread ? parseThreadRef(refs.slackThread) : undefined;
+    const next = await openThread(batch, refs, route, old?.channelId);
+    if (old && refs.slackThread !== threadRef(old.channelId, old.ts)) {
+      const text = movedNotice(next.channel, route.name);
+      await ignoring(['message_not_found', 'cant_update_message', 'channel_not_found'], () =>
+        client.chat.update({
+          channel: old.channelId,
+          ts: old.ts,
+          text,
+          blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+        }),
+      );
+    }
+    target.channel = next.channel;
+    target.threadTs = next.threadTs;
+    target.seen = await threadPostedIds(client, next.channel, next.threadTs as string);
   }
 
   async function sendItem(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
     if (item.kind === 'conversation:handoff') return sendHandoff(batch, target, item);
     if (item.kind === 'conversation:assigned') return sendAssigned(batch, refs, target, item);
-    if (item.kind === 'conversation:routed') return sendRouted(batch, refs, target);
+    if (item.kind === 'conversation:routed')
+      return threads ? sendRoutedThread(batch, refs, target) : sendRouted(batch, refs, target);
     if (item.kind === 'delivery:status') {
       if (target.seen.has(item.eventId) || !item.notice) return;
-      return post(target.channel, {
+      return postIn(target, {
         text: deliveryNotice(item.notice),
         metadata: {
           event_type: METADATA_MESSAGE,
@@ -540,6 +770,7 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
         },
       });
     }
+    if (item.kind === 'conversation:archived' && threads) return sendArchivedThread(batch, refs, target, item);
     if (item.kind === 'conversation:archived') {
       await ignoring(['already_archived'], () => client.conversations.archive({ channel: target.channel }));
       return;
@@ -552,21 +783,41 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
     const deliver = async (channel: string): Promise<void> => {
       if (item.kind === 'message:user' && readFile && message.attachments?.length) {
         await paced(channel);
-        const gone = await shareFiles({ client, readFile, call, ...(fetch ? { fetch } : {}) }, channel, message);
+        const gone = await shareFiles(
+          { client, readFile, call, ...(fetch ? { fetch } : {}) },
+          channel,
+          message,
+          target.threadTs,
+        );
         lastPost.set(channel, Date.now());
         if (gone.length > 0)
           args.text = `${String(args.text)}\n_(no longer stored: ${gone.map((name) => userMessageText({ text: name })).join(', ')})_`;
       }
-      await post(channel, args);
+      await postIn({ ...target, channel }, args, item.kind === 'message:user');
+      if (item.kind === 'message:user') target.broadcast = false;
     };
+    await deliver(target.channel);
+  }
+
+  /**
+   * One item; when the channel turns out archived (behind Parley's back, a lost event, or by this batch's own archive
+   * before a reopening message), a fresh channel is opened and the item goes there.
+   */
+  async function sendItemAnywhere(batch: SlackBatch, refs: Record<string, string>, target: Target, item: OutboxItem) {
     try {
-      await deliver(target.channel);
+      await sendItem(batch, refs, target, item);
     } catch (err) {
-      // Archived behind Parley's back (a lost event): open a fresh channel and go on there.
-      if (!isIntegrationError<SlackErrorCode>(err, 'slack_is_archived')) throw err;
+      // Archived behind Parley's back (a lost event): open a fresh channel and go on there. In threads mode the
+      // route's channel is the team's own: archived, it is a fault for an operator.
+      if (
+        threads ||
+        !isIntegrationError<SlackErrorCode>(err, 'slack_is_archived') ||
+        item.kind === 'conversation:archived'
+      )
+        throw err;
       target.channel = await openChannel(batch, refs, true);
       target.seen = new Set();
-      await deliver(target.channel);
+      await sendItem(batch, refs, target, item);
     }
   }
 
@@ -575,11 +826,15 @@ export function createSlackAdapter({ client, config, hooks, channels, readFile, 
       const refs = { ...batch.refs };
       let completed = 0;
       try {
-        const channel = await channelFor(batch, refs);
-        if (!channel) return { refs, completed: batch.items.length };
-        const target: Target = { channel, seen: await postedIds(client, channel, METADATA_MESSAGE, 'message_id') };
+        let target: Target | undefined;
+        if (threads) target = await threadFor(batch, refs);
+        else {
+          const channel = await channelFor(batch, refs);
+          if (channel) target = { channel, seen: await postedIds(client, channel, METADATA_MESSAGE, 'message_id') };
+        }
+        if (!target) return { refs, completed: batch.items.length };
         for (const item of batch.items) {
-          await sendItem(batch, refs, target, item);
+          await sendItemAnywhere(batch, refs, target, item);
           completed++;
         }
         return { refs, completed };

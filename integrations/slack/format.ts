@@ -114,6 +114,33 @@ function agentLabel(agent: { name: string } | undefined): string {
 }
 
 /**
+ * Threads mode: the thread's parent in the route's channel (no user channel to link). Reopened, it says so; the
+ * user's message that reopened it is broadcast to the channel under it.
+ */
+export function threadParentText(profile: UserProfile, userId: string, appName: string, reopened: boolean): string {
+  const label = who(profile, userId);
+  const app = userText(appName);
+  return reopened
+    ? `:arrows_counterclockwise: *${label}* (${app}) wrote again: the thread is open again.`
+    : `:new: New conversation with *${label}* (${app}): reply in the thread.`;
+}
+
+/** Threads mode: how the team works a thread, under the parent's text. */
+export function threadHelpLine(notePrefix: string): string {
+  return (
+    `\nReply in the thread to answer the user; a reply starting with \`${userText(notePrefix)}\` stays an internal ` +
+    'note. :white_check_mark: on this message resolves it.'
+  );
+}
+
+/** Threads mode: the line an archive leaves in the thread (Slack archives nothing: the thread stays). */
+export const THREAD_ARCHIVED_LINE =
+  ':file_folder: Archived: the thread stays here, and the next message from the user reopens it.';
+
+/** Threads mode: the line above the user's message that reopens the thread (that message is broadcast). */
+export const THREAD_REOPENED_LINE = ':arrows_counterclockwise: The user wrote again: this thread is open again.';
+
+/**
  * The status line of a dispatch notice (updated in place at each change): New, Claimed by Ana, Resolved by Ana,
  * Reopened (claimed by Ana).
  */
@@ -281,3 +308,26 @@ export function replyCutNotice(bytes: number, limit: number): string {
 /** `/sk`'s answer when Temporal cannot take the command right now (nothing was sent). */
 export const TEMPORAL_UNAVAILABLE_TEXT =
   ':hourglass: Parley cannot reach its workflow engine right now, so nothing was sent. Try again in a moment.';
+
+// ── The "Send to user" message shortcut ─────────────────────────────────────────────────────────────────────
+
+/** The shortcut on one of Parley's (or another app's) posts: those are never an agent's words. */
+export const BOT_POST_TEXT =
+  ':no_entry: *Send to user* works on what a person wrote in this channel: this message was posted by an app ' +
+  '(the user already has their own messages, and Parley’s notices stay internal). Nothing was sent.';
+
+/** The shortcut on a message with no text. */
+export const EMPTY_MESSAGE_TEXT = ':no_entry: This message has no text to send, so nothing was sent.';
+
+/** The shortcut used again on a message the user already received. */
+export const ALREADY_SENT_TEXT = ':white_check_mark: The user already received this message: it was not sent again.';
+
+/** Appended to the confirmation when the message had files: they stay in Slack. */
+export function filesNotSentNotice(files: number): string {
+  return `\n:paperclip: ${files === 1 ? 'Its file was' : `Its ${files} files were`} not sent: only the text reached the user.`;
+}
+
+/** The shortcut failed on Parley's side: the agent may try again (a message sent twice reaches the user once). */
+export const SHORTCUT_FAILED_TEXT =
+  ':warning: Parley could not finish sending this message. Use *Send to user* on it again in a moment: ' +
+  'the user receives it once either way.';

@@ -94,6 +94,8 @@ export const eventEnvelopeSchema = z.union([
       type: z.string(),
       channel: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(),
       user: z.string().optional(),
+      /** `app_home_opened`: `home` or `messages`. */
+      tab: z.string().optional(),
     }),
   }),
 ]);
@@ -106,7 +108,12 @@ export type EventDecision =
    * (Slack names them; the glue checks they are an agent when `slack.agents` is set).
    */
   | { kind: 'archive'; teamId: string; channelId: string; userId?: string }
+  /** Someone opened the app's Home tab: publish their Home (the glue checks they are an agent). */
+  | { kind: 'home'; teamId: string; userId: string }
   | { kind: 'ignored'; reason: string };
+
+/** A member id as Slack writes them (`U…`, `W…` on Enterprise Grid): what a Home is published for. */
+const MEMBER_ID = /^[UW][A-Z0-9]{2,20}$/;
 
 /** A public channel archived is `channel_archive`; a private one (`privateChannels`) is `group_archive`. */
 const ARCHIVE_EVENTS: ReadonlySet<string> = new Set(['channel_archive', 'group_archive']);
@@ -118,6 +125,13 @@ const ARCHIVE_EVENTS: ReadonlySet<string> = new Set(['channel_archive', 'group_a
 export function decideEvent(envelope: EventEnvelope): EventDecision {
   if (envelope.type === 'url_verification') return { kind: 'challenge', challenge: envelope.challenge };
   const { event } = envelope;
+  if (event.type === 'app_home_opened') {
+    // The Messages tab (the app's DM) shows no Home; nor is one published for an id that is no member's.
+    if (event.tab !== 'home') return { kind: 'ignored', reason: 'app_home_opened on another tab' };
+    if (!event.user || !MEMBER_ID.test(event.user))
+      return { kind: 'ignored', reason: 'app_home_opened without a user' };
+    return { kind: 'home', teamId: envelope.team_id, userId: event.user };
+  }
   if (!ARCHIVE_EVENTS.has(event.type)) return { kind: 'ignored', reason: `${event.type} stays internal` };
   if (typeof event.channel !== 'string' || !isSlackChannelId(event.channel))
     return { kind: 'ignored', reason: `${event.type} without a channel id` };
@@ -129,6 +143,148 @@ export function decideEvent(envelope: EventEnvelope): EventDecision {
   };
 }
 
+// ── Threads mode (`slack.mode: threads`) ───────────────────────────────────────────────────────────────
+
+/** A thread as Parley names it (`slackThread`, the SlackThread search attribute): `<channel id>:<parent ts>`. */
+const THREAD_REF = /^([A-Z0-9]{1,30}):(\d{1,12}\.\d{1,8})$/;
+
+export function threadRef(channelId: string, ts: string): string {
+  return `${channelId}:${ts}`;
+}
+
+/** `<channel>:<ts>` read back (a button's value, a ref); undefined for anything else. */
+export function parseThreadRef(value: string): { channelId: string; ts: string } | undefined {
+  const match = THREAD_REF.exec(value);
+  return match?.[1] && match[2] ? { channelId: match[1], ts: match[2] } : undefined;
+}
+
+/** The Slack ts of a message as Slack writes it (`1764650000.000100`); anything else names no message. */
+function isTs(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{1,12}\.\d{1,8}$/.test(value);
+}
+
+/** Threads mode: what a thread's events mean, before the glue knows the app (it checks the mode and the thread). */
+export type ThreadEventDecision =
+  /** A person replied in a thread: the agent's reply to the user, unless a note or not an agent (the glue decides). */
+  | { kind: 'reply'; teamId: string; channelId: string; threadTs: string; ts: string; userId: string; text: string }
+  /** A person edited their thread reply; `editTs` is the edit's own ts (a retried event is the same edit). */
+  | {
+      kind: 'edited';
+      teamId: string;
+      channelId: string;
+      threadTs: string;
+      ts: string;
+      editTs: string;
+      userId?: string;
+      text: string;
+    }
+  /** A thread reply was deleted. */
+  | { kind: 'deleted'; teamId: string; channelId: string; threadTs: string; ts: string; eventTs: string }
+  /** An emoji reaction on a message (the glue checks it is ✅ on a thread's parent, by an agent). */
+  | { kind: 'reaction'; teamId: string; channelId: string; ts: string; userId: string; reaction: string }
+  | { kind: 'ignored'; reason: string };
+
+/** The parts of a message Parley reads in an event (Slack puts more there). */
+const eventMessageSchema = z.looseObject({
+  ts: z.string().optional(),
+  thread_ts: z.string().optional(),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+  subtype: z.string().optional(),
+  text: z.string().optional(),
+});
+type EventMessage = z.infer<typeof eventMessageSchema>;
+
+/** A person's reply in a thread (not its parent, not a bot's post, not a system message); `broadcast` is fine. */
+function humanReply(m: EventMessage | undefined): m is EventMessage & { ts: string; thread_ts: string } {
+  if (!m || m.bot_id || (m.subtype !== undefined && m.subtype !== 'thread_broadcast')) return false;
+  return isTs(m.ts) && isTs(m.thread_ts) && m.thread_ts !== m.ts;
+}
+
+/**
+ * The thread events of threads mode (message.channels / message.groups, reaction_added): a reply, its edit or
+ * deletion, a reaction. Parley's own posts come back as events too (they carry `bot_id`): ignored, as is anything
+ * outside a thread. Pure: the glue looks the thread up, checks the agent and the note prefix.
+ */
+export function decideThreadEvent(envelope: EventEnvelope): ThreadEventDecision {
+  if (envelope.type !== 'event_callback') return { kind: 'ignored', reason: 'not an event' };
+  const { event } = envelope;
+  const teamId = envelope.team_id;
+  const channelId = typeof event.channel === 'string' ? event.channel : undefined;
+  if (event.type === 'reaction_added') {
+    const item = z
+      .looseObject({ type: z.string(), channel: z.string(), ts: z.string() })
+      .safeParse((event as Record<string, unknown>).item);
+    const reaction = (event as Record<string, unknown>).reaction;
+    if (!item.success || item.data.type !== 'message' || !isSlackChannelId(item.data.channel) || !isTs(item.data.ts))
+      return { kind: 'ignored', reason: 'a reaction on no message' };
+    if (!event.user || typeof reaction !== 'string') return { kind: 'ignored', reason: 'a reaction by nobody' };
+    return { kind: 'reaction', teamId, channelId: item.data.channel, ts: item.data.ts, userId: event.user, reaction };
+  }
+  if (event.type !== 'message') return { kind: 'ignored', reason: `${event.type} is not a thread's` };
+  if (!channelId || !isSlackChannelId(channelId)) return { kind: 'ignored', reason: 'a message without a channel' };
+  const subtype = (event as Record<string, unknown>).subtype;
+  if (subtype === 'message_changed') {
+    const message = eventMessageSchema.safeParse((event as Record<string, unknown>).message);
+    const editTs = (event as Record<string, unknown>).ts;
+    if (!message.success || !humanReply(message.data) || !isTs(editTs))
+      return { kind: 'ignored', reason: 'a change of no thread reply' };
+    const m = message.data;
+    return {
+      kind: 'edited',
+      teamId,
+      channelId,
+      threadTs: m.thread_ts,
+      ts: m.ts,
+      editTs,
+      ...(m.user ? { userId: m.user } : {}),
+      text: slackMessageText(m.text ?? ''),
+    };
+  }
+  if (subtype === 'message_deleted') {
+    const raw = event as Record<string, unknown>;
+    const previous = eventMessageSchema.safeParse(raw.previous_message);
+    const deletedTs = raw.deleted_ts;
+    const eventTs = raw.ts;
+    if (!previous.success || !isTs(deletedTs) || !isTs(eventTs) || !humanReply({ ...previous.data, ts: deletedTs }))
+      return { kind: 'ignored', reason: 'a deletion of no thread reply' };
+    return {
+      kind: 'deleted',
+      teamId,
+      channelId,
+      threadTs: previous.data.thread_ts as string,
+      ts: deletedTs,
+      eventTs,
+    };
+  }
+  const message = eventMessageSchema.safeParse(event);
+  if (!message.success || !humanReply(message.data) || !message.data.user)
+    return { kind: 'ignored', reason: 'not a person’s thread reply' };
+  const m = message.data;
+  return {
+    kind: 'reply',
+    teamId,
+    channelId,
+    threadTs: m.thread_ts,
+    ts: m.ts,
+    userId: m.user as string,
+    text: slackMessageText(m.text ?? ''),
+  };
+}
+
+/** Is this thread reply an internal note (it starts with `slack.notePrefix`, leading whitespace ignored)? */
+export function isInternalNote(text: string, notePrefix: string): boolean {
+  return notePrefix !== '' && text.trimStart().startsWith(notePrefix);
+}
+
+/** The reaction that resolves a thread's conversation when an agent puts it on the parent (✅). */
+export const RESOLVE_REACTION = 'white_check_mark';
+
+/** The id an agent's thread reply is relayed under (its edits and deletion name the same): Slack's dedupe. */
+export function threadReplyId(channelId: string, ts: string): string {
+  return `slack:${channelId}:${ts}`;
+}
+
 // ── Interactions ───────────────────────────────────────────────────────────────────────────────────────────
 
 /** An interaction payload (https://docs.slack.dev/reference/interaction-payloads); only what Parley reads. */
@@ -138,6 +294,20 @@ export const interactionSchema = z.looseObject({
   user: z.object({ id: z.string() }),
   actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).optional(),
   response_url: z.string().optional(),
+  /** A shortcut's Callback ID (the manifest's `features.shortcuts`). */
+  callback_id: z.string().optional(),
+  channel: z.looseObject({ id: z.string() }).optional(),
+  /** A message shortcut's message, whole as Slack has it; only what Parley reads. */
+  message: z
+    .looseObject({
+      ts: z.string().min(1).max(40),
+      text: z.string().optional(),
+      user: z.string().optional(),
+      bot_id: z.string().optional(),
+      subtype: z.string().optional(),
+      files: z.array(z.looseObject({ id: z.string().optional() })).optional(),
+    })
+    .optional(),
 });
 export type Interaction = z.infer<typeof interactionSchema>;
 
@@ -148,6 +318,21 @@ export const HANDBACK_ACTION = 'parley_handback';
 /** The Claim and Resolve buttons of a dispatch notice (their value is the user's channel). */
 export const CLAIM_ACTION = 'parley_claim';
 export const RESOLVE_ACTION = 'parley_resolve';
+/** The message shortcut "Send to user" (slack-app-manifest.yaml `features.shortcuts`). */
+export const SEND_TO_USER_CALLBACK = 'parley_send_to_user';
+
+/** The message a "Send to user" shortcut was used on, as the glue needs it. */
+export interface ShortcutMessage {
+  ts: string;
+  /** As the user should read it (`slackMessageText`). */
+  text: string;
+  /** The member who wrote it, when a person did. */
+  authorId?: string;
+  /** An app's post (Parley's own, or another bot's): never sent to the user as an agent's reply. */
+  fromBot: boolean;
+  /** Files shared with it (not sent: the reply is the text). */
+  files: number;
+}
 
 /** The JSON in an interaction form's `payload` field; undefined when it is missing or not JSON. */
 export function interactionJson(form: URLSearchParams): unknown {
@@ -161,21 +346,75 @@ export function interactionJson(form: URLSearchParams): unknown {
 export type InteractionDecision =
   /** Whoever clicked Join is invited into the user's channel (an agent, when `slack.agents` is set). */
   | { kind: 'invite'; teamId: string; channelId: string; userId: string; responseUrl?: string }
-  /** Hand back to bot: control of the channel's conversation returns to the app's bot. */
-  | { kind: 'handback'; teamId: string; channelId: string; userId: string; responseUrl?: string }
-  /** Claim or Resolve on a dispatch notice: the clicker claims, or resolves, the channel's conversation. */
-  | { kind: 'claim' | 'resolve'; teamId: string; channelId: string; userId: string; responseUrl?: string }
+  /** Hand back to bot: control of the channel's (or, threads mode, the thread's) conversation returns to the bot. */
+  | { kind: 'handback'; teamId: string; channelId: string; threadTs?: string; userId: string; responseUrl?: string }
+  /**
+   * Claim or Resolve on a dispatch notice: the clicker claims, or resolves, the channel's conversation; in threads
+   * mode the button names the thread (`threadTs`, the parent's ts, with its channel).
+   */
+  | {
+      kind: 'claim' | 'resolve';
+      teamId: string;
+      channelId: string;
+      threadTs?: string;
+      userId: string;
+      responseUrl?: string;
+    }
+  /** "Send to user" on a message of a user's channel: that message becomes a reply to the user. */
+  | {
+      kind: 'send_to_user';
+      teamId: string;
+      channelId: string;
+      userId: string;
+      responseUrl?: string;
+      message: ShortcutMessage;
+    }
   | { kind: 'ignored'; reason: string };
 
+/**
+ * A message's text as its author typed it: Slack keeps `&`, `<` and `>` as `&amp;`, `&lt;`, `&gt;` in a message's
+ * `text` (docs.slack.dev/messaging/formatting-message-text#escaping); mrkdwn (`*bold*`) and mentions stay as they are.
+ */
+export function slackMessageText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function decideShortcut(payload: Interaction, teamId: string): InteractionDecision {
+  if (payload.callback_id !== SEND_TO_USER_CALLBACK)
+    return { kind: 'ignored', reason: `shortcut ${payload.callback_id ?? '(none)'} is not Parley's` };
+  const channelId = payload.channel?.id;
+  const message = payload.message;
+  if (!channelId || !isSlackChannelId(channelId) || !message) return { kind: 'ignored', reason: 'no message' };
+  const fromBot = message.bot_id !== undefined || message.subtype === 'bot_message';
+  return {
+    kind: 'send_to_user',
+    teamId,
+    channelId,
+    userId: payload.user.id,
+    ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+    message: {
+      ts: message.ts,
+      text: slackMessageText(message.text ?? '').trim(),
+      ...(message.user && MEMBER_ID.test(message.user) ? { authorId: message.user } : {}),
+      fromBot,
+      files: message.files?.length ?? 0,
+    },
+  };
+}
+
 export function decideInteraction(payload: Interaction): InteractionDecision {
+  if (payload.type === 'message_action')
+    return payload.team ? decideShortcut(payload, payload.team.id) : { kind: 'ignored', reason: 'no workspace' };
   if (payload.type !== 'block_actions') return { kind: 'ignored', reason: `${payload.type} is not Parley's` };
   if (!payload.team) return { kind: 'ignored', reason: 'no workspace' };
   const handback = payload.actions?.find((a) => a.action_id === HANDBACK_ACTION);
-  if (handback?.value && isSlackChannelId(handback.value))
+  const handbackThread = handback?.value ? parseThreadRef(handback.value) : undefined;
+  if (handback?.value && (isSlackChannelId(handback.value) || handbackThread))
     return {
       kind: 'handback',
       teamId: payload.team.id,
-      channelId: handback.value,
+      channelId: handbackThread?.channelId ?? handback.value,
+      ...(handbackThread ? { threadTs: handbackThread.ts } : {}),
       userId: payload.user.id,
       ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
     };
@@ -184,11 +423,13 @@ export function decideInteraction(payload: Interaction): InteractionDecision {
     [RESOLVE_ACTION, 'resolve'],
   ] as const) {
     const action = payload.actions?.find((a) => a.action_id === actionId);
-    if (action?.value && isSlackChannelId(action.value))
+    const thread = action?.value ? parseThreadRef(action.value) : undefined;
+    if (action?.value && (isSlackChannelId(action.value) || thread))
       return {
         kind,
         teamId: payload.team.id,
-        channelId: action.value,
+        channelId: thread?.channelId ?? action.value,
+        ...(thread ? { threadTs: thread.ts } : {}),
         userId: payload.user.id,
         ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
       };

@@ -28,6 +28,7 @@ export const SLACK_BOT_SCOPES = [
   'groups:history',
   'groups:read',
   'groups:write',
+  'reactions:read',
   'usergroups:read',
   'users:read',
   'users:read.email',

@@ -13,6 +13,8 @@ function eventType(item: OutboxItem): WebhookEventType {
     case 'conversation:handoff':
     case 'conversation:assigned':
     case 'message:user':
+    case 'message:agent:updated':
+    case 'message:agent:deleted':
       return item.kind;
     default:
       return 'message:agent';
@@ -33,6 +35,8 @@ export function webhookEvent(batch: OutboxBatch, item: OutboxItem, urls?: FileUr
     if (attachments && attachments.length > 0)
       message.attachments = urls ? urls.attachments(batch.appId, attachments) : attachments;
     if (actions && actions.length > 0) message.actions = actions;
+    // A deleted reply has no text left to show.
+    if (item.kind === 'message:agent:deleted') delete message.text;
     data.message = message;
   }
   if (item.assignment) {

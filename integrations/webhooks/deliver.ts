@@ -9,6 +9,9 @@ export type WebhookEventType =
   | 'conversation:archived'
   | 'conversation:handoff'
   | 'conversation:assigned'
+  /** An agent edited, or deleted, a reply the app was sent (`data.message.id`; an edit has the new `text`). */
+  | 'message:agent:updated'
+  | 'message:agent:deleted'
   | 'user:erased';
 
 /** What the app said in its answer: `{"delivered": false}` (the user is offline) or `true`; absent: nothing. */

@@ -1,10 +1,10 @@
 import { extractReply, type ReplyInput } from '../../../../integrations/email/extract';
 
-// Issue 20: hostile input stays linear, each case under 100 ms. Generous on purpose (a linear pass over 1 MB takes
-// a few ms). Measured as the process's CPU time, best of three runs: up to eight test runs share two cores here,
+// Issue 20: hostile input stays linear, each case under 500 ms. Generous on purpose: a linear pass over 1 MB takes a
+// few ms alone, and 100 ms was passed (124 ms, 146 ms) with the MinIO build and three e2e suites on the two cores. Measured as the process's CPU time, best of three runs: up to eight test runs share two cores here,
 // and wall time on a loaded machine measures the neighbours; a quadratic algorithm (seconds of CPU on these
 // sizes) still fails every run.
-const BOUND_MS = 100;
+const BOUND_MS = 500;
 
 function bestOfThree(input: ReplyInput): { ms: number; out: string } {
   let best = Infinity;
