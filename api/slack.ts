@@ -56,6 +56,7 @@ import {
   interactionSchema,
   isSlackChannelId,
   parseCommandText,
+  slackMessageText,
   slashCommandSchema,
   type CommandAnswer,
   type ShortcutMessage,
@@ -556,7 +557,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       case 'assign_usage':
         return ephemeral(`Usage: \`${cmd.command} !assign @name\` (mention the agent).`);
       case 'reply':
-        return relayReply(app, handle, cmd, intent.text);
+        return relayReply(app, handle, cmd, slackMessageText(intent.text));
     }
   }
 

@@ -160,16 +160,17 @@ describe('Slack output is data, never markup', () => {
     // What the agent reads back with /sk !profile, and the confirmation of a reply: escaped too.
     const profile = await acme.sendSlashCommand({ userId: ANA, channelId, text: '!profile' });
     expect((profile.body as { text: string }).text.split('\n')[0]).toBe('*&lt;!channel&gt;*');
+    // The agent typed "@everyone": Slack sends it as `<!everyone>`, the user reads it as typed, and the
+    // confirmation quotes that text (no ping).
     const reply = await acme.sendSlashCommand({ userId: ANA, channelId, text: 'Hello <!everyone>' });
     expect(reply.body).toEqual({
       response_type: 'in_channel',
-      text: ':white_check_mark: Sent to &lt;!channel&gt; by Ana Agent:\n>Hello &lt;!everyone&gt;',
+      text: ':white_check_mark: Sent to &lt;!channel&gt; by Ana Agent:\n>Hello @everyone',
     });
-    // The user gets the agent's text as typed: it is data for the app, not markup.
     const delivered = await waitFor(() =>
       receiver.events().find((d) => d.body.userId === 'pinger' && d.body.type === 'message:agent'),
     );
-    expect(delivered.body.data.message?.text).toBe('Hello <!everyone>');
+    expect(delivered.body.data.message?.text).toBe('Hello @everyone');
   });
 
   it('a message with a forged link arrives as the text it was typed as', async () => {

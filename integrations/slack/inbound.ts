@@ -371,12 +371,35 @@ export type InteractionDecision =
     }
   | { kind: 'ignored'; reason: string };
 
+/** One piece of Slack markup, `<…>`: a mention, a channel, a special mention or a link (at most 2,000 characters). */
+const MARKUP = /<([^<>]{1,2000})>/g;
+
+/** What a user reads for one piece of Slack markup (its inside): `@ana`, `#billing`, `@here`, `label (url)`. */
+function readableMarkup(inside: string): string {
+  const bar = inside.indexOf('|');
+  const target = bar < 0 ? inside : inside.slice(0, bar);
+  const label = bar < 0 ? '' : inside.slice(bar + 1);
+  if (target.startsWith('@')) return label ? `@${label.replace(/^@/, '')}` : target;
+  if (target.startsWith('#')) return label ? `#${label.replace(/^#/, '')}` : target;
+  if (target.startsWith('!subteam^')) return label ? `@${label.replace(/^@/, '')}` : '@group';
+  if (target.startsWith('!date^')) return label;
+  if (target.startsWith('!')) return `@${target.slice(1)}`;
+  if (target.startsWith('mailto:')) return label || target.slice('mailto:'.length);
+  return label && label !== target ? `${label} (${target})` : target;
+}
+
 /**
- * A message's text as its author typed it: Slack keeps `&`, `<` and `>` as `&amp;`, `&lt;`, `&gt;` in a message's
- * `text` (docs.slack.dev/messaging/formatting-message-text#escaping); mrkdwn (`*bold*`) and mentions stay as they are.
+ * A message's text as its author meant it for a reader outside Slack: Slack's markup in `<…>` (mentions as
+ * `<@U024BE7LH|ana>`, channels, `<!here>`, links `<https://…|label>`) as text (`@ana`, `#billing`, `@here`, `label
+ * (https://…)`), then `&amp;`, `&lt;` and `&gt;` as the characters typed (docs.slack.dev/messaging/formatting-message-
+ * text). mrkdwn (`*bold*`) stays. Linear: one pass for the markup, one per entity.
  */
 export function slackMessageText(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(MARKUP, (_whole, inside: string) => readableMarkup(inside))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function decideShortcut(payload: Interaction, teamId: string): InteractionDecision {

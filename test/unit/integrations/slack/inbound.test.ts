@@ -8,6 +8,7 @@ import {
   interactionSchema,
   isSlackChannelId,
   parseCommandText,
+  slackMessageText,
   slashCommandSchema,
 } from '../../../../integrations/slack/inbound';
 import {
@@ -221,5 +222,29 @@ describe('claim, assign, resolve (issue 18)', () => {
     });
     expect(click('parley_resolve', 'C0USER123')).toMatchObject({ kind: 'resolve' });
     expect(click('parley_claim', '<!channel>')).toMatchObject({ kind: 'ignored' });
+  });
+});
+
+describe('Slack text for a reader outside Slack', () => {
+  it('turns mentions, channels, special mentions and links into text, then the entities', () => {
+    expect(slackMessageText('Hi, <@U024BE7LH|ana> will help in <#C0BILL123|billing>, <!here>')).toBe(
+      'Hi, @ana will help in #billing, @here',
+    );
+    expect(slackMessageText('see <https://acme.example/help|the help page> or <https://acme.example>')).toBe(
+      'see the help page (https://acme.example/help) or https://acme.example',
+    );
+    expect(slackMessageText('<mailto:ana@acme.example|ana@acme.example> · <!subteam^S0BILL|@billing>')).toBe(
+      'ana@acme.example · @billing',
+    );
+    expect(slackMessageText('Q&amp;A: 1 &lt; 2 &gt; 0, &amp;lt; stays')).toBe('Q&A: 1 < 2 > 0, &lt; stays');
+    expect(slackMessageText('<@U024BE7LH>')).toBe('@U024BE7LH');
+  });
+
+  it('is linear on a hostile megabyte', () => {
+    const hostile = '<'.repeat(500_000) + '|>'.repeat(250_000);
+    const before = process.cpuUsage();
+    expect(typeof slackMessageText(hostile)).toBe('string');
+    const used = process.cpuUsage(before);
+    expect((used.user + used.system) / 1000).toBeLessThan(500);
   });
 });
