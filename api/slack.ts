@@ -489,10 +489,17 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
   ): Promise<void> {
     const refused = await refusal(app, userId);
     if (refused) return tellClicker(app, responseUrl, refused);
-    const workflowId = await conversationFor(app, channelId);
+    // A message in a thread (threads mode) names its conversation by the thread; else by the user's channel.
+    const workflowId =
+      (message.threadTs ? await conversationOfThread(app, channelId, message.threadTs) : undefined) ??
+      (await conversationFor(app, channelId));
     if (!workflowId) return tellClicker(app, responseUrl, noPowerText('Send to user'));
     if (message.fromBot) return tellClicker(app, responseUrl, BOT_POST_TEXT);
     if (message.text === '') return tellClicker(app, responseUrl, EMPTY_MESSAGE_TEXT);
+    // A threads-mode draft is a note (`;; …`): what goes to the user is the text after the prefix.
+    const prefix = app.slack.notePrefix;
+    const replyText = message.text.startsWith(prefix) ? message.text.slice(prefix.length).trim() : message.text;
+    if (replyText === '') return tellClicker(app, responseUrl, EMPTY_MESSAGE_TEXT);
     const handle = deps.temporal.workflow.getHandle(workflowId);
     const id = `slack:shortcut:${channelId}:${message.ts}`;
     const before = await handle.query(conversationQuery);
@@ -502,7 +509,7 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       deps,
       'slack',
       app.id,
-      { id, source: 'slack', agent, text: message.text, at: new Date().toISOString() },
+      { id, source: 'slack', agent, text: replyText, at: new Date().toISOString() },
       "the team's Slack channel",
     );
     await handle.signal(agentReplySignal, bounded.reply);

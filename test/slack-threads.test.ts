@@ -164,6 +164,25 @@ describe('Slack threads mode', () => {
     expect(eventsOf('tina', 'message:agent:updated')).toHaveLength(1);
   });
 
+  it('Send to user on a note in the thread sends it to the user, without the note prefix', async () => {
+    const thread = await threadOf('tina');
+    const note = replies(thread).find((m) => m.text.startsWith(';;')) as EmulatedMessage;
+    const before = eventsOf('tina', 'message:agent').length;
+    const used = await slack.sendMessageShortcut({
+      userId: ANA,
+      channelId: support,
+      messageTs: note.ts,
+      callbackId: 'parley_send_to_user',
+    });
+    expect(used.status).toBe(200);
+    const sent = await waitFor(() => eventsOf('tina', 'message:agent')[before], { what: 'the shortcut reply' });
+    expect(sent.body.data.message).toMatchObject({
+      id: `slack:shortcut:${support}:${note.ts}`,
+      text: 'warehouse confirmed',
+    });
+    await waitFor(() => slack.responses(used.responseUrl).length > 0, { what: 'the confirmation' });
+  });
+
   it('Claim on the parent updates it in place; ✅ resolves; the next message reopens the same thread, broadcast', async () => {
     const thread = await threadOf('tina');
     const click = await slack.sendBlockAction({

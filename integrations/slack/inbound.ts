@@ -306,6 +306,7 @@ export const interactionSchema = z.looseObject({
       bot_id: z.string().optional(),
       subtype: z.string().optional(),
       files: z.array(z.looseObject({ id: z.string().optional() })).optional(),
+      thread_ts: z.string().optional(),
     })
     .optional(),
 });
@@ -332,6 +333,8 @@ export interface ShortcutMessage {
   fromBot: boolean;
   /** Files shared with it (not sent: the reply is the text). */
   files: number;
+  /** Threads mode: the thread it is in (its parent's ts), which names the conversation. */
+  threadTs?: string;
 }
 
 /** The JSON in an interaction form's `payload` field; undefined when it is missing or not JSON. */
@@ -421,6 +424,7 @@ function decideShortcut(payload: Interaction, teamId: string): InteractionDecisi
       ...(message.user && MEMBER_ID.test(message.user) ? { authorId: message.user } : {}),
       fromBot,
       files: message.files?.length ?? 0,
+      ...(isTs(message.thread_ts) ? { threadTs: message.thread_ts } : {}),
     },
   };
 }
