@@ -145,6 +145,7 @@ export function createApp(deps: AppDeps): Express {
       log: deps.log,
       metrics,
       credentials: slack.credentials,
+      files: fileStore,
     }),
   );
   // The unsubscribe link of the fallback mails to app users (no key: the signed token is the proof).

@@ -8,12 +8,16 @@ import type { WebClient } from '@slack/web-api';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import type { AppConfig, ParleyConfig } from '../common/config';
-import type { AgentInfo, ConversationSummary } from '../common/conversation';
+import type { AgentInfo, AgentReply, ConversationSummary } from '../common/conversation';
+import { userIdOfConversation } from '../common/ids';
 import type { Logger } from '../common/logger';
 import { assignedConversations, findConversation } from '../common/lookup';
 import type { Metrics } from '../common/metrics';
 import type { VerifyRefusal } from '../common/signature';
+import { keepIncomingFiles, replyWithFiles } from '../integrations/files/intake';
+import type { FileStore } from '../integrations/files/store';
 import { createSlackAgentDirectory } from '../integrations/slack/agents';
+import { fetchSlackFiles, type SlackFileRef } from '../integrations/slack/agent-files';
 import { createSlackClient } from '../integrations/slack/client';
 import { slackTeamId } from '../integrations/slack/connect';
 import { slackErrorCode, type SlackErrorCode } from '../integrations/slack/errors';
@@ -96,7 +100,15 @@ export interface SlackRouterDeps {
   metrics?: Metrics;
   /** Each app's current token: static, or its OAuth installation's (integrations/slack/installation.ts). */
   credentials: SlackCredentialSource;
+  /** Where agents' files go (stored as the user's); without it an agent's files are named in the reply, not sent. */
+  files?: FileStore;
 }
+
+/**
+ * How long an agent's files of one message may take to fetch. Neither path holds Slack's 3 seconds: the shortcut
+ * answers at once and confirms through response_url; a thread reply with files is acknowledged before its fetch.
+ */
+export const AGENT_FILES_BUDGET_MS = 20_000;
 
 /** The apps whose signing secret signed this body (several apps may share one Slack app); why not, when none did. */
 function verifyAmong(apps: SlackApp[], body: Buffer, req: Request): Verification<SlackApp[]> {
@@ -495,29 +507,69 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       (await conversationFor(app, channelId));
     if (!workflowId) return tellClicker(app, responseUrl, noPowerText('Send to user'));
     if (message.fromBot) return tellClicker(app, responseUrl, BOT_POST_TEXT);
-    if (message.text === '') return tellClicker(app, responseUrl, EMPTY_MESSAGE_TEXT);
+    // A message of files alone is fine: the reply is its files.
+    const hasFiles = message.files.length > 0;
+    if (message.text === '' && !hasFiles) return tellClicker(app, responseUrl, EMPTY_MESSAGE_TEXT);
     // A threads-mode draft is a note (`;; …`): what goes to the user is the text after the prefix.
     const prefix = app.slack.notePrefix;
     const replyText = message.text.startsWith(prefix) ? message.text.slice(prefix.length).trim() : message.text;
-    if (replyText === '') return tellClicker(app, responseUrl, EMPTY_MESSAGE_TEXT);
+    if (replyText === '' && !hasFiles) return tellClicker(app, responseUrl, EMPTY_MESSAGE_TEXT);
     const handle = deps.temporal.workflow.getHandle(workflowId);
     const id = `slack:shortcut:${channelId}:${message.ts}`;
     const before = await handle.query(conversationQuery);
     if (before.messages.some((m) => m.id === id)) return tellClicker(app, responseUrl, ALREADY_SENT_TEXT);
     const agent = (await humanAuthor(app, message.authorId)) ?? (await agentOf(app, userId));
-    const bounded = boundInboundReply(
-      deps,
-      'slack',
-      app.id,
-      { id, source: 'slack', agent, text: replyText, at: new Date().toISOString() },
-      "the team's Slack channel",
-    );
+    const withFiles = await withAgentFiles(app, workflowId, message.files, {
+      id,
+      source: 'slack',
+      agent,
+      text: replyText,
+      at: new Date().toISOString(),
+    });
+    const bounded = boundInboundReply(deps, 'slack', app.id, withFiles.reply, "the team's Slack channel");
     await handle.signal(agentReplySignal, bounded.reply);
     deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
     let text = sentConfirmation(before.profile, before.userId, agent.name, bounded.reply.text);
     if (bounded.cut) text += replyCutNotice(bounded.bytes, BUDGETS.agentReplyBytes);
-    if (message.files > 0) text += filesNotSentNotice(message.files);
+    if (withFiles.notRelayed.length > 0) text += filesNotSentNotice(withFiles.notRelayed);
     await tellChannel(app, responseUrl, text);
+  }
+
+  /**
+   * The reply with the message's files, fetched with the app's current bot token and stored as the user's; what is
+   * not (over `storage.maxFileBytes`, a type not accepted, not fetched) is named in its text and in `notRelayed`.
+   * A failure here never costs the reply its text.
+   */
+  async function withAgentFiles(
+    app: SlackApp,
+    workflowId: string,
+    refs: readonly SlackFileRef[],
+    reply: AgentReply,
+  ): Promise<{ reply: AgentReply; notRelayed: string[] }> {
+    if (refs.length === 0) return { reply, notRelayed: [] };
+    const named = (notRelayed: string[]) => ({ reply: replyWithFiles(reply, [], notRelayed), notRelayed });
+    const store = deps.files;
+    if (!store) return named(refs.map((r) => r.name));
+    try {
+      const { files, notFetched } = await fetchSlackFiles(refs, {
+        token: (await deps.credentials.get(app)).token,
+        apiUrl: app.slack.apiUrl,
+        maxBytes: deps.config.storage.maxFileBytes,
+        signal: AbortSignal.timeout(AGENT_FILES_BUDGET_MS),
+      });
+      if (notFetched.length > 0) deps.log.warn({ app: app.id, notFetched }, 'Slack files not relayed');
+      const kept = await keepIncomingFiles(
+        store,
+        deps.config.storage,
+        { appId: app.id, userId: userIdOfConversation(workflowId, app.id) },
+        files,
+      );
+      const notRelayed = [...notFetched.map((f) => f.name), ...kept.refused];
+      return { reply: replyWithFiles(reply, kept.attachments, notRelayed), notRelayed };
+    } catch (err) {
+      deps.log.warn({ app: app.id, err: String(err) }, "could not keep the Slack message's files; relaying its text");
+      return named(refs.map((r) => r.name));
+    }
   }
 
   /** A visible answer in the channel, through `response_url` (`in_channel`): the shortcut's confirmation. */
@@ -659,13 +711,14 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       deps.log.info({ app: app.id, user: decision.userId }, 'slack: a thread reply by a non-agent stays internal');
       return;
     }
-    const { reply } = boundInboundReply(
-      deps,
-      'slack',
-      app.id,
-      { id, source: 'slack', agent: await agentOf(app, decision.userId), text: decision.text, at },
-      "the team's Slack thread",
-    );
+    const withFiles = await withAgentFiles(app, workflowId, decision.files, {
+      id,
+      source: 'slack',
+      agent: await agentOf(app, decision.userId),
+      text: decision.text,
+      at,
+    });
+    const { reply } = boundInboundReply(deps, 'slack', app.id, withFiles.reply, "the team's Slack thread");
     await handle.signal(agentReplySignal, reply);
     deps.metrics?.relayed.inc({ integration: 'slack', direction: 'in' });
   }
@@ -716,6 +769,16 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
     if (thread.kind !== 'ignored' && candidates.some((a) => a.slack.mode === 'threads')) {
       const enterprise = (json as { enterprise_id?: unknown }).enterprise_id;
       const app = await pick(candidates, thread.teamId, typeof enterprise === 'string' ? enterprise : undefined);
+      if (app?.slack.mode === 'threads' && thread.kind === 'reply' && thread.files.length > 0) {
+        // Files take longer than Slack's 3 seconds: acknowledged first (Slack does not deliver it again), then
+        // fetched and relayed; a failure then is logged, the reply stays in the thread.
+        res.status(200).end();
+        void threadEvent(app, thread).catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError))
+            deps.log.error({ err, app: app.id }, 'slack thread reply with files not relayed');
+        });
+        return;
+      }
       if (app?.slack.mode === 'threads')
         await threadEvent(app, thread).catch((err: unknown) => {
           if (!(err instanceof WorkflowNotFoundError)) throw err;

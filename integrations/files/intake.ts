@@ -99,6 +99,10 @@ export function replyWithFiles(reply: AgentReply, attachments: readonly Attachme
   return {
     ...reply,
     ...(all.length > 0 ? { attachments: all } : {}),
-    text: notRelayed.length > 0 ? `${reply.text}\n(not relayed: ${notRelayed.join(', ')})` : reply.text,
+    // A reply of files alone whose files all failed is that line alone.
+    text:
+      notRelayed.length === 0
+        ? reply.text
+        : [reply.text, `(not relayed: ${notRelayed.join(', ')})`].filter((line) => line !== '').join('\n'),
   };
 }

@@ -322,9 +322,10 @@ export const EMPTY_MESSAGE_TEXT = ':no_entry: This message has no text to send, 
 /** The shortcut used again on a message the user already received. */
 export const ALREADY_SENT_TEXT = ':white_check_mark: The user already received this message: it was not sent again.';
 
-/** Appended to the confirmation when the message had files: they stay in Slack. */
-export function filesNotSentNotice(files: number): string {
-  return `\n:paperclip: ${files === 1 ? 'Its file was' : `Its ${files} files were`} not sent: only the text reached the user.`;
+/** Appended to the confirmation when some of the message's files could not be sent (too large, refused): named. */
+export function filesNotSentNotice(names: readonly string[]): string {
+  const which = names.length === 1 ? 'This file was' : `These ${names.length} files were`;
+  return `\n:paperclip: ${which} not sent (too large, a type not accepted, or not fetched): ${names.join(', ')}.`;
 }
 
 /** The shortcut failed on Parley's side: the agent may try again (a message sent twice reaches the user once). */

@@ -7,6 +7,7 @@ import type { UsersInfoResponse } from '@slack/web-api';
 import { z } from 'zod';
 import type { AgentInfo } from '../../common/conversation';
 import { gravatarUrl } from '../../common/text';
+import { slackFilesOf, type SlackFileRef } from './agent-files';
 
 /** A channel id as Slack writes them (`C0123ABC`, `G…` for old private channels); anything else links to nothing. */
 export function isSlackChannelId(id: string): boolean {
@@ -166,7 +167,17 @@ function isTs(value: unknown): value is string {
 /** Threads mode: what a thread's events mean, before the glue knows the app (it checks the mode and the thread). */
 export type ThreadEventDecision =
   /** A person replied in a thread: the agent's reply to the user, unless a note or not an agent (the glue decides). */
-  | { kind: 'reply'; teamId: string; channelId: string; threadTs: string; ts: string; userId: string; text: string }
+  | {
+      kind: 'reply';
+      teamId: string;
+      channelId: string;
+      threadTs: string;
+      ts: string;
+      userId: string;
+      text: string;
+      /** The files shared with it (a `file_share` reply): fetched with the bot token by the glue. */
+      files: SlackFileRef[];
+    }
   /** A person edited their thread reply; `editTs` is the edit's own ts (a retried event is the same edit). */
   | {
       kind: 'edited';
@@ -192,12 +203,17 @@ const eventMessageSchema = z.looseObject({
   bot_id: z.string().optional(),
   subtype: z.string().optional(),
   text: z.string().optional(),
+  /** File objects, as Slack sends them (read by slackFilesOf). */
+  files: z.unknown().optional(),
 });
 type EventMessage = z.infer<typeof eventMessageSchema>;
 
-/** A person's reply in a thread (not its parent, not a bot's post, not a system message); `broadcast` is fine. */
+/** A person's message subtypes: a broadcast ("Also send to #channel") and a message with files (`file_share`). */
+const PERSON_SUBTYPES: readonly (string | undefined)[] = [undefined, 'thread_broadcast', 'file_share'];
+
+/** A person's reply in a thread (not its parent, not a bot's post, not a system message); with files is fine. */
 function humanReply(m: EventMessage | undefined): m is EventMessage & { ts: string; thread_ts: string } {
-  if (!m || m.bot_id || (m.subtype !== undefined && m.subtype !== 'thread_broadcast')) return false;
+  if (!m || m.bot_id || !PERSON_SUBTYPES.includes(m.subtype)) return false;
   return isTs(m.ts) && isTs(m.thread_ts) && m.thread_ts !== m.ts;
 }
 
@@ -269,6 +285,7 @@ export function decideThreadEvent(envelope: EventEnvelope): ThreadEventDecision 
     ts: m.ts,
     userId: m.user as string,
     text: slackMessageText(m.text ?? ''),
+    files: slackFilesOf(m.files),
   };
 }
 
@@ -305,7 +322,8 @@ export const interactionSchema = z.looseObject({
       user: z.string().optional(),
       bot_id: z.string().optional(),
       subtype: z.string().optional(),
-      files: z.array(z.looseObject({ id: z.string().optional() })).optional(),
+      /** File objects, as Slack sends them (read by slackFilesOf). */
+      files: z.unknown().optional(),
       thread_ts: z.string().optional(),
     })
     .optional(),
@@ -331,8 +349,8 @@ export interface ShortcutMessage {
   authorId?: string;
   /** An app's post (Parley's own, or another bot's): never sent to the user as an agent's reply. */
   fromBot: boolean;
-  /** Files shared with it (not sent: the reply is the text). */
-  files: number;
+  /** Files shared with it: fetched with the bot token and sent with the text (or as the reply, without text). */
+  files: SlackFileRef[];
   /** Threads mode: the thread it is in (its parent's ts), which names the conversation. */
   threadTs?: string;
 }
@@ -423,7 +441,7 @@ function decideShortcut(payload: Interaction, teamId: string): InteractionDecisi
       text: slackMessageText(message.text ?? '').trim(),
       ...(message.user && MEMBER_ID.test(message.user) ? { authorId: message.user } : {}),
       fromBot,
-      files: message.files?.length ?? 0,
+      files: slackFilesOf(message.files),
       ...(isTs(message.thread_ts) ? { threadTs: message.thread_ts } : {}),
     },
   };

@@ -230,13 +230,13 @@ describe('inbound: app_home_opened and the Send to user shortcut', () => {
       channelId: 'C0JANE',
       userId: 'U0ANA',
       responseUrl: 'https://hooks.slack.com/actions/T1/1/x',
-      message: { ts: '1.000100', text: 'a <b> &amp; *c*', authorId: 'U0BEN', fromBot: false, files: 0 },
+      message: { ts: '1.000100', text: 'a <b> &amp; *c*', authorId: 'U0BEN', fromBot: false, files: [] },
     });
   });
 
-  it('an app’s post is marked, files counted, another shortcut ignored', () => {
+  it('an app’s post is marked, files read, another shortcut ignored', () => {
     const bot = decideInteraction(shortcut({ ts: '1.2', bot_id: 'B1', text: 'header', files: [{ id: 'F1' }] }));
-    expect(bot).toMatchObject({ kind: 'send_to_user', message: { fromBot: true, files: 1 } });
+    expect(bot).toMatchObject({ kind: 'send_to_user', message: { fromBot: true, files: [{ name: 'F1' }] } });
     expect(decideInteraction(shortcut({ ts: '1.2', user: 'U0BEN', text: 'x' }, 'other_shortcut')).kind).toBe('ignored');
   });
 
