@@ -313,12 +313,15 @@ export interface SlackEmulator {
   responses(responseUrl?: string): DelayedResponse[];
   callCount(method: string): number;
 
-  /** A human posts in a channel; delivers a `message` event when the bot is a member and Parley is set. */
+  /**
+   * A human posts in a channel; delivers a `message` event when the bot is a member and Parley is set. With `fileIds`
+   * (from `addUserFile`) the message shares those files: subtype `file_share`, `files` and `upload: true`, as Slack.
+   */
   userPostsInChannel(
     channelId: string,
     userId: string,
     text: string,
-    opts?: { threadTs?: string; broadcast?: boolean },
+    opts?: { threadTs?: string; broadcast?: boolean; fileIds?: string[] },
   ): Promise<{ ts: string; delivery?: EventResult }>;
   /** The author edits a message: `message_changed` (hidden) when the bot is a member and Parley is set. */
   userEditsMessage(channelId: string, ts: string, newText: string): Promise<EventResult | undefined>;
@@ -1918,7 +1921,17 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         ...(threadTs ? { threadTs } : {}),
         // "Also send to #channel": the reply is a thread_broadcast, in the channel's history too.
         ...(threadTs && opts.broadcast ? { subtype: 'thread_broadcast' } : {}),
+        // A message with files is a file_share (docs.slack.dev/reference/events/message/file_share).
+        ...(opts.fileIds?.length
+          ? { fileIds: [...opts.fileIds], ...(opts.broadcast ? {} : { subtype: 'file_share' }) }
+          : {}),
       };
+      for (const id of opts.fileIds ?? []) {
+        const file = slackFiles.get(id);
+        if (!file) throw new Error(`Slack emulator: no file ${id} (addUserFile first)`);
+        file.channel = channel.id;
+        if (threadTs) file.threadTs = threadTs;
+      }
       channel.messages.push(message);
       recordVersion(message, userId, message.ts);
       if (!deliverable(channel) || !messagesSubscribed(channel)) return { ts: message.ts };
