@@ -4,7 +4,7 @@
  * relays agents' replies to their conversations.
  */
 import { Context } from '@temporalio/activity';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { ParleyConfig } from '../common/config';
 import { findConversation } from '../common/lookup';
 import type { Metrics } from '../common/metrics';
@@ -14,7 +14,9 @@ import { createImapClient, createSmtpTransport, tokenSecret, tokenSecrets } from
 import type { InboundBounce, InboundDecision, InboundReply, InboundUserReply } from '../integrations/email/inbound';
 import { runInboxSession } from '../integrations/email/inbox-session';
 import { agentReplySignal, conversationQuery, mailStopSignal, userMailReplySignal } from '../workflows/definitions';
-import { type InboxCursor, type OutboxBatch, type OutboxSendResult } from '../common/conversation';
+import { type AgentReply, type InboxCursor, type OutboxBatch, type OutboxSendResult } from '../common/conversation';
+import { userIdOfConversation } from '../common/ids';
+import { keepIncomingFiles, replyWithFiles, type IncomingFile } from '../integrations/files/intake';
 import { appFor, toApplicationFailure } from './failures';
 import { pulse } from './pulse';
 import { readStoredFile, type FileStore } from '../integrations/files/store';
@@ -29,12 +31,47 @@ export interface EmailDeps {
   metrics?: Metrics;
   /** Signals agent replies to conversations and finds them by their thread; absent, `watchEmailInbox` cannot run. */
   temporal?: Client;
-  /** Users' files, attached to the notifications. */
+  /** Users' files, attached to the notifications; agents' files from reply mails, stored as the user's. */
   files?: FileStore;
 }
 
+/**
+ * The reply with the mail's files, stored as the user's (what is refused is named in its text). A mail read again
+ * (a session retried before its cursor moved) whose reply the conversation has already keeps no second copy.
+ */
+async function withMailFiles(
+  deps: EmailDeps,
+  handle: WorkflowHandle,
+  appId: string,
+  workflowId: string,
+  reply: AgentReply,
+  files: readonly IncomingFile[],
+): Promise<AgentReply> {
+  if (files.length === 0) return reply;
+  if (!deps.files)
+    return replyWithFiles(
+      reply,
+      [],
+      files.map((f) => f.name),
+    );
+  const state = await handle.query(conversationQuery);
+  if (state.messages.some((m) => m.id === reply.id)) return reply;
+  const kept = await keepIncomingFiles(
+    deps.files,
+    deps.config.storage,
+    { appId, userId: userIdOfConversation(workflowId, appId) },
+    files,
+  );
+  return replyWithFiles(reply, kept.attachments, kept.refused);
+}
+
 /** Signals a reply to its conversation; the reply id is the mail's Message-ID, so a re-read is a no-op. */
-async function relayReply(temporal: Client, appId: string, reply: InboundReply): Promise<InboundDecision> {
+async function relayReply(
+  deps: EmailDeps,
+  temporal: Client,
+  appId: string,
+  reply: InboundReply,
+): Promise<InboundDecision> {
   const stale: InboundDecision = {
     kind: 'ignored',
     reason: reply.via === 'token' ? 'stale_token' : 'no_conversation',
@@ -42,14 +79,19 @@ async function relayReply(temporal: Client, appId: string, reply: InboundReply):
   };
   const workflowId = await findConversation(temporal, appId, 'EmailThread', reply.threadId);
   if (!workflowId) return stale;
+  const handle = temporal.workflow.getHandle(workflowId);
   try {
-    await temporal.workflow.getHandle(workflowId).signal(agentReplySignal, {
+    const agentReply: AgentReply = {
       id: `email:${reply.messageId}`,
       source: 'email',
       agent: { name: reply.agent.name, email: reply.agent.email, avatarUrl: gravatarUrl(reply.agent.email) },
       text: reply.text,
       at: reply.at,
-    });
+    };
+    await handle.signal(
+      agentReplySignal,
+      await withMailFiles(deps, handle, appId, workflowId, agentReply, reply.files ?? []),
+    );
   } catch (err) {
     // The conversation ended between the lookup and the signal.
     if (err instanceof WorkflowNotFoundError) return stale;
@@ -153,7 +195,7 @@ export function createEmailActivities(deps: EmailDeps) {
           heartbeat: (cursor) => ctx.heartbeat(cursor),
           signal: ctx.cancellationSignal,
           relay: async (reply) => {
-            const decision = await relayReply(temporal, app.id, reply);
+            const decision = await relayReply(deps, temporal, app.id, reply);
             if (decision.kind === 'reply' && reply.cutFromBytes !== undefined)
               deps.metrics?.agentRepliesCut.inc({ integration: 'email' });
             return decision;

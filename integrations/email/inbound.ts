@@ -5,7 +5,8 @@
  * the conversation, which the mail must prove (a signed reply token, or a Parley Message-ID whose mac verifies);
  * then the text.
  */
-import type { AddressObject, ParsedMail } from 'mailparser';
+import type { AddressObject, Attachment as MailAttachment, ParsedMail } from 'mailparser';
+import type { IncomingFile } from '../files/intake';
 import { checkSender, MAX_HEADERS } from './auth-results';
 import { extractReply } from './extract';
 import { BUDGETS, cutMarker } from '../../common/limits';
@@ -76,6 +77,8 @@ export interface InboundReply {
   at: string;
   /** Set when the text was over its budget (common/limits.ts) and was cut: its bytes before the cut. */
   cutFromBytes?: number;
+  /** The agent's files (agentFilesOf): stored as the user's by the activity, named in the text when refused. */
+  files?: IncomingFile[];
 }
 
 export interface InboundIgnored {
@@ -324,7 +327,10 @@ export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string
     ...(mail.text !== undefined ? { text: mail.text } : {}),
     ...(typeof mail.html === 'string' ? { html: mail.html } : {}),
   });
-  if (!text.trim()) return ignored('empty_reply', 'nothing left once quotes and signature are removed');
+  const files = agentFilesOf(mail);
+  // A mail of files alone is a reply: its files.
+  if (!text.trim() && files.length === 0)
+    return ignored('empty_reply', 'nothing left once quotes and signature are removed');
   // Over its budget the reply is cut, and relayed: the whole of it stays in the team's mailbox.
   const bounded = cutToBudget(text, BUDGETS.agentReplyBytes, cutMarker("the team's mailbox"));
   // A Message-ID is the reply's dedupe id in the conversation: one of absurd length is replaced by the mail's digest.
@@ -339,5 +345,68 @@ export function decide(mail: ParsedMail, ctx: InboundContext, fallbackId: string
     text: bounded.text,
     at: (mail.date ?? new Date()).toISOString(),
     ...(bounded.cut ? { cutFromBytes: bounded.bytes } : {}),
+    ...(files.length > 0 ? { files } : {}),
   };
+}
+
+/** At most this many of a mail's files are kept (the mail's size is bounded by `email.maxMailBytes` already). */
+export const MAX_MAIL_FILES = 20;
+
+/**
+ * Where the quoted mail begins in a reply's HTML: a `<blockquote>`, Gmail's and Outlook's quote containers,
+ * Thunderbird's `moz-cite-prefix`. What is before it is the agent's own part.
+ */
+const HTML_QUOTE_START =
+  /<blockquote\b|class=["']?(?:gmail_quote|moz-cite-prefix)|id=["']?(?:divRplyFwdMsg|appendonsend)/i;
+
+/** The content ids (`cid:…`) the agent's own part of the HTML shows (before the quote). */
+function ownContentIds(html: string | false | undefined): Set<string> {
+  if (typeof html !== 'string') return new Set();
+  const quote = html.search(HTML_QUOTE_START);
+  const own = quote < 0 ? html : html.slice(0, quote);
+  const ids = new Set<string>();
+  // No class on either side holds the other's delimiter: linear on any input.
+  for (const match of own.matchAll(/cid:([^"'\s>)]{1,500})/gi)) ids.add(decodeURIComponentSafe(match[1] ?? ''));
+  return ids;
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value).toLowerCase();
+  } catch {
+    return value.toLowerCase();
+  }
+}
+
+/** A part's content id without its angle brackets, lower-cased: how `cid:` references name it. */
+function contentIdOf(a: MailAttachment): string | undefined {
+  const cid = a.cid ?? a.contentId;
+  return cid ? cid.replace(/^<|>$/g, '').toLowerCase() : undefined;
+}
+
+/**
+ * The files of an agent's reply mail that the user should get: every part sent as an attachment
+ * (`Content-Disposition: attachment`), and the inline images the agent's own part of the HTML shows (a screenshot
+ * pasted in the reply). Inline images only the quoted mail shows (the user's own, an earlier signature's logo) stay
+ * out; so do delivery reports' machine parts. A signature logo in the agent's own part does come along: the mail
+ * shows it, Parley cannot tell it from a pasted image.
+ */
+export function agentFilesOf(mail: Pick<ParsedMail, 'attachments' | 'html'>): IncomingFile[] {
+  const shown = ownContentIds(mail.html);
+  const files: IncomingFile[] = [];
+  for (const a of mail.attachments ?? []) {
+    if (files.length >= MAX_MAIL_FILES) break;
+    const type = a.contentType.toLowerCase();
+    if (type.includes('delivery-status') || type === 'message/disposition-notification') continue;
+    const cid = contentIdOf(a);
+    const inline = a.contentDisposition !== 'attachment';
+    if (inline && !(cid !== undefined && shown.has(cid))) continue;
+    const extension = type.split('/')[1]?.replace(/[^a-z0-9]/g, '') ?? 'bin';
+    files.push({
+      name: a.filename ?? `${inline ? 'image' : 'attachment'}-${files.length + 1}.${extension}`,
+      contentType: a.contentType,
+      bytes: a.content,
+    });
+  }
+  return files;
 }

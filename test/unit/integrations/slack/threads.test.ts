@@ -40,9 +40,27 @@ describe('thread events', () => {
       ts: '1355517523.000008',
       userId: 'U123ABC456',
       text: 'It ships tomorrow',
+      files: [],
     };
     expect(decide(reply)).toEqual(expected);
     expect(decide({ ...reply, subtype: 'thread_broadcast' })).toEqual(expected);
+  });
+
+  it('reads a thread reply sharing files (file_share), with its files', () => {
+    const file = {
+      id: 'F0SHOT',
+      name: 'shot.png',
+      mimetype: 'image/png',
+      size: 1234,
+      mode: 'hosted',
+      url_private: 'https://files.slack.com/files-pri/T1-F0SHOT/shot.png',
+      url_private_download: 'https://files.slack.com/files-pri/T1-F0SHOT/download/shot.png',
+    };
+    expect(decide({ ...reply, subtype: 'file_share', upload: true, text: '', files: [file] })).toMatchObject({
+      kind: 'reply',
+      text: '',
+      files: [{ name: 'shot.png', mimetype: 'image/png', size: 1234, url: file.url_private_download }],
+    });
   });
 
   it.each([
