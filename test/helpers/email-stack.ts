@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ParleyConfig } from '../../common/config';
 import { fetchMails, startTestMailServer, type FetchedMail, type MailAccount, type MailServer } from './mail';
 import { apiClient, startTestParley, testAdminKey, testConfig, testKey, type TestParley } from './parley';
+import { freePort } from './ports';
 import { waitFor } from './wait';
 import { startWebhookReceiver, type Delivery, type WebhookReceiver } from './webhook-receiver';
 
@@ -38,7 +39,13 @@ export const EMAIL_TEST_USERS = [
 ];
 
 export async function startEmailStack(
-  options: { label?: string; email?: Record<string, unknown>; mail?: MailServer } = {},
+  options: {
+    label?: string;
+    email?: Record<string, unknown>;
+    mail?: MailServer;
+    /** Files: this store (`storage`), and Parley on its own port named by `server.publicUrl`, so signed URLs work. */
+    storage?: Record<string, unknown>;
+  } = {},
 ): Promise<EmailStack> {
   const users = EMAIL_TEST_USERS;
   const mail = options.mail ?? (await startTestMailServer(users));
@@ -54,8 +61,10 @@ export async function startEmailStack(
   const receiver = await startWebhookReceiver(secret);
   let config: ParleyConfig;
   let parley: TestParley;
+  const port = options.storage ? await freePort() : undefined;
   try {
     config = testConfig({
+      ...(options.storage ? { storage: options.storage, server: { publicUrl: `http://127.0.0.1:${port}` } } : {}),
       apps: [
         {
           id: appId,
@@ -74,7 +83,7 @@ export async function startEmailStack(
         },
       ],
     });
-    parley = await startTestParley({ config });
+    parley = await startTestParley({ config, ...(port !== undefined ? { port } : {}) });
   } catch (err) {
     // A stack that cannot start (a config Parley refuses) stops what it started, or the test run never exits.
     await receiver.close();
