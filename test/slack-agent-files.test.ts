@@ -92,16 +92,13 @@ async function threadOf(user: string): Promise<{ channel: string; ts: string }> 
   return { channel, ts };
 }
 
-function agentReplyOf(user: string): Promise<AgentMessage> {
-  return waitFor(
-    () => {
-      const d: Delivery | undefined = receiver
-        .events()
-        .find((e) => e.body.userId === user && e.body.type === 'message:agent');
-      return d ? (d.body.data.message as AgentMessage) : undefined;
-    },
+async function agentReplyOf(user: string): Promise<AgentMessage> {
+  const delivery: Delivery = await waitFor(
+    () => receiver.events().find((e) => e.body.userId === user && e.body.type === 'message:agent'),
     { what: `the agent's reply to ${user} at the app`, timeoutMs: 20_000 },
   );
+  const message: AgentMessage = delivery.body.data.message as AgentMessage;
+  return message;
 }
 
 async function bytesAt(url: string): Promise<Buffer> {

@@ -78,7 +78,7 @@ async function boundedBody(res: Response, maxBytes: number): Promise<Buffer | un
   if (!res.body) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let total = 0;
-  const reader = res.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

@@ -55,11 +55,13 @@ describe('isSlackFileUrl', () => {
 
 describe('fetchSlackFiles', () => {
   const calls: { url: string; init: RequestInit | undefined }[] = [];
-  const fake = (answer: (url: string) => Response): typeof fetch =>
-    (async (input: string | URL | Request, init?: RequestInit) => {
-      calls.push({ url: String(input), init });
-      return answer(String(input));
-    }) as typeof fetch;
+  const fake =
+    (answer: (url: string) => Response): typeof fetch =>
+    (input, init) => {
+      const url = input instanceof Request ? input.url : input instanceof URL ? input.href : input;
+      calls.push({ url, init });
+      return Promise.resolve(answer(url));
+    };
   beforeEach(() => calls.splice(0));
 
   const opts = (f: typeof fetch, maxBytes = 10) => ({
