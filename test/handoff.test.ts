@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { conversationWorkflowId, inboxWorkflowId } from '../common/ids';
+import { ParleyControl } from '../workflows/definitions';
 import { agentReply, conversationState } from './helpers/agent';
 import { EMAIL_TEST_USERS, gmailReply } from './helpers/email-stack';
 import {
@@ -312,6 +313,46 @@ describe('a conversation the bot controls', () => {
     await waitFor(async () => (await conversation(user)).control.current === 'team');
     expect((await api('POST', userPath(user, '/archive'))).status).toBe(202);
     await waitFor(async () => (await conversation(user)).control.current === 'bot');
+  });
+
+  it('the app hands it back to the bot: the team is told, the app hears it, ParleyControl says bot', async () => {
+    expect((await api('POST', userPath(user, '/handoff'), { to: 'team' })).status).toBe(202);
+    await waitFor(async () => (await conversation(user)).control.current === 'team');
+    await post(user, { text: 'back with the team' });
+    // The conversation was archived: the message opens a fresh channel, which the refs name once it is posted.
+    const channel = await waitFor(
+      async () => {
+        const id = (await conversationState(parley.client, APP, user)).refs.slackChannelId;
+        return id && texts(id).includes('back with the team') ? id : undefined;
+      },
+      { what: 'the message in Slack' },
+    );
+    const res = await api('POST', userPath(user, '/handoff'), { to: 'bot', reason: 'the bot can answer this' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ conversationId: workflowId, control: 'bot' });
+    await waitFor(() => texts(channel).some((t) => t.includes('The app handed this conversation back to the bot')), {
+      what: 'the line in Slack',
+    });
+    await waitFor(
+      () =>
+        receiver
+          .events()
+          .some(
+            (d) =>
+              d.body.userId === user &&
+              d.body.type === 'conversation:handoff' &&
+              d.body.data.control?.to === 'bot' &&
+              d.body.data.control.source === 'api' &&
+              d.body.data.control.reason === 'the bot can answer this',
+          ),
+      { what: 'conversation:handoff to the bot' },
+    );
+    await waitFor(
+      async () =>
+        (await parley.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(ParleyControl) ===
+        'bot',
+      { what: 'ParleyControl = bot' },
+    );
   });
 
   it('refuses a handoff on a user message and a bad target', async () => {

@@ -86,10 +86,30 @@ export function apiClient(baseUrl: string, key?: string) {
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
     }
-    const res = await fetch(`${baseUrl}${path}`, init);
+    let res: Response;
+    try {
+      res = await fetch(`${baseUrl}${path}`, init);
+    } catch (err) {
+      // A keep-alive connection the server closed as the request went out (a loaded machine delays the client's
+      // idle timer past the server's): sent again once when that is safe, as an HTTP client library does.
+      if (!closedUnderUs(err) || !idempotent(method, body)) throw err;
+      res = await fetch(`${baseUrl}${path}`, init);
+    }
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
+}
+
+/** The server closed the connection before answering (undici's `other side closed`, a reset). */
+function closedUnderUs(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET' || cause?.message === 'other side closed';
+}
+
+/** Safe to send twice: a read, a PUT or DELETE, or a post carrying its idempotency key (`id`). */
+function idempotent(method: string, body: unknown): boolean {
+  if (method === 'GET' || method === 'PUT' || method === 'DELETE') return true;
+  return typeof body === 'object' && body !== null && typeof (body as { id?: unknown }).id === 'string';
 }
 
 /** Polls `GET …/conversation` until the user's outbox `key` is in `status`; returns that outbox as the API shows it. */
