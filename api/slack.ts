@@ -707,6 +707,8 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       return;
     }
     if (isInternalNote(decision.text, notePrefix)) return;
+    // A reply with files delivered again (acknowledged before it was relayed) keeps no second copy of them.
+    if (decision.files.length > 0 && (await handle.query(conversationQuery)).messages.some((m) => m.id === id)) return;
     if (await refusal(app, decision.userId)) {
       deps.log.info({ app: app.id, user: decision.userId }, 'slack: a thread reply by a non-agent stays internal');
       return;
