@@ -773,12 +773,21 @@ export function createSlackRouter(deps: SlackRouterDeps): Router {
       const app = await pick(candidates, thread.teamId, typeof enterprise === 'string' ? enterprise : undefined);
       if (app?.slack.mode === 'threads' && thread.kind === 'reply' && thread.files.length > 0) {
         // Files take longer than Slack's 3 seconds: acknowledged first (Slack does not deliver it again), then
-        // fetched and relayed; a failure then is logged, the reply stays in the thread.
+        // fetched and relayed. Temporal unreachable meanwhile is waited out (about two minutes, retried with
+        // backoff, as Slack would have redelivered); anything else is logged, the reply stays in the thread.
         res.status(200).end();
-        void threadEvent(app, thread).catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError))
-            deps.log.error({ err, app: app.id }, 'slack thread reply with files not relayed');
-        });
+        void (async () => {
+          for (let attempt = 0, waitMs = 1000; ; attempt++, waitMs = Math.min(waitMs * 2, 30_000)) {
+            try {
+              return await threadEvent(app, thread);
+            } catch (err) {
+              if (err instanceof WorkflowNotFoundError) return;
+              if (temporalFault(err) !== 'unavailable' || attempt >= 7) throw err;
+              deps.log.warn({ app: app.id, attempt }, 'slack thread reply with files: Temporal unavailable, retrying');
+              await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+            }
+          }
+        })().catch((err: unknown) => deps.log.error({ err, app: app.id }, 'slack thread reply with files not relayed'));
         return;
       }
       if (app?.slack.mode === 'threads')
