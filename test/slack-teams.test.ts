@@ -314,10 +314,15 @@ describe('Claim, assign, resolve', () => {
       assignee: { id: LEAD },
     });
     expect(await assignee(user)).toBe(LEAD);
+    // Slack takes about one post a second per channel: the resolve is not to queue behind the 20 messages.
+    await waitFor(() => slack.messages(channel).some((m) => m.text === 'more 19'), {
+      timeoutMs: 90_000,
+      what: 'the 20 messages in Slack',
+    });
     const resolve = await slack.sendSlashCommand({ userId: LEAD, channelId: channel, text: '!resolve' });
     expect(JSON.stringify(resolve.body)).toContain('Resolved');
     await waitFor(() => status(notice(general, channel)).includes('Resolved by *Lea Lead*'), {
       what: 'the notice resolved in place after continue-as-new',
     });
-  });
+  }, 240_000);
 });

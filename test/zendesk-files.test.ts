@@ -183,4 +183,40 @@ describe('files from Zendesk agents', () => {
     expect(got.status).toBe(200);
     expect(Buffer.from(await got.arrayBuffer()).equals(fix)).toBe(true);
   });
+
+  it("turns an agent's shorthand in a Zendesk comment into buttons and an image; the user's tap comes back", async () => {
+    await api('POST', `/v1/apps/${APP}/users/lee/messages`, { text: 'Is it fixed?' });
+    const ticket = await ticketOf('lee');
+    await waitFor(() => zd.ticket(ticket)?.comments.some((c) => c.body === 'Is it fixed?'));
+    const text =
+      'Did this help? %[Yes](postback:YES) %[No](reply:NO) %[The guide](https://docs.example/fix)\n' +
+      '![](https://cdn.example/fix.png)';
+    const result = await zd.agentComment(ticket, agent, text);
+    expect(result.deliveries[0]?.status).toBe(200);
+    const event = await waitFor(
+      () => receiver.events().find((d) => d.body.userId === 'lee' && d.body.type === 'message:agent'),
+      { what: "the agent's reply at the app" },
+    );
+    const message = event.body.data.message as {
+      text: string;
+      actions?: { type: string; text: string; payload?: string; uri?: string }[];
+      attachments?: { name: string; mediaType: string; url: string }[];
+    };
+    expect(message.actions).toEqual([
+      { type: 'postback', text: 'Yes', payload: 'YES' },
+      { type: 'reply', text: 'No', payload: 'NO' },
+      { type: 'link', text: 'The guide', uri: 'https://docs.example/fix' },
+    ]);
+    expect(message.attachments?.map((a) => [a.mediaType, a.url])).toEqual([
+      ['image/png', 'https://cdn.example/fix.png'],
+    ]);
+    expect(message.text).not.toContain('%[');
+
+    // The user taps Yes: the agent reads it in the ticket.
+    const tap = await api('POST', `/v1/apps/${APP}/users/lee/messages`, { postback: { payload: 'YES', text: 'Yes' } });
+    expect(tap.status).toBe(202);
+    await waitFor(() => zd.ticket(ticket)?.comments.some((c) => c.body?.includes('The user tapped *Yes*')), {
+      what: 'the tap in the ticket',
+    });
+  });
 });
