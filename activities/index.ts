@@ -13,6 +13,7 @@ import { createSlackActivities } from './slack';
 import { createSlackChannelCache } from '../integrations/slack/cache';
 import { createSinkActivities } from './sink';
 import { createWebhookActivities } from './webhooks';
+import { runningLocally, type LocalSendGate } from './local-sends';
 import { installationSealKeys, lazySealer, type Sealer } from '../common/seal';
 import { createSlackCredentialSource } from '../integrations/slack/installation';
 import {
@@ -33,6 +34,8 @@ export interface ActivityDeps {
   files?: FileStore;
   /** Seals and opens Slack installation secrets (common/seal.ts); default: the local key in `.parley/`. */
   sealer?: Sealer;
+  /** Bounds the sends run as local first attempts (activities/local-sends.ts); without it, none is declined. */
+  localSends?: LocalSendGate;
 }
 
 /** Slack's credentials (static tokens, or OAuth installations read through a cache) and the installation's activities. */
@@ -56,9 +59,14 @@ function slackInstallationParts(deps: ActivityDeps) {
   return { slackCredentials, installation };
 }
 
-/** Counts what a send activity did: items out, relay latency, batch size, rate limits and failures. */
-function instrumented<R>(metrics: Metrics | undefined, send: (batch: OutboxBatch) => Promise<R>) {
-  return async (batch: OutboxBatch): Promise<R> => {
+/**
+ * Counts what a send activity did: items out, relay latency, batch size, rate limits and failures. A local first
+ * attempt passes the worker's local-send gate first (activities/local-sends.ts); a declined one sent nothing and
+ * counts only as declined.
+ */
+function instrumented<R>(deps: ActivityDeps, send: (batch: OutboxBatch) => Promise<R>) {
+  const { metrics, localSends } = deps;
+  const measured = async (batch: OutboxBatch): Promise<R> => {
     const integration = batch.outbox.split(':')[0] ?? batch.outbox;
     metrics?.outboxBatch.observe({ integration }, batch.items.length);
     const delivered = (n: number): void => {
@@ -87,6 +95,19 @@ function instrumented<R>(metrics: Metrics | undefined, send: (batch: OutboxBatch
       throw err;
     }
   };
+  if (!localSends) return measured;
+  return (batch: OutboxBatch): Promise<R> => {
+    const key = `${batch.appId}/${batch.outbox}`;
+    const timed = async (): Promise<R> => {
+      const started = Date.now();
+      try {
+        return await measured(batch);
+      } finally {
+        localSends.observe(key, Date.now() - started);
+      }
+    };
+    return runningLocally() ? localSends.run(key, timed) : timed();
+  };
 }
 
 /** Every activity Parley's workers run, built from their dependencies (tests pass emulator URLs via config). */
@@ -105,14 +126,14 @@ export function createActivities(deps: ActivityDeps) {
   const erasure = createErasureActivities({ ...deps, helpscoutCache, slackCredentials });
   const offline = createOfflineActivities(deps);
   return {
-    deliverClientWebhooks: instrumented(deps.metrics, (b) => webhooks.deliverClientWebhooks(b)),
-    sendSinkBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
+    deliverClientWebhooks: instrumented(deps, (b) => webhooks.deliverClientWebhooks(b)),
+    sendSinkBatch: instrumented(deps, (b) => sink.sendSinkBatch(b)),
     /** The sink's activity under its old name, for the `test` outboxes of conversations started before the rename. */
-    sendTestIntegrationBatch: instrumented(deps.metrics, (b) => sink.sendSinkBatch(b)),
-    postSlackMessages: instrumented(deps.metrics, (b) => slack.postSlackMessages(b)),
-    postHelpScoutThreads: instrumented(deps.metrics, (b) => helpscout.postHelpScoutThreads(b)),
-    commentOnZendeskTicket: instrumented(deps.metrics, (b) => zendesk.commentOnZendeskTicket(b)),
-    sendEmailNotifications: instrumented(deps.metrics, (b) => email.sendEmailNotifications(b)),
+    sendTestIntegrationBatch: instrumented(deps, (b) => sink.sendSinkBatch(b)),
+    postSlackMessages: instrumented(deps, (b) => slack.postSlackMessages(b)),
+    postHelpScoutThreads: instrumented(deps, (b) => helpscout.postHelpScoutThreads(b)),
+    commentOnZendeskTicket: instrumented(deps, (b) => zendesk.commentOnZendeskTicket(b)),
+    sendEmailNotifications: instrumented(deps, (b) => email.sendEmailNotifications(b)),
     watchEmailInbox,
     /**
      * The inbox session under its old name: a session scheduled before the rename still runs as `watchInbox`, and

@@ -58,6 +58,12 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
       labelNames: ['integration', 'code'] as const,
       registers,
     }),
+    localSendsDeclined: new Counter({
+      name: 'parley_local_sends_declined_total',
+      help: 'First send attempts not run locally (sent by the regular activity): busy (the worker ran its limit of local sends) or slow (the outbox sends slowly)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     webhookDeliveries: new Counter({
       name: 'parley_webhook_deliveries_total',
       help: 'Client webhook delivery attempts by result (delivered, failed, rate_limited)',

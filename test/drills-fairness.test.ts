@@ -1,12 +1,14 @@
 /**
  * Drill (issue 15, 7d): two apps on the same workers, one flooding at ten times what Parley can deliver. The calm
  * app's relay latency (POST → arrival at the sink) before and during the flood: the goal is a p99 at most twice.
- * Delivery is made scarce and known: a worker with 2 workflow-task and 2 activity slots (a send's first attempt runs
- * locally inside its workflow task) and a sink that takes 1 s per post, so Parley sends at most 2 batches a second;
- * the flood posts 20 messages a second (open loop) over 30 conversations, so a send of each of them stands queued;
- * the calm app sends one message every 2 s. Order is checked on the calm streams, posted one at a time; the flood's
- * posts to one conversation overlap (open loop), so for them only loss and doubling are checked. First in, first out, every calm message would wait behind the whole flood;
- * with the app as fairness key (common/fairness.ts) it waits for one free slot.
+ * Delivery is made scarce and known: a worker with 2 workflow-task and 2 activity slots and a sink that takes 1 s per
+ * post, so Parley sends at most 2 batches a second; the flood posts 20 messages a second (open loop) over 30
+ * conversations, so a send of each of them stands queued; the calm app sends one message every 2 s. Order is checked
+ * on the calm streams, posted one at a time; the flood's posts to one conversation overlap (open loop), so for them
+ * only loss and doubling are checked. First in, first out, every calm message would wait behind the whole flood. With
+ * the app as fairness key (common/fairness.ts), one task-queue partition (workers/dev-server.ts) and sends this slow
+ * left to the regular activity (activities/local-sends.ts: a local attempt would hold a workflow-task slot for its
+ * second, and the sticky queue hands those out first in, first out), a calm send waits for one free slot.
  */
 import fs from 'node:fs';
 import os from 'node:os';

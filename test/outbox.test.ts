@@ -12,6 +12,8 @@ import { startTestSink, type SinkItem, type TestSink } from './emulators/test-si
 
 const key = testKey('outbox');
 let sink: TestSink;
+/** A vendor of its own for the slow-sends test, whose latency it sets without slowing the others. */
+let slowSink: TestSink;
 let parley: TestParley;
 
 function app(id: string, policy: Record<string, unknown>) {
@@ -20,7 +22,9 @@ function app(id: string, policy: Record<string, unknown>) {
 
 beforeAll(async () => {
   sink = await startTestSink();
+  slowSink = await startTestSink();
   parley = await startTestParley({
+    metricsPort: 0,
     config: testConfig({
       apps: [
         { id: 'plain', apiKeys: [key], sink: { url: sink.url } },
@@ -28,6 +32,11 @@ beforeAll(async () => {
         app('budget', { batchWindowMs: 0, budget: { max: 2, periodMs: 4000 } }),
         app('manual', { batchWindowMs: 0, recheckMs: 600_000 }),
         app('selfheal', { batchWindowMs: 0, recheckMs: 1000 }),
+        {
+          id: 'slowvendor',
+          apiKeys: [testKey('slowvendor')],
+          sink: { url: slowSink.url, policy: { batchWindowMs: 0 } },
+        },
       ],
     }),
   });
@@ -35,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await parley?.stop();
   await sink?.close();
+  await slowSink?.close();
 });
 
 function as(appId: string) {
@@ -223,5 +233,74 @@ describe('outboxes', () => {
     // signal + workflow task (3) + the marker of the send made locally in that task (issue 22: at most 6); the
     // regular activity took its 3 events and a second workflow task (10).
     expect(perMessage).toBeLessThanOrEqual(6);
+  });
+
+  it("send by the regular activity while a vendor is slow, keeping workflow-task slots for everyone's tasks", async () => {
+    const a = as('slowvendor');
+    const user = 'slow';
+    const id = conversationWorkflowId('slowvendor', user);
+    const handle = parley.client.workflow.getHandle(id);
+    const { EventType } = temporal.api.enums.v1;
+    type Event = temporal.api.history.v1.IHistoryEvent;
+    const failureText = (f: temporal.api.failure.v1.IFailure | null | undefined): string =>
+      f ? `${f.message ?? ''} ${failureText(f.cause)}` : '';
+    /** How each send since event `from` went: a local attempt's marker (ok or declined) or a regular activity. */
+    const sendsSince = async (from: number): Promise<string[]> => {
+      const events: Event[] = (await handle.fetchHistory()).events ?? [];
+      return events.slice(from).flatMap((e) => {
+        if (e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
+          const failure = failureText(e.markerRecordedEventAttributes?.failure);
+          if (!failure) return ['local'];
+          return [/not sent locally/.test(failure) ? 'declined' : `failed: ${failure}`];
+        }
+        if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+          return [`activity ${e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''}`];
+        return [];
+      });
+    };
+    const historyLength = async () => ((await handle.fetchHistory()).events ?? []).length;
+    const delivered = (n: number) => waitFor(() => slowSink.items(id).length === n, { what: `${n} delivered` });
+
+    // 700 ms a post: over the 500 ms a send may average and still hold a workflow-task slot.
+    slowSink.setLatency(700);
+    await a.post(user, 's1');
+    await delivered(1);
+    // Nothing was known of this vendor: the first send went locally, and took its 700 ms.
+    let from = await historyLength();
+    await a.post(user, 's2');
+    await delivered(2);
+    await a.post(user, 's3');
+    await delivered(3);
+    await waitFor(async () => (await sendsSince(from)).length === 4, { what: 'two sends in the history' });
+    // Declined before any vendor request (the sink saw each message once), then sent by the regular activity.
+    expect(await sendsSince(from)).toEqual([
+      'declined',
+      'activity sendSinkBatch',
+      'declined',
+      'activity sendSinkBatch',
+    ]);
+
+    // The vendor is fast again: the regular activity's sends bring the average down, and the fast path comes back.
+    slowSink.setLatency(0);
+    from = await historyLength();
+    for (let i = 4; i <= 6; i++) {
+      await a.post(user, `s${i}`);
+      await delivered(i);
+    }
+    const recovered = await waitFor(
+      async () => {
+        const sends = await sendsSince(from);
+        return sends.filter((s) => s === 'local' || s.startsWith('activity')).length === 3 ? sends : undefined;
+      },
+      { what: 'three sends in the history' },
+    );
+    expect(recovered.at(-1)).toBe('local');
+    expect(recovered.filter((s) => s.startsWith('failed'))).toEqual([]);
+    expect(slowSink.items(id).map((i) => i.text)).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
+    expect(slowSink.duplicates()).toBe(0);
+
+    const metrics = await (await fetch(parley.metricsUrl as string)).text();
+    const slow = /^parley_local_sends_declined_total\{reason="slow"\} (\d+)$/m.exec(metrics);
+    expect(Number(slow?.[1])).toBeGreaterThanOrEqual(2);
   });
 });

@@ -82,8 +82,15 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** As compose's deploy/temporal/dynamicconfig.yaml: fairness keys honoured (common/fairness.ts). */
-const DEV_DYNAMIC_CONFIG: Record<string, string | number | boolean> = { 'matching.enableFairness': true };
+/**
+ * As compose's deploy/temporal/dynamicconfig.yaml: fairness keys honoured (common/fairness.ts), and new tasks written
+ * to one partition of each task queue, since fairness orders the tasks within a partition only (reads stay at the
+ * default 4, so the partitions a server wrote before still drain).
+ */
+const DEV_DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
+  'matching.enableFairness': true,
+  'matching.numTaskqueueWritePartitions': 1,
+};
 
 /** How long a started dev server gets to register Parley's search attributes itself. */
 const SEARCH_ATTRIBUTE_GRACE_MS = 3000;

@@ -5,6 +5,7 @@ import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { dataConverterFor, encryptionSettings } from '../common/codec';
 import { createActivities } from '../activities';
+import { createLocalSendGate, defaultLocalSendLimit, DEFAULT_SLOW_LOCAL_SEND_MS } from '../activities/local-sends';
 import type { FileStore } from '../integrations/files/store';
 import { installationSealKeys, lazySealer, type Sealer } from '../common/seal';
 import { type ParleyConfig, loadConfig } from '../common/config';
@@ -69,6 +70,31 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env) {
   >;
 }
 
+/**
+ * How many sends the worker runs as local first attempts at once (activities/local-sends.ts):
+ * PARLEY_WORKER_MAX_LOCAL_SENDS, else half its workflow-task slots. 0 sends every message by the regular activity.
+ */
+export function localSendLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PARLEY_WORKER_MAX_LOCAL_SENDS;
+  if (raw !== undefined && raw !== '') {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`PARLEY_WORKER_MAX_LOCAL_SENDS must be a whole number, not "${raw}"`);
+    return value;
+  }
+  return defaultLocalSendLimit(workerTuning(env).maxConcurrentWorkflowTaskExecutions);
+}
+
+/** PARLEY_WORKER_SLOW_LOCAL_SEND_MS: sends slower than this on average go by the regular activity (default 500). */
+export function slowLocalSendMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PARLEY_WORKER_SLOW_LOCAL_SEND_MS;
+  if (raw === undefined || raw === '') return DEFAULT_SLOW_LOCAL_SEND_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`PARLEY_WORKER_SLOW_LOCAL_SEND_MS must be a whole number, not "${raw}"`);
+  return value;
+}
+
 export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
@@ -87,6 +113,11 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.files ? { files: options.files } : {}),
     ...(options.sealer ? { sealer: options.sealer } : {}),
+    localSends: createLocalSendGate({
+      limit: localSendLimit(),
+      slowMs: slowLocalSendMs(),
+      onDeclined: (reason) => options.metrics?.localSendsDeclined.inc({ reason }),
+    }),
   };
   const worker = await Worker.create({
     connection: options.connection,
