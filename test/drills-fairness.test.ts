@@ -172,11 +172,13 @@ it("delivers both apps' messages once, in order, and reports the calm app's rela
   // a second here, but a batch carries every message its conversation queued meanwhile, so how much of the flood is
   // left depends on the machine (72 of 160 in one CI run, where half was asserted and failed); a fifth is the floor asserted.
   expect(backlogAtCalmEnd).toBeGreaterThan(floodTotal / 5);
-  // The goal of issue 15 (at most twice) is reported, not asserted: on the 2-core machines measured so far the flood
-  // saturates ingest first (the calm app's POSTs themselves slow down, before any task queue; see
-  // docs/contributing/performance.md), which fairness keys cannot help and per-app rate limits do.
+  // The goal of issue 15 is at most twice. Measured on two cores: 1.12–1.27 idle, 1.28 and 1.41 with one and two
+  // cores kept busy by other processes; before the local-send gate and the single partition 4.1–6.1 (see
+  // docs/contributing/performance.md). The assertion leaves room for a CI machine running other suites beside it,
+  // and still fails on the old behaviour; the verdict on the goal itself is printed.
+  const ratio = duringP99 / beforeP99;
   process.stdout.write(
-    `drill fairness: calm p99 during ÷ before = ${(duringP99 / beforeP99).toFixed(2)} (goal ≤ 2: ` +
-      `${duringP99 <= 2 * beforeP99 ? 'met' : 'not met'})\n`,
+    `drill fairness: calm p99 during ÷ before = ${ratio.toFixed(2)} (goal ≤ 2: ${ratio <= 2 ? 'met' : 'not met'})\n`,
   );
+  expect(ratio).toBeLessThan(3);
 }, 600_000);
