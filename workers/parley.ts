@@ -37,6 +37,8 @@ export interface ParleyOptions {
   api?: boolean;
   devServer?: { port?: number; uiPort?: number; persist?: boolean };
   workflowBundle?: WorkflowBundleOption;
+  /** The worker's local first attempts at once (default: PARLEY_WORKER_MAX_LOCAL_SENDS, see workers/worker.ts). */
+  maxLocalSends?: number;
   continueAsNewAfterEvents?: number;
   /** Payload encryption and the codec endpoint; off when there are no keys. */
   encryption?: EncryptionSettings;
@@ -175,6 +177,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningParley
         files,
         sealer,
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+        ...(options.maxLocalSends !== undefined ? { maxLocalSends: options.maxLocalSends } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       });
       worker = created;

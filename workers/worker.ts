@@ -23,6 +23,8 @@ export interface ParleyWorkerOptions {
   config: ParleyConfig;
   /** A prebuilt workflow bundle (tests build it once); default: bundle `workflows/` now. */
   workflowBundle?: WorkflowBundleOption;
+  /** Local first attempts run at once (activities/local-sends.ts); default: `localSendLimit()` from the environment. */
+  maxLocalSends?: number;
   fetch?: typeof fetch;
   dataConverter?: { payloadCodecs: PayloadCodec[] };
   metrics?: Metrics;
@@ -114,7 +116,7 @@ export async function createParleyWorker(options: ParleyWorkerOptions): Promise<
     ...(options.files ? { files: options.files } : {}),
     ...(options.sealer ? { sealer: options.sealer } : {}),
     localSends: createLocalSendGate({
-      limit: localSendLimit(),
+      limit: options.maxLocalSends ?? localSendLimit(),
       slowMs: slowLocalSendMs(),
       onDeclined: (reason) => options.metrics?.localSendsDeclined.inc({ reason }),
     }),

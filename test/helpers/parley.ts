@@ -43,6 +43,8 @@ export async function startTestParley(options: {
   metricsPort?: number;
   /** Another Temporal address than the run's dev server (a proxy in front of it). */
   temporalAddress?: string;
+  /** The worker's local first attempts at once; 0 sends by the regular activity, whose input the history shows. */
+  maxLocalSends?: number;
 }): Promise<TestParley> {
   const taskQueue = options.taskQueue ?? `test-${randomBytes(6).toString('hex')}`;
   const bundlePath = process.env.PARLEY_TEST_WORKFLOW_BUNDLE;
@@ -55,6 +57,7 @@ export async function startTestParley(options: {
     ...(options.worker === false ? { worker: false } : {}),
     ...(options.encryption ? { encryption: options.encryption } : {}),
     ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+    ...(options.maxLocalSends !== undefined ? { maxLocalSends: options.maxLocalSends } : {}),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     ...(options.continueAsNewAfterEvents !== undefined
       ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents }
