@@ -5,7 +5,8 @@
  * behind a paused outbox until the API answers 429; agent replies of 1 and 1.8 MB signalled as an inbound path
  * would if it did not cut them (the workflow cuts them itself). Continue-as-new is forced every few dozen events,
  * so the carried state is measured many times. The largest signal, activity input and continue-as-new input,
- * read from every run's history, stay under 512 kB; the figures are printed.
+ * read from every run's history, stay under 512 kB; the figures are printed. Sends go by the regular activity only
+ * (a local first attempt's input never reaches the server; a send that falls back hands it the same batch).
  */
 import { conversationWorkflowId } from '../common/ids';
 import { startTestSink, type TestSink } from './emulators/test-sink';
@@ -28,6 +29,7 @@ beforeAll(async () => {
       ],
     }),
     continueAsNewAfterEvents: 80,
+    maxLocalSends: 0,
   });
 });
 afterAll(async () => {
@@ -132,6 +134,7 @@ it('keeps every signal, activity input and continue-as-new input under 512 kB in
   );
   expect(figures.failures).toEqual([]);
   expect(apiSignal).toBeLessThan(LIMIT);
+  expect(figures.activityInput).toBeGreaterThan(0);
   expect(figures.activityInput).toBeLessThan(LIMIT);
   expect(figures.continueAsNewInput).toBeLessThan(LIMIT);
   expect(figures.continueAsNewInput).toBeGreaterThan(0);
