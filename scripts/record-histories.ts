@@ -761,6 +761,53 @@ async function slackInstallationScenario(keep: Keep): Promise<void> {
   }
 }
 
+/**
+ * A vendor slow, then fast again (activities/local-sends.ts): the first send runs locally; while the sink takes
+ * 700 ms the local attempts are declined (a failed marker) and the regular activity sends; once it answers at once,
+ * one more regular send brings the average down and the local attempts come back.
+ */
+async function slowSend(keep: Keep): Promise<void> {
+  const sink = await startTestSink();
+  const key = testKey('replay');
+  const appId = 'replay-slow';
+  const parley = await startTestParley({
+    config: testConfig({
+      apps: [{ id: appId, name: 'Replay', apiKeys: [key], sink: { url: sink.url, policy: { batchWindowMs: 0 } } }],
+    }),
+  });
+  try {
+    const api = apiClient(parley.apiUrl, key);
+    const user = 'slow-vendor';
+    const workflowId = conversationWorkflowId(appId, user);
+    let sent = 0;
+    const say = async (text: string) => {
+      const res = await api('POST', `/v1/apps/${appId}/users/${user}/messages`, { text, id: `replay-${text}` });
+      if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${JSON.stringify(res.body)}`);
+      sent += 1;
+      await waitFor(() => sink.items(workflowId).length === sent, { what: `${text} at the sink` });
+    };
+    progress('slow-send: a sink taking 700 ms, then answering at once');
+    sink.setLatency(700);
+    for (const text of ['s1', 's2', 's3']) await say(text);
+    sink.setLatency(0);
+    for (const text of ['s4', 's5', 's6']) await say(text);
+    await waitOutboxesDrained(parley.client, workflowId);
+    const runId = (await parley.client.workflow.getHandle(workflowId).describe()).runId;
+    await waitQuiet(parley.client, workflowId, runId);
+    await keep({
+      name: 'conversation-slow-send',
+      scenario:
+        'The test sink takes 700 ms for s1…s3 (s1 local; s2, s3 declined locally as slow and sent by the regular ' +
+        'activity), then answers at once for s4…s6 (s4 regular, s5 and s6 local again).',
+      workflowId,
+      runId,
+    });
+  } finally {
+    await parley.stop();
+    await sink.close();
+  }
+}
+
 const SCENARIOS: Record<string, Scenario> = {
   'slack-installation': { names: ['slack-installation'], run: slackInstallationScenario },
   'every-signal': { names: ['conversation-every-signal'], run: everySignal },
@@ -772,6 +819,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   handoff: { names: ['conversation-handoff'], run: handoff },
   teams: { names: ['conversation-teams'], run: teams },
+  'slow-send': { names: ['conversation-slow-send'], run: slowSend },
 };
 
 function recordedFrom(): string {
