@@ -132,6 +132,13 @@ async function waitQuiet(client: Client, workflowId: string, runId: string, acti
   );
 }
 
+/** The workflow's current run, once it is quiet (see waitQuiet). */
+async function quietRun(client: Client, workflowId: string): Promise<string> {
+  const { runId } = await client.workflow.getHandle(workflowId).describe();
+  await waitQuiet(client, workflowId, runId);
+  return runId;
+}
+
 async function conversationState(client: Client, workflowId: string): Promise<ConversationState> {
   return client.workflow.getHandle(workflowId).query(conversationQuery);
 }
@@ -254,8 +261,7 @@ async function everySignal(keep: Keep): Promise<void> {
     await waitFor(() => slackTexts(fresh).includes('back again'));
     await waitOutboxesDrained(parley.client, workflowId);
 
-    const runId = (await parley.client.workflow.getHandle(workflowId).describe()).runId;
-    await waitQuiet(parley.client, workflowId, runId);
+    const runId = await quietRun(parley.client, workflowId);
     if (slack.specViolations.length > 0) throw new Error(`Slack spec violations: ${slack.specViolations.join('; ')}`);
     await keep({
       name: 'conversation-every-signal',
@@ -583,8 +589,7 @@ async function handoff(keep: Keep): Promise<void> {
     await expectStatus(api('POST', userPath('/archive')));
     await waitFor(() => receiver.events().some((d) => d.body.type === 'conversation:archived'));
     await waitOutboxesDrained(parley.client, workflowId);
-    const runId = (await parley.client.workflow.getHandle(workflowId).describe()).runId;
-    await waitQuiet(parley.client, workflowId, runId);
+    const runId = await quietRun(parley.client, workflowId);
     await keep({
       name: 'conversation-handoff',
       scenario:
@@ -686,8 +691,7 @@ async function teams(keep: Keep): Promise<void> {
       );
       throw err;
     });
-    const runId = (await parley.client.workflow.getHandle(workflowId).describe()).runId;
-    await waitQuiet(parley.client, workflowId, runId);
+    const runId = await quietRun(parley.client, workflowId);
     await keep({
       name: 'conversation-teams',
       scenario:
@@ -792,8 +796,7 @@ async function slowSend(keep: Keep): Promise<void> {
     sink.setLatency(0);
     for (const text of ['s4', 's5', 's6']) await say(text);
     await waitOutboxesDrained(parley.client, workflowId);
-    const runId = (await parley.client.workflow.getHandle(workflowId).describe()).runId;
-    await waitQuiet(parley.client, workflowId, runId);
+    const runId = await quietRun(parley.client, workflowId);
     await keep({
       name: 'conversation-slow-send',
       scenario:

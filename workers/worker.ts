@@ -53,13 +53,7 @@ export function defaultCachedWorkflows(heapLimitMiB = v8.getHeapStatistics().hea
  * PARLEY_WORKER_MAX_CONCURRENT_ACTIVITIES (100), PARLEY_WORKER_WORKFLOW_THREADS (1).
  */
 export function workerTuning(env: NodeJS.ProcessEnv = process.env) {
-  const int = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, not "${raw}"`);
-    return value;
-  };
+  const int = (name: string): number | undefined => wholeNumber(env, name);
   const options = {
     maxCachedWorkflows: int('PARLEY_WORKER_MAX_CACHED_WORKFLOWS') ?? defaultCachedWorkflows(),
     maxConcurrentWorkflowTaskExecutions: int('PARLEY_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'),
@@ -72,29 +66,29 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env) {
   >;
 }
 
+/** A worker setting from the environment: a whole number, or undefined when unset; anything else stops the worker. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, not "${raw}"`);
+  return value;
+}
+
 /**
  * How many sends the worker runs as local first attempts at once (activities/local-sends.ts):
  * PARLEY_WORKER_MAX_LOCAL_SENDS, else half its workflow-task slots. 0 sends every message by the regular activity.
  */
 export function localSendLimit(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PARLEY_WORKER_MAX_LOCAL_SENDS;
-  if (raw !== undefined && raw !== '') {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0)
-      throw new Error(`PARLEY_WORKER_MAX_LOCAL_SENDS must be a whole number, not "${raw}"`);
-    return value;
-  }
-  return defaultLocalSendLimit(workerTuning(env).maxConcurrentWorkflowTaskExecutions);
+  return (
+    wholeNumber(env, 'PARLEY_WORKER_MAX_LOCAL_SENDS') ??
+    defaultLocalSendLimit(workerTuning(env).maxConcurrentWorkflowTaskExecutions)
+  );
 }
 
 /** PARLEY_WORKER_SLOW_LOCAL_SEND_MS: sends slower than this on average go by the regular activity (default 500). */
 export function slowLocalSendMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PARLEY_WORKER_SLOW_LOCAL_SEND_MS;
-  if (raw === undefined || raw === '') return DEFAULT_SLOW_LOCAL_SEND_MS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`PARLEY_WORKER_SLOW_LOCAL_SEND_MS must be a whole number, not "${raw}"`);
-  return value;
+  return wholeNumber(env, 'PARLEY_WORKER_SLOW_LOCAL_SEND_MS') ?? DEFAULT_SLOW_LOCAL_SEND_MS;
 }
 
 export function workflowsPath(): string {
